@@ -1,0 +1,29 @@
+"""The project's own error types.
+
+Every error a user can cause carries a message that names the file, the place and
+the fix (see STYLE.md). The command line prints the message of an
+:class:`AttunementError` on one line and exits non-zero; anything else is a bug
+and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class AttunementError(Exception):
+    """Base class of every error a user's input or options can cause."""
+
+
+class FileFormatError(AttunementError, ValueError):
+    """A file cannot be read: wrong format, malformed content or unsafe content."""
+
+
+class SessionError(AttunementError, ValueError):
+    """A Session's content is inconsistent (onset after offset, overlaps, empty)."""
+
+
+class SchemeError(AttunementError, ValueError):
+    """A coding scheme is invalid, or does not fit the sessions it is applied to."""
+
+
+class MappingError(AttunementError, ValueError):
+    """A tier → partner mapping names something the file does not hold."""
