@@ -9,6 +9,8 @@ Data flows one way: read → Session → scheme → measures → tables → repo
 
 from .errors import AttunementError, FileFormatError, MappingError, SchemeError, SessionError
 from .io import read, read_many
+from .measures import Results, analyze
+from .schemes import Scheme, builtin_schemes, load_scheme
 from .session import Episode, Session, Signal, Tier
 
 __version__ = "0.1.0"
