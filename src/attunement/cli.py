@@ -1,0 +1,295 @@
+"""The ``attune`` command: a thin layer over the library that reads options and presents results.
+
+Exit codes: 0 success; 1 an error (nothing analysed); 3 a batch in which some
+inputs failed (they are listed, and written to ``errors.csv``).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import AttunementError
+from .io import FORMATS, Failure, read
+from .session import Session
+
+app = typer.Typer(
+    name="attune", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="Measure attunement, rupture and repair in coded face-to-face interaction.")
+console = Console(stderr=True, highlight=False)
+out_console = Console(highlight=False)
+
+FormatOption = Annotated[Optional[str], typer.Option(
+    "--format", help=f"Input format, when it cannot be detected: {', '.join(f.name for f in FORMATS)}.")]
+PartnerOption = Annotated[Optional[list[str]], typer.Option(
+    "--partner", "-p", metavar="SOURCE=PARTNER[:TIER]",
+    help="Map a file's tier, column, participant or subject to a partner (and tier), e.g. "
+         "--partner p=client or --partner 'Mother engagement=caregiver:engagement'. Repeat as needed.")]
+EpisodesOption = Annotated[Optional[str], typer.Option(
+    "--episodes", metavar="TIER", help="A tier whose intervals name the episodes (play, still-face, reunion).")]
+RateOption = Annotated[Optional[float], typer.Option(
+    "--rate", metavar="HZ", help="Samples per second of a sampled table (one row per sample).")]
+SessionColumnOption = Annotated[Optional[str], typer.Option(
+    "--session-column", metavar="NAME", help="Column naming the session in a sampled table.")]
+CloseOption = Annotated[str, typer.Option(
+    "--close-unpaired", help="A state START without STOP (BORIS, Observer): 'error', 'last-event' or "
+                             "'media-end' (closed there and flagged 'imputed').")]
+
+
+def _parse_partners(items: Sequence[str] | None) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for item in items or ():
+        source, sep, target = item.partition("=")
+        if not (sep and source.strip() and target.strip()):
+            raise AttunementError(f"--partner {item!r}: write it as SOURCE=PARTNER or SOURCE=PARTNER:TIER, "
+                                  f"e.g. --partner p=client.")
+        mapping[source.strip()] = target.strip()
+    return mapping
+
+
+def _fail(error: AttunementError) -> None:
+    console.print(f"[bold red]error:[/] {error}", soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def _progress(total: int, label: str) -> tuple[Progress, Callable[[int], None]]:
+    progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        console=console, transient=True, disable=total < 20 or not console.is_terminal)
+    task = progress.add_task(label, total=total)
+    return progress, lambda n: progress.advance(task, n)
+
+
+def _read_inputs(inputs: Sequence[Path], *, fmt, partners, episodes, rate, session_column,
+                 close_unpaired) -> tuple[list[Session], list[Failure]]:
+    mapping = _parse_partners(partners)
+    sessions: list[Session] = []
+    failures: list[Failure] = []
+    progress, advance = _progress(len(inputs), "reading")
+    with progress:
+        for path in inputs:
+            try:
+                sessions.extend(read(path, format=fmt, partners=mapping, episodes_tier=episodes, rate=rate,
+                                     session_column=session_column, close_unpaired=close_unpaired))  # type: ignore[arg-type]
+            except AttunementError as error:
+                failures.append(Failure(str(path), str(error)))
+            advance(1)
+    return sessions, failures
+
+
+def _report_failures(failures: Sequence[Failure]) -> None:
+    if failures:
+        console.print(f"[bold yellow]{len(failures)} input(s) could not be used:[/]")
+        for failure in failures:
+            console.print(f"  • {failure.message}", soft_wrap=True)
+
+
+# ---------------------------------------------------------------------------- analyze
+@app.command()
+def analyze(
+    inputs: Annotated[list[Path], typer.Argument(help="Coding files (ELAN, BORIS, Datavyu, Observer, tidy or sampled CSV).")],
+    scheme: Annotated[str, typer.Option("--scheme", "-s", help="A built-in scheme (icep-r, monadic-phases, mutual-gaze) or a scheme YAML file.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tables and the report.")] = Path("attunement-out"),
+    fmt: FormatOption = None,
+    partner: PartnerOption = None,
+    episodes: EpisodesOption = None,
+    rate: RateOption = None,
+    session_column: SessionColumnOption = None,
+    close_unpaired: CloseOption = "error",
+    k: Annotated[float, typer.Option("--k", help="Seconds within which a repair counts as prompt.")] = 2.0,
+    min_mismatch: Annotated[float, typer.Option("--min-mismatch", metavar="SECONDS", help="Drop mismatch episodes shorter than this.")] = 0.0,
+    recode: Annotated[Optional[list[str]], typer.Option("--recode", metavar="PARTNER:CODE=STATE", help="Map a code to another state, e.g. caregiver:Cpvc=neutral.")] = None,
+    exclude_unknown: Annotated[bool, typer.Option("--exclude-unknown", help="Treat codes the scheme does not list as excluded time instead of an error.")] = False,
+    eaf: Annotated[bool, typer.Option("--eaf", help="Also write a copy of each ELAN input with matched, mismatch and repair tiers.")] = False,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html.")] = True,
+    max_timelines: Annotated[int, typer.Option("--max-timelines", help="Sessions drawn in the report (the tables hold all).")] = 50,
+) -> None:
+    """Measure matching, rupture and repair in coded sessions; write tables and a report."""
+    from . import measures
+    from .exports import write_tables
+    from .schemes import load_scheme, parse_recode
+
+    try:
+        chosen = load_scheme(scheme)
+        if recode:
+            chosen = chosen.recoded(parse_recode(recode))
+        sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
+                                          session_column=session_column, close_unpaired=close_unpaired)
+        progress, advance = _progress(len(sessions), "measuring")
+        with progress:
+            results = measures.analyze(sessions, chosen, k=k, min_mismatch_s=min_mismatch,
+                                       unknown="exclude" if exclude_unknown else "error",
+                                       on_error="collect", on_progress=advance)
+        failures += results.failures
+        write_tables(results, out, failures=failures)
+        analysed = {s.id for s in sessions} & set(results.sessions.session)
+        if eaf:
+            _write_eaf_copies(results, [s for s in sessions if s.id in analysed], out, failures)
+        if report:
+            from .report import write_report
+
+            write_report(results, [s for s in sessions if s.id in analysed], out / "report.html",
+                         title=f"attunement: {chosen.name}", inputs=[str(p) for p in inputs],
+                         failures=failures, max_timelines=max_timelines)
+    except AttunementError as error:
+        _fail(error)
+        return
+    _report_failures(failures)
+    n = results.sessions.session.nunique()
+    console.print(f"Analysed {n} session(s) with scheme {chosen.name!r}; tables in {out}/"
+                  + (f", report: {out / 'report.html'}" if report else ""))
+    if failures:
+        console.print(f"The failures are listed in {out / 'errors.csv'}.")
+        raise typer.Exit(1 if n == 0 else 3)
+
+
+def _write_eaf_copies(results, sessions: Sequence[Session], out: Path, failures: list[Failure]) -> None:
+    from .exports import eaf_tiers
+    from .io.eaf_writer import add_tiers
+
+    for session in sessions:
+        if session.metadata.get("tool") != "elan":
+            continue
+        source = Path(str(session.metadata["source"]))
+        try:
+            add_tiers(source, out / "eaf" / f"{source.stem}.attunement.eaf", eaf_tiers(results, session.id))
+        except AttunementError as error:
+            failures.append(Failure(str(source), str(error)))
+
+
+# ---------------------------------------------------------------------------- inspect
+@app.command()
+def inspect(
+    inputs: Annotated[list[Path], typer.Argument(help="Coding files to describe.")],
+    fmt: FormatOption = None,
+    partner: PartnerOption = None,
+    episodes: EpisodesOption = None,
+    rate: RateOption = None,
+    session_column: SessionColumnOption = None,
+    close_unpaired: CloseOption = "error",
+    max_codes: Annotated[int, typer.Option("--max-codes", help="Codes listed per tier.")] = 20,
+) -> None:
+    """Show sessions, partners, tiers and codes (counts and durations), to write a mapping or scheme."""
+    try:
+        sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
+                                          session_column=session_column, close_unpaired=close_unpaired)
+    except AttunementError as error:
+        _fail(error)
+        return
+    for session in sessions:
+        out_console.print(_describe(session, max_codes))
+    _report_failures(failures)
+    if failures:
+        raise typer.Exit(1 if not sessions else 3)
+
+
+def _describe(session: Session, max_codes: int) -> Table:
+    meta = session.metadata
+    title = f"session {session.id}  ({meta.get('tool', '?')}: {Path(str(meta.get('source', ''))).name})"
+    caption = f"{session.start:.3f}–{session.end:.3f} s"
+    if session.episodes:
+        caption += "; episodes: " + ", ".join(f"{e.name} {e.onset:g}–{e.offset:g} s" for e in session.episodes)
+    table = Table(title=title, caption=caption, title_justify="left")
+    for column in ("partner", "tier", "intervals", "points", "coded s", "codes (count, seconds)"):
+        table.add_column(column, justify="right" if column in ("intervals", "points", "coded s") else "left")
+    for (partner, name), tier in sorted(session.tiers.items()):
+        counts: dict[str, list[float]] = {}
+        for code, on, off in zip(tier.code, tier.onset, tier.offset):
+            entry = counts.setdefault(code, [0, 0.0])
+            entry[0] += 1
+            entry[1] += off - on
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        listed = ", ".join(f"{c!r} ({int(n)}, {s:.1f})" for c, (n, s) in ranked[:max_codes])
+        if len(ranked) > max_codes:
+            listed += f", … {len(ranked) - max_codes} more"
+        points = int(tier.is_point.sum())
+        table.add_row(partner, name, str(len(tier) - points), str(points),
+                      f"{float((tier.offset - tier.onset).sum()):.1f}", listed)
+    return table
+
+
+# ---------------------------------------------------------------------------- schemes, convert, demo
+@app.command()
+def schemes() -> None:
+    """List the built-in coding schemes."""
+    from .schemes import builtin_schemes, load_scheme
+
+    table = Table(title="built-in schemes", title_justify="left")
+    for column in ("name", "partners", "tier", "matched pairs", "source"):
+        table.add_column(column)
+    for name in sorted(builtin_schemes()):
+        s = load_scheme(name)
+        table.add_row(name, " × ".join(s.partners), ", ".join(sorted(set(s.tiers.values()))),
+                      "; ".join(" + ".join(p) for p in sorted(s.match)), s.citation)
+    out_console.print(table)
+
+
+@app.command()
+def convert(
+    inputs: Annotated[list[Path], typer.Argument(help="Coding files to convert.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The tidy CSV to write.")],
+    fmt: FormatOption = None,
+    partner: PartnerOption = None,
+    episodes: EpisodesOption = None,
+    rate: RateOption = None,
+    session_column: SessionColumnOption = None,
+    close_unpaired: CloseOption = "error",
+) -> None:
+    """Convert coding files to attunement's tidy CSV (session, partner, tier, code, onset, offset)."""
+    from .io import tidy
+
+    try:
+        sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
+                                          session_column=session_column, close_unpaired=close_unpaired)
+        if sessions:
+            tidy.write(sessions, out)
+    except AttunementError as error:
+        _fail(error)
+        return
+    _report_failures(failures)
+    if sessions:
+        console.print(f"Wrote {len(sessions)} session(s) to {out}")
+    if failures:
+        raise typer.Exit(1 if not sessions else 3)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo's tables and report.")] = Path("attunement-demo"),
+) -> None:
+    """Analyse the built-in example still-face session (ICEP-R) and write its report."""
+    from .data import example_path
+
+    analyze([example_path()], scheme="icep-r", out=out, fmt=None, partner=None, episodes=None, rate=None,
+            session_column=None, close_unpaired="error", k=2.0, min_mismatch=0.0, recode=None,
+            exclude_unknown=False, eaf=False, report=True, max_timelines=50)
+    report = (out / "report.html").resolve()
+    out_console.print(f"\nThe demo report is at: {report}\nOpen it in a web browser (file://{report}).")
+
+
+def _version(value: bool) -> None:
+    if value:
+        out_console.print(f"attunement {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """Measure attunement, rupture and repair in coded face-to-face interaction."""
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    app(args=list(argv) if argv is not None else None, prog_name="attune")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

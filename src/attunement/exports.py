@@ -1,0 +1,68 @@
+"""Write the tables of an analysis (CSV and Parquet), the error list and annotated EAF copies.
+
+Every file is written whole or not at all (:func:`attunement._files.atomic_path`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ._files import atomic_path
+from .io import Failure
+from .measures import Results
+
+TABLES = ("sessions", "mismatches", "time_budget", "segments")
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        if path.suffix == ".parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_csv(tmp, index=False, lineterminator="\n")
+    return path
+
+
+def write_tables(results: Results, out: str | Path, *, failures: Sequence[Failure] = ()) -> list[Path]:
+    """Write ``sessions``, ``mismatches``, ``time_budget`` and ``segments`` as CSV and Parquet.
+
+    ``errors.csv`` lists the inputs that failed (``path, message``), when any did;
+    an ``errors.csv`` left from an earlier run is removed when none did.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in results.tables().items():
+        written.append(write_table(frame, out / f"{name}.csv"))
+        written.append(write_table(frame, out / f"{name}.parquet"))
+    errors = out / "errors.csv"
+    if failures:
+        frame = pd.DataFrame([(f.path, f.message) for f in failures], columns=["path", "message"])
+        written.append(write_table(frame, errors))
+    elif errors.exists():
+        errors.unlink()
+    return written
+
+
+def eaf_tiers(results: Results, session_id: str) -> dict[str, list[tuple[float, float, str]]]:
+    """The ``matched``, ``mismatch`` and ``repair`` tiers of one session, for an EAF copy.
+
+    ``matched`` holds the matched segments (value ``matched``); ``mismatch`` one
+    annotation per mismatch episode (``repaired`` or ``censored``); ``repair`` a
+    point at each repair instant (value: who led it).
+    """
+    seg = results.segments[(results.segments.session == session_id) & (results.segments.status == "matched")]
+    matched: list[tuple[float, float, str]] = []
+    for onset, offset in zip(seg.onset_s, seg.offset_s):
+        if matched and abs(matched[-1][1] - onset) < 1e-9:  # merge matched segments that touch
+            matched[-1] = (matched[-1][0], float(offset), "matched")
+        else:
+            matched.append((float(onset), float(offset), "matched"))
+    mis = results.mismatches[results.mismatches.session == session_id]
+    mismatch = [(float(a), float(b), "repaired" if r else "censored")
+                for a, b, r in zip(mis.onset_s, mis.offset_s, mis.repaired)]
+    repair = [(float(b), float(b), str(led)) for b, r, led in zip(mis.offset_s, mis.repaired, mis.led_by) if r]
+    return {"matched": matched, "mismatch": mismatch, "repair": repair}
