@@ -46,3 +46,14 @@ def test_missing_column_and_bad_number(tmp_path):
     path.write_text("session,partner,tier,code,onset\na,infant,eng,Ipos,0\n")
     with pytest.raises(FileFormatError, match="does not look like any format|lacks the column"):
         read(path, format="tidy")
+
+
+def test_empty_file_and_wrong_encoding(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("session,partner,tier,code,onset,offset\n")
+    with pytest.raises(FileFormatError, match=r"empty.csv: holds no coded sessions"):
+        read(path)
+    path = tmp_path / "latin.csv"
+    path.write_bytes("session,partner,tier,code,onset,offset\na,infant,e,Ipós,0,1\n".encode("latin-1"))
+    with pytest.raises(FileFormatError, match=r"latin.csv: cannot decode the text as utf-8 .*Save the file as UTF-8"):
+        read(path, format="tidy")

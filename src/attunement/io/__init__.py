@@ -171,6 +171,9 @@ def read(
     options = ReadOptions(partners=PartnerMap.coerce(partners), episodes_tier=episodes_tier, rate=rate,
                           session_column=session_column, close_unpaired=close_unpaired)
     sessions = fmt.load().read(path, options)
+    if not sessions:
+        raise FileFormatError(f"{path.name}: holds no coded sessions ({fmt.description}). "
+                              f"Check that it is the file you meant and that it was saved after coding.")
     return [s.replace(metadata={"source": str(path), "tool": fmt.name, **s.metadata}) for s in sessions]
 
 

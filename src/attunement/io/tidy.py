@@ -45,7 +45,7 @@ def read(path: Path, options) -> list[Session]:
     text = decode_text(read_bytes(path), name=path.name)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    text_columns = {c: str for c in ("session", "partner", "tier", "code", "flag")}
+    text_columns = {c: object for c in ("session", "partner", "tier", "code", "flag")}
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=text_columns,
                             keep_default_na=False, na_values={"onset": [""], "offset": [""]},
@@ -89,11 +89,14 @@ def sessions_from_frame(frame: pd.DataFrame, *, name: str, options=None) -> list
         raise FileFormatError(
             f"{name}: line {i + 2}: code {frame['code'].iloc[i]!r} ends before it starts "
             f"(onset {onset[i]:.3f} s, offset {offset[i]:.3f} s). Swap or correct the times.")
-    session = frame["session"].astype(str).str.strip().to_numpy(dtype=object)
-    partner = frame["partner"].astype(str).str.strip().to_numpy(dtype=object)
-    tier = frame["tier"].astype(str).str.strip().to_numpy(dtype=object)
-    code = frame["code"].astype(str).to_numpy(dtype=object)
-    flag = frame["flag"].astype(str).to_numpy(dtype=object) if "flag" in frame.columns else None
+    def text(column: str) -> np.ndarray:
+        values = frame[column].to_numpy(dtype=object)
+        return np.array([v.strip() if isinstance(v, str) else str(v) for v in values], dtype=object)
+
+    session, partner, tier = text("session"), text("partner"), text("tier")
+    code = np.array([v if isinstance(v, str) else str(v) for v in frame["code"].to_numpy(dtype=object)],
+                    dtype=object)
+    flag = text("flag") if "flag" in frame.columns else None
     empty = (session == "") | ((partner == "") & (tier != EPISODE_TIER)) | (tier == "")
     if empty.any():
         i = int(np.flatnonzero(empty)[0])
@@ -104,14 +107,16 @@ def sessions_from_frame(frame: pd.DataFrame, *, name: str, options=None) -> list
     partner_map = getattr(options, "partners", None)
     episodes_tier = getattr(options, "episodes_tier", None)
     session_codes, session_names = pd.factorize(session)
-    key = pd.MultiIndex.from_arrays([session_codes, partner, tier])
-    group_codes, groups = pd.factorize(key)
-    order = np.argsort(group_codes, kind="stable")
-    bounds = np.flatnonzero(np.diff(group_codes[order])) + 1
+    partner_codes, partner_names = pd.factorize(partner)
+    tier_codes, tier_names = pd.factorize(tier)
+    key = (session_codes.astype(np.int64) * len(partner_names) + partner_codes) * len(tier_names) + tier_codes
+    order = np.argsort(key, kind="stable")
+    bounds = np.flatnonzero(np.diff(key[order])) + 1
     tiers_by_session: list[dict] = [dict() for _ in session_names]
     episodes_by_session: list[list[Episode]] = [[] for _ in session_names]
     for rows in np.split(order, bounds) if len(order) else []:
-        s, p, t = groups[group_codes[rows[0]]]
+        first = rows[0]
+        s, p, t = session_codes[first], partner[first], tier[first]
         if (p == "" and t == EPISODE_TIER) or (episodes_tier and t == episodes_tier):
             for r in rows:
                 episodes_by_session[s].append(Episode(str(code[r]), float(onset[r]), float(offset[r])))
