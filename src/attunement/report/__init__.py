@@ -1,0 +1,220 @@
+"""The HTML report: one self-contained page that presents the tables of an analysis.
+
+The page holds its own styles, its drawings (inline SVG) and a few lines of
+script to sort the summary table. It loads nothing from anywhere — no fonts,
+images, style sheets or scripts — and a Content-Security-Policy tells the
+browser so, because the data are about families and must not leave the
+computer.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from attunement import Session, Tier, analyze
+>>> s = Session("d1", tiers={
+...     ("client", "looking"): Tier.from_records([("2", 0, 4), ("1", 4, 6), ("2", 6, 10)]),
+...     ("therapist", "looking"): Tier.from_records([("2", 0, 10)])})
+>>> with tempfile.TemporaryDirectory() as folder:
+...     path = write_report(analyze([s], "mutual-gaze"), [s], pathlib.Path(folder) / "report.html")
+...     "d1" in path.read_text(encoding="utf-8")
+True
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from .._files import atomic_path
+from ..io import Failure
+from ..measures import Results
+from ..session import Session
+from . import _tables
+from . import timeline as _timeline
+
+__all__ = ["write_report"]
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("attunement.report", "templates"),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True)
+
+
+def _by_session(frame: pd.DataFrame, ids: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """The rows of the drawn sessions only, by session (large batches draw few of many)."""
+    frame = frame[frame["session"].astype(str).isin(ids)]
+    if frame.empty:
+        return {}
+    return {str(sid): part for sid, part in frame.groupby("session", sort=False)}
+
+
+def _legend_states(results: Results, session: Session | None, segments: pd.DataFrame,
+                   palette: _timeline.Palette) -> list[dict[str, Any]]:
+    """Per partner, the states that occur in this session, with their colours and codes."""
+    scheme = results.scheme
+    out = []
+    for partner in scheme.partners:
+        codes_by_state: dict[str, list[str]] = {}
+        has_excluded = False
+        tier = session.tiers.get((partner, scheme.tiers[partner])) if session is not None else None
+        if tier is not None:
+            for code in dict.fromkeys(str(c) for c in tier.code):
+                state = scheme.states[partner].get(code)
+                if state is None:
+                    has_excluded = True
+                else:
+                    codes_by_state.setdefault(state, []).append(code)
+        else:
+            for state in dict.fromkeys(str(s) for s in segments.get(f"state_{partner}", [])):
+                if state:
+                    codes_by_state.setdefault(state, [])
+        ordered = [s for s in scheme.state_names(partner) if s in codes_by_state]
+        out.append({
+            "partner": partner,
+            "states": [{"state": s, "colour": palette.states.get(s, "#CCCCCC"),
+                        "codes": [c for c in codes_by_state[s] if c != s]} for s in ordered],
+            "excluded": has_excluded,
+        })
+    return out
+
+
+def _sections(results: Results, sessions: Mapping[str, Session], ids: Sequence[str],
+              palette: _timeline.Palette, columns: list[_tables.Column]) -> Iterator[dict[str, Any]]:
+    """One section per drawn session, built lazily while the page is written."""
+    segments = _by_session(results.segments, ids)
+    mismatches = _by_session(results.mismatches, ids)
+    budget = _by_session(results.time_budget, ids)
+    table = _by_session(results.sessions, ids)
+    empty_segments = results.segments.iloc[0:0]
+    empty_mismatches = results.mismatches.iloc[0:0]
+    empty_budget = results.time_budget.iloc[0:0]
+    for index, sid in enumerate(ids):
+        session = sessions.get(sid)
+        seg = segments.get(sid, empty_segments)
+        mis = mismatches.get(sid, empty_mismatches)
+        svg = _timeline.timeline_svg(session, scheme=results.scheme, segments=seg, mismatches=mis,
+                                     palette=palette, session_id=sid)
+        rows = table.get(sid)
+        episodes = list(session.episodes) if session is not None else []
+        metadata = dict(session.metadata) if session is not None else {}
+        yield {
+            "id": sid,
+            "anchor": f"session-{index + 1}",
+            "source": metadata.get("source", ""),
+            "tool": metadata.get("tool", ""),
+            "duration": _timeline.format_time(session.duration) if session is not None else "",
+            "episodes": ", ".join(f"{e.name} ({e.onset:g}–{e.offset:g} s)" for e in episodes),
+            "rows": _tables.session_groups(rows, columns)[0][1] if rows is not None else [],
+            "svg": svg,
+            "legend": _legend_states(results, session, seg, palette),
+            "n_mismatches": len(mis),
+            "n_repairs": int(mis["repaired"].astype(bool).sum()) if len(mis) else 0,
+            "mismatches": _tables.mismatch_rows(mis),
+            "budget": _tables.budget_rows(budget.get(sid, empty_budget)),
+        }
+
+
+def write_report(
+    results: Results,
+    sessions: Sequence[Session],
+    path: str | Path,
+    *,
+    title: str = "attunement report",
+    inputs: Sequence[str] = (),
+    failures: Sequence[Failure] = (),
+    max_timelines: int = 50,
+) -> Path:
+    """Write the HTML report of an analysis, atomically.
+
+    Parameters
+    ----------
+    results : Results
+        The tables of :func:`attunement.analyze`.
+    sessions : sequence of Session
+        The sessions that were analysed (matched to the tables by id); they give
+        the timelines their raw codes, episodes and signals.
+    path : path-like
+        Where to write the page (``.html``).
+    title : str
+        The page's heading.
+    inputs : sequence of str
+        The input files, listed in the header.
+    failures : sequence of Failure
+        Inputs that could not be read; listed with their reasons, together with
+        ``results.failures`` (sessions that could not be analysed).
+    max_timelines : int
+        Draw the timeline and per-session tables of at most this many sessions
+        (in the order of the analysis); the summary table always holds them all.
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Raises
+    ------
+    ValueError
+        When ``max_timelines`` is negative.
+
+    Notes
+    -----
+    The page is streamed into a temporary file beside ``path`` and moved into
+    place only when it is complete: a reader sees the old report or the whole
+    new one, never a half-written page.
+    """
+    path = Path(path)
+    if max_timelines < 0:
+        raise ValueError(f"max_timelines must be zero or more, got {max_timelines}")
+    scheme = results.scheme
+    palette = _timeline.Palette.for_scheme(scheme)
+    columns = _tables.session_table_columns(scheme, results.k)
+    groups = _tables.session_groups(results.sessions, columns)
+    ids = [sid for sid, _ in groups]
+    drawn = ids[:max_timelines]
+    by_id = {s.id: s for s in sessions}
+    anchors = {sid: f"session-{i + 1}" for i, sid in enumerate(drawn)}
+    all_failures: list[Failure] = []
+    for failure in [*failures, *results.failures]:
+        if failure not in all_failures:
+            all_failures.append(failure)
+    a, b = scheme.partners
+    context = {
+        "title": title,
+        "generated": _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z").strip(),
+        "version": _version(),
+        "scheme": scheme,
+        "partners": (a, b),
+        "k": f"{results.k:g}",
+        "min_mismatch_s": f"{results.min_mismatch_s:g}",
+        "inputs": [str(i) for i in inputs],
+        "failures": all_failures,
+        "columns": columns,
+        "groups": groups,
+        "anchors": anchors,
+        "n_sessions": len(ids),
+        "n_drawn": len(drawn),
+        "n_left_out": len(ids) - len(drawn),
+        "sections": _sections(results, by_id, drawn, palette, columns),
+        "defs": _timeline.svg_defs(),
+        "status_colours": {k: v for k, v in _timeline.STATUS_COLOURS.items() if k != "excluded"},
+        "leaders": [(name, *palette.leaders[name]) for name in (a, b, "joint")],
+        "marker": _timeline.marker_svg,
+    }
+    template = _environment().get_template("report.html.j2")
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as handle:
+        for chunk in template.generate(**context):
+            handle.write(chunk)
+    return path
+
+
+def _version() -> str:
+    from .. import __version__
+    return __version__

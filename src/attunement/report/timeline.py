@@ -1,0 +1,389 @@
+"""A session's timeline as inline SVG.
+
+One lane per compared partner (in the scheme's order) shows the partner's
+state over time; a band below shows the dyad as matched, mismatched or
+excluded (the segments of :func:`attunement.analyze`); a row of markers shows
+each repair, shaped and coloured by who led it; episodes are labelled along the
+top and bounded by dashed lines; a time axis runs along the bottom. Every
+continuous signal of a partner (``session.signals``) gets a small line-chart
+lane of its own under the timeline, on the same time axis.
+
+The SVG is built by hand: it references nothing outside the page (no fonts, no
+images, no URLs) and uses the hatch patterns of :func:`svg_defs`, which the page
+includes once.
+
+Examples
+--------
+>>> from attunement import Session, Tier, analyze
+>>> s = Session("d1", tiers={
+...     ("client", "looking"): Tier.from_records([("2", 0, 4), ("1", 4, 6), ("2", 6, 10)]),
+...     ("therapist", "looking"): Tier.from_records([("2", 0, 10)])})
+>>> results = analyze([s], "mutual-gaze")
+>>> palette = Palette.for_scheme(results.scheme)
+>>> svg = timeline_svg(s, scheme=results.scheme, segments=results.segments,
+...                    mismatches=results.mismatches, palette=palette)
+>>> svg.count('class="repair"')
+1
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from markupsafe import Markup, escape
+
+from ..schemes import Scheme
+from ..session import Session, Signal
+
+__all__ = ["Palette", "timeline_svg", "svg_defs", "format_time", "tick_step"]
+
+#: Colours of states, in the order states are first listed by the scheme. Light
+#: enough for dark text, distinct under the common colour-vision deficiencies
+#: (after Paul Tol's "light" and "muted" schemes), and none of them grey, which
+#: is kept for excluded time.
+STATE_COLOURS = ("#F2D06B", "#7FAEDD", "#E890A8", "#A58BD6", "#5FBFB0", "#C9D45C", "#E0A36A",
+                 "#9AD3F0", "#D6A3C9", "#8FBF6A")
+STATUS_COLOURS = {"matched": "#74BC8A", "mismatched": "#F4C38E", "excluded": "url(#att-hatch)"}
+STATUS_LABELS = {"matched": "matched", "mismatched": "mismatched", "excluded": "excluded / not coded"}
+#: Repair markers: colour and shape by who led (first partner, second partner, joint).
+LEADER_STYLES = (("#1F5FA8", "circle"), ("#8E2F7A", "square"), ("#333333", "diamond"))
+
+# Layout, in SVG user units (the SVG scales to the page through its viewBox).
+WIDTH = 1200
+LEFT = 112
+RIGHT = 48
+EPISODE_H = 18
+LANE_H = 30
+LANE_GAP = 4
+BAND_H = 18
+MARKER_H = 18
+SIGNAL_H = 44
+AXIS_H = 30
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Colours shared by every timeline of a report, so a state looks the same everywhere."""
+
+    states: dict[str, str]
+    leaders: dict[str, tuple[str, str]]
+
+    @classmethod
+    def for_scheme(cls, scheme: Scheme) -> Palette:
+        names: list[str] = []
+        for partner in scheme.partners:
+            names += [n for n in scheme.state_names(partner) if n not in names]
+        states = {name: STATE_COLOURS[i % len(STATE_COLOURS)] for i, name in enumerate(names)}
+        a, b = scheme.partners
+        leaders = {a: LEADER_STYLES[0], b: LEADER_STYLES[1], "joint": LEADER_STYLES[2]}
+        return cls(states, leaders)
+
+
+def format_time(seconds: float, *, minutes: bool = False) -> str:
+    """``75.0`` → ``"75.0 s"``, or ``"1:15"`` with ``minutes=True``.
+
+    >>> format_time(75.0), format_time(75.0, minutes=True), format_time(3599.6, minutes=True)
+    ('75.0 s', '1:15', '59:59.6')
+    """
+    if not minutes:
+        return f"{seconds:.1f} s"
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    whole_minutes, rest = divmod(seconds, 60.0)
+    if abs(rest - round(rest)) < 1e-6:
+        return f"{sign}{int(whole_minutes)}:{int(round(rest)):02d}"
+    return f"{sign}{int(whole_minutes)}:{rest:04.1f}"
+
+
+def tick_step(span: float, *, target: int = 12) -> float:
+    """A round tick spacing that gives at most ``target`` ticks over ``span`` seconds.
+
+    >>> tick_step(360), tick_step(900), tick_step(10)
+    (30, 120, 1)
+    """
+    for step in (0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 300, 600, 900, 1200, 1800):
+        if span / step <= target:
+            return step
+    return 3600 * math.ceil(span / target / 3600)
+
+
+def svg_defs() -> Markup:
+    """The patterns the timelines use, in an SVG of no size; include once per page."""
+    return Markup(
+        '<svg class="att-defs" width="0" height="0" aria-hidden="true" focusable="false">'
+        '<defs><pattern id="att-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#EEEEEE"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#B5B5B5" stroke-width="2"/></pattern></defs></svg>')
+
+
+def marker_svg(x: float, y: float, shape: str, colour: str, *, size: float = 4.5,
+               css_class: str = "repair", title: str = "", data: str = "") -> str:
+    """One repair marker (circle, square or diamond) centred on ``(x, y)``."""
+    tip = f"<title>{escape(title)}</title>" if title else ""
+    attrs = f'class="{css_class}"{data} fill="{colour}" stroke="#FFFFFF" stroke-width="1"'
+    if shape == "circle":
+        return f'<circle {attrs} cx="{x:.2f}" cy="{y:.2f}" r="{size:.1f}">{tip}</circle>'
+    if shape == "square":
+        s = size * 0.9
+        return f'<rect {attrs} x="{x - s:.2f}" y="{y - s:.2f}" width="{2 * s:.2f}" height="{2 * s:.2f}">{tip}</rect>'
+    s = size * 1.25
+    points = f"{x:.2f},{y - s:.2f} {x + s:.2f},{y:.2f} {x:.2f},{y + s:.2f} {x - s:.2f},{y:.2f}"
+    return f'<polygon {attrs} points="{points}">{tip}</polygon>'
+
+
+@dataclass(frozen=True)
+class _Span:
+    code: str
+    state: str      # "" when excluded or not in the scheme
+    onset: float
+    offset: float
+    kind: str       # "state", "excluded" or "unknown"
+
+
+def _lane_from_session(session: Session, scheme: Scheme, partner: str) -> list[_Span] | None:
+    tier = session.tiers.get((partner, scheme.tiers[partner]))
+    if tier is None:
+        return None
+    states = scheme.states[partner]
+    excluded = scheme.exclude.get(partner, frozenset())
+    spans = []
+    for code, onset, offset in zip(tier.code, tier.onset, tier.offset):
+        if offset <= onset:
+            continue
+        code = str(code)
+        if code in states:
+            spans.append(_Span(code, states[code], float(onset), float(offset), "state"))
+        else:
+            spans.append(_Span(code, "", float(onset), float(offset),
+                               "excluded" if code in excluded else "unknown"))
+    return spans
+
+
+def _lane_from_segments(segments: pd.DataFrame, column: str) -> list[_Span]:
+    """A partner's states as the analysis saw them, when the Session is not at hand."""
+    spans: list[_Span] = []
+    for state, onset, offset in zip(segments[column], segments["onset_s"], segments["offset_s"]):
+        state = str(state)
+        if not state:
+            continue
+        if spans and spans[-1].state == state and abs(spans[-1].offset - onset) < 1e-9:
+            spans[-1] = _Span(state, state, spans[-1].onset, float(offset), "state")
+        else:
+            spans.append(_Span(state, state, float(onset), float(offset), "state"))
+    return spans
+
+
+class _Scale:
+    def __init__(self, t0: float, t1: float, width: float = WIDTH) -> None:
+        self.t0, self.t1 = t0, max(t1, t0 + 1e-9)
+        self.x0, self.x1 = LEFT, width - RIGHT
+
+    def __call__(self, t: float) -> float:
+        return self.x0 + (t - self.t0) / (self.t1 - self.t0) * (self.x1 - self.x0)
+
+
+def _rect(x0: float, x1: float, y: float, h: float, fill: str, tip: str, css_class: str = "") -> str:
+    cls = f' class="{css_class}"' if css_class else ""
+    return (f'<rect{cls} x="{x0:.2f}" y="{y:.1f}" width="{max(x1 - x0, 0.25):.2f}" height="{h:.1f}" '
+            f'fill="{fill}"><title>{escape(tip)}</title></rect>')
+
+
+def _signal_path(signal: Signal, scale: _Scale, y: float, h: float) -> tuple[str, float, float]:
+    """The polyline path of a signal within [y, y + h], its minimum and maximum."""
+    times, values = signal.times, signal.values
+    keep = (times >= scale.t0) & (times <= scale.t1)
+    times, values = times[keep], values[keep]
+    finite = np.isfinite(values)
+    if not finite.any():
+        return "", math.nan, math.nan
+    lo, hi = float(values[finite].min()), float(values[finite].max())
+    if hi - lo < 1e-12:
+        lo, hi = lo - 0.5, hi + 0.5
+    columns = int(scale.x1 - scale.x0)
+    if len(values) > 2 * columns:
+        # average within each pixel column to keep the page small
+        bins = np.minimum(((times - scale.t0) / (scale.t1 - scale.t0) * columns).astype(int), columns - 1)
+        sums = np.bincount(bins, weights=np.where(finite, values, 0.0), minlength=columns)
+        counts = np.bincount(bins, weights=finite.astype(float), minlength=columns)
+        present = np.bincount(bins, minlength=columns) > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), np.nan)[present]
+        times = (scale.t0 + (np.arange(columns) + 0.5) / columns * (scale.t1 - scale.t0))[present]
+        finite = np.isfinite(values)
+    parts: list[str] = []
+    pen_down = False
+    for t, v, ok in zip(times, values, finite):
+        if not ok:
+            pen_down = False
+            continue
+        yy = y + h - (v - lo) / (hi - lo) * h
+        parts.append(f"{'L' if pen_down else 'M'}{scale(t):.1f} {yy:.1f}")
+        pen_down = True
+    return " ".join(parts), lo, hi
+
+
+def timeline_svg(
+    session: Session | None,
+    *,
+    scheme: Scheme,
+    segments: pd.DataFrame,
+    mismatches: pd.DataFrame,
+    palette: Palette,
+    session_id: str | None = None,
+) -> Markup:
+    """The timeline of one analysed session, as an ``<svg>`` element.
+
+    Parameters
+    ----------
+    session : Session or None
+        The session as read; its tiers give the lanes (raw codes in the
+        tooltips), its episodes the labels and its signals the line charts.
+        Without it the lanes are drawn from ``segments``.
+    scheme : Scheme
+        The scheme of the analysis.
+    segments, mismatches : DataFrame
+        This session's rows of :attr:`Results.segments` and
+        :attr:`Results.mismatches`.
+    palette : Palette
+        Colours shared by every timeline of the report.
+    session_id : str, optional
+        Needed only when ``session`` is None.
+
+    Returns
+    -------
+    markupsafe.Markup
+        The SVG. Each repair marker has class ``repair`` and a ``data-led``
+        attribute naming who led.
+    """
+    sid = session.id if session is not None else str(session_id)
+    a, b = scheme.partners
+    lanes: list[tuple[str, list[_Span]]] = []
+    for partner in (a, b):
+        spans = _lane_from_session(session, scheme, partner) if session is not None else None
+        if spans is None:
+            spans = _lane_from_segments(segments, f"state_{partner}")
+        lanes.append((partner, spans))
+    episodes = list(session.episodes) if session is not None else []
+    times = [s.onset for _, spans in lanes for s in spans] + [s.offset for _, spans in lanes for s in spans]
+    times += [e.onset for e in episodes] + [e.offset for e in episodes]
+    if len(segments):
+        times += [float(segments["onset_s"].min()), float(segments["offset_s"].max())]
+    t0, t1 = (min(times), max(times)) if times else (0.0, 1.0)
+    scale = _Scale(t0, t1)
+    use_minutes = (t1 - t0) >= 120
+    signals = []
+    if session is not None:
+        order = {p: i for i, p in enumerate(scheme.partners)}
+        signals = sorted(session.signals.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0]))
+
+    y_lanes = EPISODE_H + 4
+    y_band = y_lanes + 2 * (LANE_H + LANE_GAP)
+    y_markers = y_band + BAND_H + 2
+    y_signals = y_markers + MARKER_H + 6
+    y_axis = y_signals + len(signals) * (SIGNAL_H + 8)
+    height = y_axis + AXIS_H
+    out: list[str] = [
+        f'<svg class="timeline" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
+        f'preserveAspectRatio="xMinYMin meet" aria-label="Timeline of session {escape(sid)}">']
+
+    # episodes: a labelled strip along the top, dashed boundaries through everything
+    for i, episode in enumerate(episodes):
+        x0, x1 = scale(episode.onset), scale(episode.offset)
+        tip = (f"episode {episode.name}: {format_time(episode.onset)} – {format_time(episode.offset)} "
+               f"({episode.offset - episode.onset:.1f} s)")
+        out.append(_rect(x0, x1, 0, EPISODE_H, "#E9EEF4" if i % 2 == 0 else "#DCE4EE", tip, "episode"))
+        label = escape(episode.name)
+        if x1 - x0 > 7 * len(episode.name) + 8:
+            out.append(f'<text class="ep-label" x="{(x0 + x1) / 2:.1f}" y="{EPISODE_H - 5}" '
+                       f'text-anchor="middle">{label}</text>')
+        else:
+            out.append(f'<text class="ep-label" x="{x0 + 2:.1f}" y="{EPISODE_H - 5}">{label}</text>')
+    if not episodes:
+        out.append(f'<text class="ep-label muted" x="{LEFT}" y="{EPISODE_H - 5}">whole session '
+                   f'(no episodes)</text>')
+
+    # partner lanes
+    for row, (partner, spans) in enumerate(lanes):
+        y = y_lanes + row * (LANE_H + LANE_GAP)
+        out.append(f'<text class="lane-label" x="{LEFT - 8}" y="{y + LANE_H / 2 + 4:.1f}" '
+                   f'text-anchor="end">{escape(partner)}</text>')
+        out.append(f'<rect x="{LEFT}" y="{y}" width="{scale.x1 - scale.x0:.2f}" height="{LANE_H}" '
+                   f'class="lane-bg"/>')
+        for span in spans:
+            x0, x1 = scale(span.onset), scale(span.offset)
+            when = f"{format_time(span.onset)} – {format_time(span.offset)} ({span.offset - span.onset:.1f} s)"
+            if span.kind == "state":
+                named = span.code if span.code == span.state else f"{span.code} ({span.state})"
+                fill = palette.states.get(span.state, "#CCCCCC")
+            else:
+                named = f"{span.code} ({'excluded' if span.kind == 'excluded' else 'not in the scheme'})"
+                fill = "url(#att-hatch)"
+            out.append(_rect(x0, x1, y, LANE_H, fill, f"{partner}: {named}, {when}", f"state {span.kind}"))
+            text = span.code if span.kind == "state" else "excl."
+            if x1 - x0 > 6.5 * len(text) + 6:
+                out.append(f'<text class="in-bar" x="{(x0 + x1) / 2:.1f}" y="{y + LANE_H / 2 + 4:.1f}" '
+                           f'text-anchor="middle">{escape(text)}</text>')
+
+    # the dyad: matched / mismatched / excluded
+    out.append(f'<text class="lane-label" x="{LEFT - 8}" y="{y_band + BAND_H / 2 + 4:.1f}" '
+               f'text-anchor="end">dyad</text>')
+    for onset, offset, status, sa, sb in zip(segments["onset_s"], segments["offset_s"], segments["status"],
+                                            segments[f"state_{a}"], segments[f"state_{b}"]):
+        x0, x1 = scale(onset), scale(offset)
+        pair = f"{a} {sa or '–'}, {b} {sb or '–'}"
+        tip = (f"{STATUS_LABELS[status]}: {pair}; {format_time(onset)} – {format_time(offset)} "
+               f"({offset - onset:.1f} s)")
+        out.append(_rect(x0, x1, y_band, BAND_H, STATUS_COLOURS[status], tip, f"status {status}"))
+
+    # repairs
+    out.append(f'<text class="lane-label" x="{LEFT - 8}" y="{y_markers + MARKER_H / 2 + 4:.1f}" '
+               f'text-anchor="end">repairs</text>')
+    out.append(f'<line x1="{LEFT}" x2="{scale.x1:.1f}" y1="{y_markers + MARKER_H / 2:.1f}" '
+               f'y2="{y_markers + MARKER_H / 2:.1f}" class="marker-rule"/>')
+    repaired = mismatches[mismatches["repaired"].astype(bool)]
+    for onset, offset, led in zip(repaired["onset_s"], repaired["offset_s"], repaired["led_by"]):
+        colour, shape = palette.leaders.get(str(led), ("#555555", "circle"))
+        who = "both partners at once (joint)" if led == "joint" else str(led)
+        tip = f"repair at {format_time(offset)}, led by {who}, after {offset - onset:.1f} s of mismatch"
+        out.append(marker_svg(scale(offset), y_markers + MARKER_H / 2, shape, colour, title=tip,
+                              data=f' data-led="{escape(led)}"'))
+
+    # signals, on the same time axis
+    for i, ((partner, name), signal) in enumerate(signals):
+        y = y_signals + i * (SIGNAL_H + 8)
+        out.append(f'<text class="lane-label" x="{LEFT - 8}" y="{y + SIGNAL_H / 2 - 2:.1f}" '
+                   f'text-anchor="end">{escape(partner)}</text>')
+        out.append(f'<text class="lane-sub" x="{LEFT - 8}" y="{y + SIGNAL_H / 2 + 10:.1f}" '
+                   f'text-anchor="end">{escape(name)}</text>')
+        out.append(f'<rect x="{LEFT}" y="{y}" width="{scale.x1 - scale.x0:.2f}" height="{SIGNAL_H}" '
+                   f'class="signal-bg"/>')
+        path, lo, hi = _signal_path(signal, scale, y + 3, SIGNAL_H - 6)
+        if path:
+            out.append(f'<path class="signal" d="{path}"><title>{escape(partner)} {escape(name)}: '
+                       f'{lo:.3g} to {hi:.3g}</title></path>')
+            out.append(f'<text class="lane-sub" x="{scale.x1 + 4:.1f}" y="{y + 10}">{hi:.3g}</text>')
+            out.append(f'<text class="lane-sub" x="{scale.x1 + 4:.1f}" y="{y + SIGNAL_H - 3}">{lo:.3g}</text>')
+
+    # episode boundaries across everything
+    for episode in episodes:
+        for t in (episode.onset, episode.offset):
+            x = scale(t)
+            out.append(f'<line class="ep-bound" x1="{x:.2f}" x2="{x:.2f}" y1="0" y2="{y_axis:.1f}"/>')
+
+    # time axis
+    step = tick_step(t1 - t0)
+    out.append(f'<line class="axis" x1="{LEFT}" x2="{scale.x1:.1f}" y1="{y_axis + 1}" y2="{y_axis + 1}"/>')
+    first = math.ceil(t0 / step - 1e-9) * step
+    for k in range(int(math.floor((t1 - first) / step + 1e-9)) + 1):
+        t = first + k * step
+        x = scale(t)
+        label = format_time(t, minutes=True) if use_minutes else f"{t:g}"
+        out.append(f'<line class="axis" x1="{x:.2f}" x2="{x:.2f}" y1="{y_axis + 1}" y2="{y_axis + 6}"/>')
+        out.append(f'<text class="tick" x="{x:.2f}" y="{y_axis + 17}" text-anchor="middle">{label}</text>')
+    unit = "time (m:ss)" if use_minutes else "time (s)"
+    out.append(f'<text class="tick" x="{LEFT - 28}" y="{y_axis + 17}" text-anchor="end">{unit}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))
