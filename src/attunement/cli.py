@@ -84,6 +84,18 @@ def _read_inputs(inputs: Sequence[Path], *, fmt, partners, episodes, rate, sessi
     return sessions, failures
 
 
+def _report_notes(sessions: Sequence[Session], limit: int = 10) -> None:
+    from .report import reader_notes
+
+    notes = reader_notes(sessions)
+    if notes:
+        console.print(f"[yellow]{len(notes)} note(s) from reading the inputs:[/]")
+        for source, note in notes[:limit]:
+            console.print(f"  • {Path(source).name}: {note}", soft_wrap=True)
+        if len(notes) > limit:
+            console.print(f"  … and {len(notes) - limit} more (all are listed in the report).")
+
+
 def _report_failures(failures: Sequence[Failure]) -> None:
     if failures:
         console.print(f"[bold yellow]{len(failures)} input(s) could not be used:[/]")
@@ -141,6 +153,7 @@ def analyze(
     except AttunementError as error:
         _fail(error)
         return
+    _report_notes(sessions)
     _report_failures(failures)
     n = results.sessions.session.nunique()
     console.print(f"Analysed {n} session(s) with scheme {chosen.name!r}; tables in {out}/"
@@ -185,6 +198,7 @@ def inspect(
         return
     for session in sessions:
         out_console.print(_describe(session, max_codes))
+    _report_notes(sessions, limit=1000)
     _report_failures(failures)
     if failures:
         raise typer.Exit(1 if not sessions else 3)

@@ -78,7 +78,7 @@ def test_unpaired_start_is_an_error_naming_observation_subject_behaviour_time_an
     message = str(info.value)
     assert message.startswith("test.boris: observation 'live not paired': ")
     assert "subject 'No focal subject', behaviour 's' starts at 26.862 s (event 12)" in message
-    assert "Add the missing STOP in BORIS" in message and "close_unpaired='last-event'" in message
+    assert "Add the missing STOP in BORIS" in message and "--close-unpaired last-event" in message
 
 
 def test_last_event_closing_gives_the_hand_paired_bouts_and_flags_the_imputed_one():

@@ -141,7 +141,7 @@ def test_unpaired_start(tmp_path):
     assert str(error.value) == (
         "open.txt: line 2: the State start of behavior 'Cry' of subject 'Baby' in observation 'd1' at "
         "1.000 s has no State stop. Add the stop in The Observer XT and export again, or pass "
-        "close_unpaired='last-event' to close it at the observation's last event.")
+        "--close-unpaired last-event to close it at the observation's last event.")
     session = read(path, close_unpaired="last-event")[0]
     cry = session.tier("Baby", "behavior")
     # By hand: the last event of d1 is at 6.0 s, so Cry runs 1.0-6.0, imputed.

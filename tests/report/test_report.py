@@ -322,3 +322,12 @@ def test_path_is_returned_as_given(analysed, tmp_path):
     results, sessions = analysed
     out = write_report(results, sessions, str(tmp_path / "sub" / "r.html"))
     assert isinstance(out, Path) and out.is_file()
+
+
+def test_reader_notes_are_listed_once(analysed, tmp_path):
+    results, sessions = analysed
+    noted = [s.replace(metadata={**s.metadata, "source": "in.csv", "warnings": ["cell on line 7 skipped"]})
+             for s in sessions]
+    text = write_report(results, noted, tmp_path / "r.html").read_text()
+    assert "Notes from reading the inputs" in text
+    assert text.count("cell on line 7 skipped") == 1

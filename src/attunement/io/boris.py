@@ -79,7 +79,7 @@ NO_FOCAL_SUBJECT = "No focal subject"
 #: The tier of behaviours that have no behavioural category.
 DEFAULT_TIER = "behavior"
 
-_CLOSE_HINT = ("or read the file with close_unpaired='last-event' (or 'media-end') to close it "
+_CLOSE_HINT = ("or read the file with --close-unpaired last-event (or media-end) to close it "
                "there, marked 'imputed'")
 
 
@@ -227,7 +227,7 @@ def close_unpaired(
             raise FileFormatError(
                 f"{name}: observation {observation!r}: cannot close the unpaired state of "
                 f"{_describe(first)} at {first.time:.3f} s at the media end: {media_end_problem}. "
-                f"Use close_unpaired='last-event', or add the STOP in BORIS.")
+                f"Use --close-unpaired last-event, or add the STOP in BORIS.")
         end, where = media_end, "the media end"
     else:
         end, where = last_event, "the observation's last event"

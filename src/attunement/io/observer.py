@@ -356,7 +356,7 @@ def _pair(events: list[_Event], *, name: str, close_unpaired: str,
                     raise FileFormatError(
                         f"{name}: line {event.line}: the State stop of {_describe(event)} at "
                         f"{event.time:.3f} s has no State start before it. Correct the event log in "
-                        f"The Observer XT and export again, or pass close_unpaired='last-event' to "
+                        f"The Observer XT and export again, or pass --close-unpaired last-event to "
                         f"leave the stop out.")
                 warnings.append(f"line {event.line}: a State stop of {_describe(event)} with no "
                                 f"start was left out.")
@@ -377,12 +377,12 @@ def _close(start: _Event, *, at: float, name: str, close_unpaired: str) -> _Bout
         raise FileFormatError(
             f"{name}: line {start.line}: the State start of {_describe(start)} at {start.time:.3f} s "
             f"has no State stop. Add the stop in The Observer XT and export again, or pass "
-            f"close_unpaired='last-event' to close it at the observation's last event.")
+            f"--close-unpaired last-event to close it at the observation's last event.")
     if close_unpaired == "media-end":
         raise FileFormatError(
             f"{name}: line {start.line}: the State start of {_describe(start)} at {start.time:.3f} s "
             f"has no State stop, and an Observer export does not hold the media length, so it cannot "
-            f"be closed at the media end. Pass close_unpaired='last-event' instead.")
+            f"be closed at the media end. Pass --close-unpaired last-event instead.")
     return _Bout(start.code, start.time, at, "imputed")
 
 

@@ -122,6 +122,19 @@ def _sections(results: Results, sessions: Mapping[str, Session], ids: Sequence[s
         }
 
 
+def reader_notes(sessions: Sequence[Session]) -> list[tuple[str, str]]:
+    """The readers' notes (``metadata["warnings"]``) as (source, note) pairs, once per source file."""
+    notes: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for session in sessions:
+        source = str(session.metadata.get("source", session.id))
+        for note in session.metadata.get("warnings") or ():
+            if (source, str(note)) not in seen:
+                seen.add((source, str(note)))
+                notes.append((source, str(note)))
+    return notes
+
+
 def write_report(
     results: Results,
     sessions: Sequence[Session],
@@ -196,6 +209,7 @@ def write_report(
         "min_mismatch_s": f"{results.min_mismatch_s:g}",
         "inputs": [str(i) for i in inputs],
         "failures": all_failures,
+        "notes": reader_notes(sessions),
         "columns": columns,
         "groups": groups,
         "anchors": anchors,
