@@ -130,7 +130,7 @@ def test_page_is_well_formed_and_self_contained(analysed, tmp_path):
     assert "<script src" not in text and "<link" not in text and "@import" not in text
     assert "default-src 'none'" in text
     assert "<h1>Test report</h1>" in text and "a.csv" in text and "b.csv" in text
-    assert "mutual-gaze" in text and "Aarts (2019)" in text  # scheme name and citation
+    assert "mutual-gaze" in text and "mHMMbayes (E. Aarts)" in text  # scheme name and citation
 
 
 def test_plain_language_guide_is_kind(analysed, tmp_path):
