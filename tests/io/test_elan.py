@@ -372,13 +372,13 @@ def _write(tmp_path: Path, name: str, *, slots, tiers, media: str = "", annotato
     slot_xml = "".join(f'<TIME_SLOT TIME_SLOT_ID="{s}"' + (f' TIME_VALUE="{v}"/>' if v is not None else "/>")
                        for s, v in slots)
     tier_xml = []
-    for tier_id, type_ref, parent, participant, annotations in tiers:
+    for tier_id, type_ref, parent, participant, tier_annotations in tiers:
         attributes = f'TIER_ID="{tier_id}" LINGUISTIC_TYPE_REF="{type_ref}"'
         attributes += f' PARENT_REF="{parent}"' if parent else ""
         attributes += f' PARTICIPANT="{participant}"' if participant else ""
         attributes += f' ANNOTATOR="{annotator}"' if annotator else ""
         body = []
-        for annotation_id, first, second, value in annotations:
+        for annotation_id, first, second, value in tier_annotations:
             if type_ref == "r":
                 element = f'<REF_ANNOTATION ANNOTATION_ID="{annotation_id}" ANNOTATION_REF="{first}">'
                 end = "</REF_ANNOTATION>"

@@ -1,106 +1,19 @@
-"""The ``attune`` command: a thin layer over the library that reads options and presents results.
-
-Exit codes: 0 success; 1 an error (nothing analysed); 3 a batch in which some
-inputs failed (they are listed, and written to ``errors.csv``).
-"""
+"""Commands on coded sessions: analyze, inspect, convert, schemes and demo."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import __version__
-from .errors import AttunementError
-from .io import FORMATS, Failure, read
-from .session import Session
-
-app = typer.Typer(
-    name="attune", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-    help="Measure attunement, rupture and repair in coded face-to-face interaction.")
-console = Console(stderr=True, highlight=False)
-out_console = Console(highlight=False)
-
-FormatOption = Annotated[Optional[str], typer.Option(
-    "--format", help=f"Input format, when it cannot be detected: {', '.join(f.name for f in FORMATS)}.")]
-PartnerOption = Annotated[Optional[list[str]], typer.Option(
-    "--partner", "-p", metavar="SOURCE=PARTNER[:TIER]",
-    help="Map a file's tier, column, participant or subject to a partner (and tier), e.g. "
-         "--partner p=client or --partner 'Mother engagement=caregiver:engagement'. Repeat as needed.")]
-EpisodesOption = Annotated[Optional[str], typer.Option(
-    "--episodes", metavar="TIER", help="A tier whose intervals name the episodes (play, still-face, reunion).")]
-RateOption = Annotated[Optional[float], typer.Option(
-    "--rate", metavar="HZ", help="Samples per second of a sampled table (one row per sample).")]
-SessionColumnOption = Annotated[Optional[str], typer.Option(
-    "--session-column", metavar="NAME", help="Column naming the session in a sampled table.")]
-CloseOption = Annotated[str, typer.Option(
-    "--close-unpaired", help="A state START without STOP (BORIS, Observer): 'error', 'last-event' or "
-                             "'media-end' (closed there and flagged 'imputed').")]
-
-
-def _parse_partners(items: Sequence[str] | None) -> dict[str, str]:
-    mapping: dict[str, str] = {}
-    for item in items or ():
-        source, sep, target = item.partition("=")
-        if not (sep and source.strip() and target.strip()):
-            raise AttunementError(f"--partner {item!r}: write it as SOURCE=PARTNER or SOURCE=PARTNER:TIER, "
-                                  f"e.g. --partner p=client.")
-        mapping[source.strip()] = target.strip()
-    return mapping
-
-
-def _fail(error: AttunementError) -> None:
-    console.print(f"[bold red]error:[/] {error}", soft_wrap=True)
-    raise typer.Exit(1)
-
-
-def _progress(total: int, label: str) -> tuple[Progress, Callable[[int], None]]:
-    progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=console, transient=True, disable=total < 20 or not console.is_terminal)
-    task = progress.add_task(label, total=total)
-    return progress, lambda n: progress.advance(task, n)
-
-
-def _read_inputs(inputs: Sequence[Path], *, fmt, partners, episodes, rate, session_column,
-                 close_unpaired) -> tuple[list[Session], list[Failure]]:
-    mapping = _parse_partners(partners)
-    sessions: list[Session] = []
-    failures: list[Failure] = []
-    progress, advance = _progress(len(inputs), "reading")
-    with progress:
-        for path in inputs:
-            try:
-                sessions.extend(read(path, format=fmt, partners=mapping, episodes_tier=episodes, rate=rate,
-                                     session_column=session_column, close_unpaired=close_unpaired))  # type: ignore[arg-type]
-            except AttunementError as error:
-                failures.append(Failure(str(path), str(error)))
-            advance(1)
-    return sessions, failures
-
-
-def _report_notes(sessions: Sequence[Session], limit: int = 10) -> None:
-    from .report import reader_notes
-
-    notes = reader_notes(sessions)
-    if notes:
-        console.print(f"[yellow]{len(notes)} note(s) from reading the inputs:[/]")
-        for source, note in notes[:limit]:
-            console.print(f"  • {Path(source).name}: {note}", soft_wrap=True)
-        if len(notes) > limit:
-            console.print(f"  … and {len(notes) - limit} more (all are listed in the report).")
-
-
-def _report_failures(failures: Sequence[Failure]) -> None:
-    if failures:
-        console.print(f"[bold yellow]{len(failures)} input(s) could not be used:[/]")
-        for failure in failures:
-            console.print(f"  • {failure.message}", soft_wrap=True)
+from ..errors import AttunementError
+from ..io import Failure
+from ..session import Session
+from ._common import (CloseOption, EpisodesOption, FormatOption, PartnerOption, RateOption, SessionColumnOption,
+                      _fail, _progress, _read_inputs, _report_failures, _report_notes, app, console, out_console)
 
 
 # ---------------------------------------------------------------------------- analyze
@@ -124,9 +37,9 @@ def analyze(
     max_timelines: Annotated[int, typer.Option("--max-timelines", help="Sessions drawn in the report (the tables hold all).")] = 50,
 ) -> None:
     """Measure matching, rupture and repair in coded sessions; write tables and a report."""
-    from . import measures
-    from .exports import write_tables
-    from .schemes import load_scheme, parse_recode
+    from .. import measures
+    from ..exports import write_tables
+    from ..schemes import load_scheme, parse_recode
 
     try:
         chosen = load_scheme(scheme)
@@ -145,7 +58,7 @@ def analyze(
         if eaf:
             _write_eaf_copies(results, [s for s in sessions if s.id in analysed], out, failures)
         if report:
-            from .report import write_report
+            from ..report import write_report
 
             write_report(results, [s for s in sessions if s.id in analysed], out / "report.html",
                          title=f"attunement: {chosen.name}", inputs=[str(p) for p in inputs],
@@ -164,8 +77,8 @@ def analyze(
 
 
 def _write_eaf_copies(results, sessions: Sequence[Session], out: Path, failures: list[Failure]) -> None:
-    from .exports import eaf_tiers
-    from .io.eaf_writer import add_tiers
+    from ..exports import eaf_tiers
+    from ..io.eaf_writer import add_tiers
 
     for session in sessions:
         if session.metadata.get("tool") != "elan":
@@ -233,7 +146,7 @@ def _describe(session: Session, max_codes: int) -> Table:
 @app.command()
 def schemes() -> None:
     """List the built-in coding schemes."""
-    from .schemes import builtin_schemes, load_scheme
+    from ..schemes import builtin_schemes, load_scheme
 
     table = Table(title="built-in schemes", title_justify="left")
     for column in ("name", "partners", "tier", "matched pairs", "source"):
@@ -257,7 +170,7 @@ def convert(
     close_unpaired: CloseOption = "error",
 ) -> None:
     """Convert coding files to attunement's tidy CSV (session, partner, tier, code, onset, offset)."""
-    from .io import tidy
+    from ..io import tidy
 
     try:
         sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
@@ -279,7 +192,7 @@ def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo's tables and report.")] = Path("attunement-demo"),
 ) -> None:
     """Analyse the built-in example still-face session (ICEP-R) and write its report."""
-    from .data import example_path
+    from ..data import example_path
 
     analyze([example_path()], scheme="icep-r", out=out, fmt=None, partner=None, episodes=None, rate=None,
             session_column=None, close_unpaired="error", k=2.0, min_mismatch=0.0, recode=None,
@@ -288,22 +201,3 @@ def demo(
     out_console.print(f"\nThe demo report is at: {report}\nOpen it in a web browser (file://{report}).")
 
 
-def _version(value: bool) -> None:
-    if value:
-        out_console.print(f"attunement {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
-) -> None:
-    """Measure attunement, rupture and repair in coded face-to-face interaction."""
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    app(args=list(argv) if argv is not None else None, prog_name="attune")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main(sys.argv[1:])
