@@ -56,18 +56,17 @@ def _records(tier):
 
 # ------------------------------------------------------------- the corpus
 @pytest.mark.parametrize(("filename", "n_sessions"), [
-    ("test.boris", 12), ("test2.boris", 9), ("test_without_media_files_paths.boris", 9),
+    ("test.boris", 10), ("test2.boris", 7), ("test_without_media_files_paths.boris", 7),
     ("test_with_leading_trailing_spaces_in_modifiers.boris", 1),
 ])
 def test_every_corpus_project_passes_the_contract(filename, n_sessions, tmp_path):
-    """Session counts are the number of keys of each file's ``observations`` (FORMATS.md §2 table)."""
+    """Session counts are the keys of each file's ``observations`` that hold events (12 − 2, 9 − 2, 9 − 2
+    and 1, counted in the JSON by hand)."""
     path = corpus_file("boris", filename)
     sessions = read(path, close_unpaired="last-event")
     assert len(sessions) == n_sessions
     assert_valid_sessions(sessions)
-    # An observation without events is a Session without tiers, which tidy CSV cannot hold (it has no
-    # rows): the round trip covers the others.
-    check_reader_contract([s for s in sessions if s.tiers], tmp_path)
+    check_reader_contract(sessions, tmp_path)
     assert all(s.metadata["tool"] == "boris" for s in sessions)
 
 
@@ -168,10 +167,17 @@ def test_playlist_offsets_and_media_metadata():
     assert sessions["offset neg"].metadata["media_offsets_s"]["2"] == -20.0
 
 
-def test_observation_without_events_is_an_empty_session():
+def test_observations_without_events_are_left_out_and_named():
     sessions = {s.id: s for s in read(corpus_file("boris", "test.boris"), close_unpaired="last-event")}
-    empty = sessions["observation without events"]
-    assert empty.tiers == {} and empty.metadata["warnings"] == ["the observation has no events"]
+    assert "observation without events" not in sessions and "2 video avi" not in sessions
+    note = "observation(s) without events left out: '2 video avi', 'observation without events'"
+    assert all(note in s.metadata["warnings"] for s in sessions.values())
+
+
+def test_project_whose_observations_are_all_empty_is_refused(tmp_path):
+    path = _project(tmp_path, {"o1": _live([])}, name="empty.boris")
+    with pytest.raises(FileFormatError, match=r"empty.boris: none of its 1 observation\(s\) holds an event"):
+        read(path)
 
 
 def test_ethogram_only_project_is_refused_with_the_reason():

@@ -550,7 +550,9 @@ def read(path: Path, options) -> list[Session]:
     Raises
     ------
     FileFormatError
-        Malformed JSON (with line and column), a project without observations,
+        Malformed JSON (with line and column), a project without observations
+        (or whose observations hold no event; empty observations beside coded
+        ones are left out and named in each Session's ``metadata["warnings"]``),
         an unpaired state event (unless ``close_unpaired`` says how to close it),
         an event without a usable time.
     """
@@ -569,4 +571,14 @@ def read(path: Path, options) -> list[Session]:
                                      tracker=tracker, subjects=subjects)
                 for obs_id, obs in project["observations"].items()]
     options.partners.check_all_used(name=name, available=tracker.available())
-    return sessions
+    coded = [session for session in sessions if not session.is_empty]
+    empty = [session.id for session in sessions if session.is_empty]
+    if not coded:
+        raise FileFormatError(
+            f"{name}: none of its {len(sessions)} observation(s) holds an event, so there is nothing to read. "
+            f"Code the observations in BORIS and save the project, then read it again.")
+    if empty:
+        note = (f"observation(s) without events left out: {', '.join(map(repr, empty))}")
+        coded = [s.replace(metadata={**s.metadata, "warnings": [*s.metadata.get("warnings", []), note]})
+                 for s in coded]
+    return coded
