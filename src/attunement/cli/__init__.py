@@ -1,12 +1,15 @@
 """The ``attune`` command: a thin layer over the library that reads options and presents results.
 
-Each module of this package registers its commands on the one Typer ``app``.
+Each public module of this package (``coded``, …) registers its commands on the one Typer
+``app``; a new group of commands is a new module here, nothing else changes.
 Exit codes: 0 success; 1 an error (nothing analysed); 3 a batch in which some
 inputs failed (they are listed, and written to ``errors.csv``).
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 from collections.abc import Sequence
 from typing import Annotated
@@ -14,8 +17,12 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import coded  # noqa: F401  (registers analyze, inspect, convert, schemes, demo)
 from ._common import app, out_console
+
+# Every public module of this package registers its commands on ``app`` when imported.
+for _module in pkgutil.iter_modules(__path__):
+    if not _module.name.startswith("_"):
+        importlib.import_module(f"{__name__}.{_module.name}")
 
 __all__ = ["app", "main"]
 

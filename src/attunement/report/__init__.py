@@ -37,7 +37,7 @@ from ..session import Session
 from . import _tables
 from . import timeline as _timeline
 
-__all__ = ["write_report"]
+__all__ = ["write_report", "render_page", "reader_notes"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -222,7 +222,20 @@ def write_report(
         "leaders": [(name, *palette.leaders[name]) for name in (a, b, "joint")],
         "marker": _timeline.marker_svg,
     }
-    template = _environment().get_template("report.html.j2")
+    return render_page("report.html.j2", path, **context)
+
+
+def render_page(template_name: str, path: str | Path, **context: Any) -> Path:
+    """Render one of the package's templates to ``path``, atomically.
+
+    Every page extends ``base.html.j2`` (shared styles, no external resource);
+    ``version`` is supplied here. Other analyses (agreement, sequences,
+    synchrony, studies, the model demo) write their pages through this function
+    with a template of their own in ``report/templates/``.
+    """
+    path = Path(path)
+    template = _environment().get_template(template_name)
+    context.setdefault("version", _version())
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as handle:
         for chunk in template.generate(**context):
             handle.write(chunk)
