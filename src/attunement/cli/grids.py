@@ -1,0 +1,113 @@
+"""The ``grids`` command: state space grids per session and per group, with GridWare and GSEQ exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import AttunementError
+from ._common import (
+    CloseOption,
+    EpisodesOption,
+    FormatOption,
+    PartnerOption,
+    RateOption,
+    SessionColumnOption,
+    _fail,
+    _progress,
+    _read_inputs,
+    _report_failures,
+    _report_notes,
+    app,
+    console,
+)
+
+
+@app.command()
+def grids(
+    inputs: Annotated[list[Path], typer.Argument(help="Coding files (ELAN, BORIS, Datavyu, Observer, tidy or sampled CSV).")],
+    scheme: Annotated[str, typer.Option("--scheme", "-s", help="A built-in scheme (icep-r, monadic-phases, mutual-gaze) or a scheme YAML file. Its first partner's states are the grid's rows, the second's the columns.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tables, the page and the exports.")] = Path("attunement-out"),
+    fmt: FormatOption = None,
+    partner: PartnerOption = None,
+    episodes: EpisodesOption = None,
+    rate: RateOption = None,
+    session_column: SessionColumnOption = None,
+    close_unpaired: CloseOption = "error",
+    episode: Annotated[str | None, typer.Option("--episode", metavar="NAME", help="Use only this episode's time (default: the whole session).")] = None,
+    group: Annotated[str | None, typer.Option("--group", metavar="FIELD", help="Also aggregate over groups of sessions given by this metadata field.")] = None,
+    recode: Annotated[list[str] | None, typer.Option("--recode", metavar="PARTNER:CODE=STATE", help="Map a code to another state, e.g. caregiver:Cpvc=neutral.")] = None,
+    exclude_unknown: Annotated[bool, typer.Option("--exclude-unknown", help="Treat codes the scheme does not list as excluded time instead of an error.")] = False,
+    trj: Annotated[bool, typer.Option("--trj", help="Also write each trajectory as a GridWare .trj file (folder trj/).")] = False,
+    trj_values: Annotated[str, typer.Option("--trj-values", help="States in the .trj files as 'names' or as 'numbers' (1, 2, … in the scheme's order).")] = "names",
+    sdis: Annotated[bool, typer.Option("--sdis", help="Also write the partners' states of all sessions as one GSEQ SDIS file (states.sds).")] = False,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write grids.html.")] = True,
+    max_grids: Annotated[int, typer.Option("--max-grids", help="Sessions drawn in the page (the tables hold all).")] = 50,
+) -> None:
+    """Place each session on a state space grid (one partner's state × the other's); write tables and a page."""
+    from ..exports import write_table
+    from ..grids import grids as measure_grids
+    from ..grids import group_grids, groups_from_metadata
+    from ..grids.export import write_sdis_file, write_trj_files
+    from ..schemes import load_scheme, parse_recode
+
+    if trj_values not in ("names", "numbers"):
+        _fail(AttunementError(f"--trj-values {trj_values!r}: write 'names' or 'numbers'."))
+        return
+    try:
+        chosen = load_scheme(scheme)
+        if recode:
+            chosen = chosen.recoded(parse_recode(recode))
+        sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
+                                          session_column=session_column, close_unpaired=close_unpaired)
+        progress, advance = _progress(len(sessions), "placing on grids")
+        with progress:
+            results = measure_grids(sessions, chosen, episode=episode,
+                                    unknown="exclude" if exclude_unknown else "error",
+                                    on_error="collect", on_progress=advance)
+        failures += results.failures
+        placed = [s for s in sessions if s.id in results.trajectories]
+        group_results = None
+        tables = dict(results.tables())
+        if group and placed:
+            group_results = group_grids(results, groups_from_metadata(placed, group))
+            tables.update(group_results.tables())
+        out.mkdir(parents=True, exist_ok=True)
+        for name, frame in tables.items():
+            write_table(frame, out / f"{name}.csv")
+            write_table(frame, out / f"{name}.parquet")
+        written_trj = []
+        if trj:
+            written_trj = write_trj_files(results.trajectories.values(), out / "trj",
+                                         values=trj_values)  # type: ignore[arg-type]
+        if sdis and results.trajectories:
+            write_sdis_file(list(results.trajectories.values()), out / "states.sds",
+                            comment=f"scheme {chosen.name}")
+        errors = out / "grid_errors.csv"
+        if failures:
+            import pandas as pd
+
+            write_table(pd.DataFrame([(f.path, f.message) for f in failures], columns=["path", "message"]), errors)
+        elif errors.exists():
+            errors.unlink()
+        if report:
+            from ..report.grids import write_grids_report
+
+            write_grids_report(results, out / "grids.html", sessions=placed, groups=group_results,
+                               group_field=group or "", title=f"attunement: state space grids ({chosen.name})",
+                               inputs=[str(p) for p in inputs], failures=failures, max_grids=max_grids)
+    except AttunementError as error:
+        _fail(error)
+        return
+    _report_notes(sessions)
+    _report_failures(failures)
+    n = len(results.trajectories)
+    console.print(f"Placed {n} session(s) on the {chosen.partners[0]} × {chosen.partners[1]} grid of scheme "
+                  f"{chosen.name!r}; tables in {out}/" + (f", page: {out / 'grids.html'}" if report else "")
+                  + (f"; {len(written_trj)} .trj file(s) in {out / 'trj'}/" if trj else "")
+                  + (f"; SDIS: {out / 'states.sds'}" if sdis and n else ""))
+    if failures:
+        console.print(f"The failures are listed in {errors}.")
+        raise typer.Exit(1 if n == 0 else 3)
