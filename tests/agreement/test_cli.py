@@ -73,4 +73,4 @@ def test_one_file_without_a_second_tier_fails_on_one_line(tmp_path):
     b = _tidy(tmp_path / "coder2.csv", {"s1": 2})
     result = runner.invoke(app, ["agreement", str(a), str(b), "--tier", "looking", "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
-    assert "fits several tiers (client/looking, therapist/looking)" in result.output
+    assert "fits several tiers (client:looking, therapist:looking)" in result.output

@@ -24,7 +24,8 @@ PartnerMapOption = Annotated[Optional[list[str]], typer.Option(
 def resolve_tier(session: Session, spec: str | None, *, option: str) -> tuple[str, str]:
     """The ``(partner, tier)`` a ``--tier`` value names in a session.
 
-    ``PARTNER/TIER``; or a tier name held by one partner only; or a partner with
+    ``PARTNER:TIER`` (as in the other commands; ``PARTNER/TIER`` also works); or a tier
+    name held by one partner only; or a partner with
     a single tier; or nothing, when the session has a single tier.
 
     Raises
@@ -33,23 +34,23 @@ def resolve_tier(session: Session, spec: str | None, *, option: str) -> tuple[st
         When the value names no tier, or more than one; the message lists the tiers.
     """
     keys = sorted(session.tiers)
-    have = ", ".join(f"{p}/{t}" for p, t in keys) or "none"
+    have = ", ".join(f"{p}:{t}" for p, t in keys) or "none"
     where = session._where()
     if spec is None:
         if len(keys) == 1:
             return keys[0]
         raise SessionError(f"{where}: holds {len(keys)} tiers ({have}); name the one to compare with {option} "
-                           f"PARTNER/TIER.")
+                           f"PARTNER:TIER.")
     for i, char in enumerate(spec):
-        if char == "/" and (spec[:i], spec[i + 1:]) in session.tiers:
+        if char in ":/" and (spec[:i], spec[i + 1:]) in session.tiers:
             return spec[:i], spec[i + 1:]
     for matches in ([k for k in keys if k[1] == spec], [k for k in keys if k[0] == spec]):
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
             raise SessionError(f"{where}: {option} {spec!r} fits several tiers "
-                               f"({', '.join(f'{p}/{t}' for p, t in matches)}); write it as PARTNER/TIER.")
-    raise SessionError(f"{where}: no tier {spec!r} ({option}); it has: {have}. Write it as PARTNER/TIER.")
+                               f"({', '.join(f'{p}:{t}' for p, t in matches)}); write it as PARTNER:TIER.")
+    raise SessionError(f"{where}: no tier {spec!r} ({option}); it has: {have}. Write it as PARTNER:TIER.")
 
 
 def _group_sessions(per_file: list[list[Session]], inputs: Sequence[Path]) -> tuple[list[list[Session]], list[Failure]]:
@@ -87,8 +88,8 @@ def _summary_table(overall) -> Table:
 @app.command()
 def agreement(
     inputs: Annotated[list[Path], typer.Argument(help="Two or more files, one per coder; or one file with --tier and --tier-b.")],
-    tier: Annotated[Optional[str], typer.Option("--tier", "-t", metavar="PARTNER/TIER", help="The tier to compare (coder A's, and every coder's unless --tier-b is given). A tier or partner name that is unique will do.")] = None,
-    tier_b: Annotated[Optional[list[str]], typer.Option("--tier-b", metavar="PARTNER/TIER", help="The other coders' tier: in the same file when one file is given (repeat it for a third coder), else in the other files.")] = None,
+    tier: Annotated[Optional[str], typer.Option("--tier", "-t", metavar="PARTNER:TIER", help="The tier to compare (coder A's, and every coder's unless --tier-b is given). A tier or partner name that is unique will do.")] = None,
+    tier_b: Annotated[Optional[list[str]], typer.Option("--tier-b", metavar="PARTNER:TIER", help="The other coders' tier: in the same file when one file is given (repeat it for a third coder), else in the other files.")] = None,
     partner: PartnerMapOption = None,
     fmt: FormatOption = None,
     rate: RateOption = None,
