@@ -45,9 +45,14 @@ FORMATS: tuple[Format, ...] = (
     Format("boris", "boris", (".boris", ".boris.gz"), "BORIS project (JSON, optionally gzipped)"),
     Format("datavyu", "datavyu", (".opf",), "Datavyu project (zip with a db file, #2–#4)"),
     Format("observer-otx", "observer", (".otx", ".otb"), "Noldus Observer XT project template (no events)"),
+    Format("openface", "openface", (".csv",), "OpenFace 2.x CSV: one row per video frame, one file per partner"),
     Format("tidy", "tidy", (".csv", ".tsv"), "attunement tidy CSV: session, partner, tier, code, onset, offset"),
+    Format("signals", "signals_csv", (".csv", ".tsv"),
+           "continuous signals: attunement's long CSV (session, partner, signal, time_s, value), "
+           "or a wide table of time and <partner>_<signal> columns (name this format for it)"),
     Format("boris-export", "boris_export", (".csv", ".tsv"), "BORIS tabular or aggregated events export"),
     Format("observer", "observer", (".txt", ".csv", ".tsv"), "Noldus Observer XT event export (text)"),
+    Format("mea", "mea", (".txt",), "Motion Energy Analysis text: one column per region of interest (needs --rate)"),
     Format("datavyu-csv", "datavyu", (".csv",), "Datavyu db saved as CSV, or a datavyu2csv export"),
     Format("sampled", "sampled", (".csv", ".tsv", ".txt"), "one row per time sample, code columns per partner and tier"),
 )
@@ -66,7 +71,8 @@ class ReadOptions:
     episodes_tier : str, optional
         A tier (ELAN, Datavyu column, tidy tier) whose intervals name the episodes.
     rate : float, optional
-        Samples per second for sampled tables (required there).
+        Samples per second: required for sampled tables and MEA files; for
+        signal tables and OpenFace it overrides the rate taken from the times.
     session_column : str, optional
         The column that names the session in sampled tables (default: ``id`` or
         ``session`` when present).

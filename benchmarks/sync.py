@@ -1,0 +1,141 @@
+"""Benchmarks for continuous synchrony: windowed cross-correlation (and, later, CRQA).
+
+WCC target (issue 5): a 10-minute, 25 fps session with lags of ±5 s and a window at
+every frame, computed with running sums at least 20× faster than the direct
+per-window computation, with equal values (max |Δr| ≤ 1e-9, NaN in the same cells).
+The session is the real rMEA corpus session ``mea/normal/200_01.txt`` (15,000
+frames at 25 fps, smoothed over 0.5 s as rMEA does) when ../shared/corpus is
+present, else a synthetic series of the same length. The baseline is a
+vectorised direct computation: for every lag, the windows as rows (a strided
+view), centred, and Pearson r from their sums of products: no Python loop over
+windows, so the speed-up is the algorithm's, not NumPy's over Python.
+
+Usage::
+
+    .venv/bin/python benchmarks/sync.py                 # every benchmark
+    .venv/bin/python benchmarks/sync.py --only wcc --window 30 --repeat 3
+
+Each benchmark is one function returning a dict of figures; ``main`` runs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+# ------------------------------------------------------------------ data
+def mea_session(seconds: float = 600.0, fs: float = 25.0) -> tuple[np.ndarray, np.ndarray, str]:
+    """Two motion-energy series: the corpus session 200_01 (smoothed 0.5 s, rMEA style) or a synthetic one."""
+    from attunement.session import Signal
+    from attunement.sync import smooth
+
+    n = int(round(seconds * fs))
+    path = CORPUS / "mea" / "normal" / "200_01.txt"
+    if path.is_file():
+        import attunement
+
+        (session,) = attunement.read(path, rate=fs)
+        a, b = (smooth(session.signals[(p, "motion_energy")], window_s=0.5, compat="rMEA").values[:n]
+                for p in ("pat", "th"))
+        return a, b, f"corpus {path.name}"
+    rng = np.random.default_rng(0)
+    base = np.abs(np.convolve(rng.normal(size=n + 24), np.ones(25) / 25, mode="valid"))[:n] * 1000
+    a = np.where(rng.random(n) < 0.4, 0.0, base)
+    b = np.roll(a, 10) * 0.6 + np.abs(rng.normal(size=n)) * 300
+    return a, b, "synthetic"
+
+
+# ------------------------------------------------------------- baselines
+def direct_wcc(a: np.ndarray, b: np.ndarray, *, w: int, starts: np.ndarray, lags: np.ndarray,
+               chunk_rows: int = 2048) -> np.ndarray:
+    """Direct per-window Pearson r, centred layout (A from s − ⌊ℓ/2⌋, B from there + ℓ), two-pass per window.
+
+    NaN where a series is constant in the window (the data have no missing samples).
+    """
+    rows_a = np.lib.stride_tricks.sliding_window_view(a, w)
+    rows_b = np.lib.stride_tricks.sliding_window_view(b, w)
+    out = np.full((len(starts), len(lags)), np.nan)
+    for j, lag in enumerate(lags):
+        oa = -(lag // 2)
+        ob = oa + lag
+        for lo in range(0, len(starts), chunk_rows):
+            s = starts[lo:lo + chunk_rows]
+            x = rows_a[s + oa]
+            y = rows_b[s + ob]
+            x = x - x.mean(axis=1, keepdims=True)
+            y = y - y.mean(axis=1, keepdims=True)
+            sxx = np.einsum("ij,ij->i", x, x)
+            syy = np.einsum("ij,ij->i", y, y)
+            sxy = np.einsum("ij,ij->i", x, y)
+            constant = (np.ptp(rows_a[s + oa], axis=1) == 0) | (np.ptp(rows_b[s + ob], axis=1) == 0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                r = sxy / np.sqrt(sxx * syy)
+            out[lo:lo + chunk_rows, j] = np.where(constant, np.nan, np.clip(r, -1, 1))
+    return out
+
+
+# ------------------------------------------------------------ benchmarks
+def bench_wcc(*, window_s: float = 30.0, max_lag_s: float = 5.0, fs: float = 25.0, repeat: int = 3) -> dict:
+    """Running-sum WCC against the direct computation: 10 min at 25 fps, ±5 s lags, a window at every frame."""
+    from attunement.sync import wcc_arrays
+
+    a, b, source = mea_session(fs=fs)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        res = wcc_arrays(a, b, fs=fs, window_s=window_s, step_s=1 / fs, max_lag_s=max_lag_s, min_valid=1.0)
+        times.append(time.perf_counter() - t0)
+    fast_s = float(np.median(times))
+    w = int(round(window_s * fs))
+    lags = np.rint(res.lags_s * fs).astype(np.int64)
+    starts = np.rint(res.window_start_s * fs).astype(np.int64)
+    t0 = time.perf_counter()
+    ref = direct_wcc(a, b, w=w, starts=starts, lags=lags)
+    direct_s = time.perf_counter() - t0
+    same_nan = bool(np.array_equal(np.isnan(ref), np.isnan(res.r)))
+    both = ~np.isnan(ref) & ~np.isnan(res.r)
+    max_diff = float(np.max(np.abs(ref[both] - res.r[both]))) if both.any() else 0.0
+    return {"benchmark": "wcc", "data": source, "frames": len(a), "window_s": res.parameters["window_s"],
+            "max_lag_s": res.parameters["max_lag_s"], "windows": res.n_windows, "lags": res.n_lags,
+            "running_sums_s": fast_s, "direct_s": direct_s, "speedup": direct_s / fast_s,
+            "max_abs_diff": max_diff, "nan_cells": int(np.isnan(res.r).sum()), "same_nan": same_nan,
+            "target_met": bool(direct_s / fast_s >= 20 and max_diff <= 1e-9 and same_nan)}
+
+
+def bench_crqa() -> dict:
+    """Place for the CRQA benchmark (issue 5, another part): add it here and to BENCHMARKS."""
+    raise NotImplementedError
+
+
+#: name → function; main runs those listed (CRQA joins when implemented).
+BENCHMARKS = {"wcc": bench_wcc}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append", help="run only these benchmarks")
+    parser.add_argument("--window", type=float, default=30.0, help="WCC window in seconds (default 30)")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions of the fast method (median)")
+    args = parser.parse_args()
+    ok = True
+    for name in args.only or list(BENCHMARKS):
+        if name == "wcc":
+            figures = bench_wcc(window_s=args.window, repeat=args.repeat)
+        else:
+            figures = BENCHMARKS[name]()
+        for key, value in figures.items():
+            print(f"{name:>5}  {key:<16} {value:.6g}" if isinstance(value, float) else f"{name:>5}  {key:<16} {value}")
+        ok &= bool(figures.get("target_met", True))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
