@@ -272,15 +272,18 @@ class Session:
 
     @property
     def start(self) -> float:
-        """Earliest time in the session (episodes, tiers)."""
+        """Earliest time in the session (episodes, tiers, signals)."""
         times = [e.onset for e in self.episodes]
         times += [float(t.onset.min()) for t in self.tiers.values() if len(t)]
+        times += [s.start for s in self.signals.values() if len(s.values)]
         return min(times) if times else 0.0
 
     @property
     def end(self) -> float:
+        """Latest time in the session (episodes, tiers, signals: the end of their last sample)."""
         times = [e.offset for e in self.episodes]
         times += [float(t.offset.max()) for t in self.tiers.values() if len(t)]
+        times += [s.start + len(s.values) / s.rate for s in self.signals.values() if len(s.values)]
         return max(times) if times else 0.0
 
     @property
@@ -289,7 +292,8 @@ class Session:
 
     @property
     def is_empty(self) -> bool:
-        return not any(len(t) for t in self.tiers.values())
+        """True when the session holds no coded interval and no signal sample."""
+        return not any(len(t) for t in self.tiers.values()) and not any(len(s.values) for s in self.signals.values())
 
     # ------------------------------------------------------------ transforms
     def replace(self, **changes: Any) -> Session:
