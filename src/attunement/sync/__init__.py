@@ -1,4 +1,4 @@
-"""Continuous synchrony measures: preprocessing, windowed cross-correlation, peaks, surrogates (CRQA to come).
+"""Continuous synchrony measures: preprocessing, windowed cross-correlation, peaks, surrogates, CRQA.
 
 Public API (parameters in seconds, converted once with ``round(s·fs)``; the values
 actually used are reported in seconds; lag sign: **ℓ > 0 means the first partner
@@ -18,9 +18,13 @@ leads**, ``r(ℓ) = cor(A[t], B[t + ℓ])``, METHODS §0):
 - lead–lag (:mod:`.leadlag`): ``lead_lag_summary``;
 - surrogates (:mod:`.surrogates`): ``pseudo_dyads``, ``segment_shuffle``,
   ``circular_shift``, ``iaaft``, ``surrogate_z``, ``surrogate_test``,
-  ``wcc_statistic``, ``compare_with_pseudo_dyads``.
+  ``wcc_statistic``, ``compare_with_pseudo_dyads``;
+- cross-recurrence (:mod:`.crqa`): ``crqa`` / ``crqa_arrays`` (RR, DET, L, maxL,
+  ENTR, rENTR, LAM, TT; crqa's or Marwan's conventions; memory linear in the
+  series length) and ``diagonal_profile`` / ``diagonal_profile_arrays``.
 """
 
+from .crqa import crqa, crqa_arrays, diagonal_profile, diagonal_profile_arrays
 from .leadlag import LEAD_LAG_COLUMNS, lead_lag_summary
 from .peaks import PEAK_COLUMNS, peaks
 from .preprocess import interpolate_gaps, mask_low_confidence, preprocess, resample, scale, smooth
@@ -47,4 +51,5 @@ __all__ = [
     "peaks", "PEAK_COLUMNS", "lead_lag_summary", "LEAD_LAG_COLUMNS",
     "pseudo_dyads", "segment_shuffle", "circular_shift", "iaaft", "surrogate_z", "surrogate_test",
     "wcc_statistic", "compare_with_pseudo_dyads", "SURROGATES",
+    "crqa", "crqa_arrays", "diagonal_profile", "diagonal_profile_arrays",
 ]

@@ -5,6 +5,9 @@ pattern of recurrent pairs (the recurrence plot) is summarised by line
 statistics. Auto-recurrence is the same analysis with one series on both axes.
 Nothing of size N × M is ever allocated: 100,000-point series run in tens of
 megabytes (``benchmarks/crqa.py``; the engine is described in ``_lines.py``).
+The time grows with the number of pairs within the radius on the *first*
+embedding coordinate (a superset of the recurrent pairs), so a large radius or
+an embedding whose first coordinate alone is little selective costs more.
 
 **Recurrence matrix.** ts1 gives the rows i, ts2 the columns j. With embedding
 dimension m and delay τ (in samples), state vectors are
