@@ -144,6 +144,9 @@ def write_report(
     inputs: Sequence[str] = (),
     failures: Sequence[Failure] = (),
     max_timelines: int = 50,
+    accounts: Mapping[str, str] | None = None,
+    comparison: tuple[Sequence[str], Sequence[Sequence[str]]] | None = None,
+    introduction: str = "",
 ) -> Path:
     """Write the HTML report of an analysis, atomically.
 
@@ -166,6 +169,12 @@ def write_report(
     max_timelines : int
         Draw the timeline and per-session tables of at most this many sessions
         (in the order of the analysis); the summary table always holds them all.
+    accounts : mapping of str to str, optional
+        A plain-words paragraph per session id, shown above its timeline.
+    comparison : (header, rows), optional
+        A compact side-by-side table shown before the summary (cells are text).
+    introduction : str
+        A paragraph shown at the top of the page (plain text).
 
     Returns
     -------
@@ -221,6 +230,9 @@ def write_report(
         "status_colours": {k: v for k, v in _timeline.STATUS_COLOURS.items() if k != "excluded"},
         "leaders": [(name, *palette.leaders[name]) for name in (a, b, "joint")],
         "marker": _timeline.marker_svg,
+        "accounts": dict(accounts or {}),
+        "comparison": comparison,
+        "introduction": introduction,
     }
     return render_page("report.html.j2", path, **context)
 

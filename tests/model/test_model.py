@@ -1,0 +1,129 @@
+"""Recovery of the ground truth, the observation layer, determinism, errors and the commands."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import attunement
+from attunement import analyze
+from attunement.cli import app
+from attunement.errors import AttunementError
+from attunement.model import CaregiverParams, InfantParams, develop, simulate
+
+from ._direct import grid
+
+
+@pytest.mark.parametrize("protocol", [None, "still-face"])
+def test_analyze_recovers_the_true_mismatches_on_noise_free_codes(protocol):
+    """Every simulated mismatch episode — times, repaired or censored, who led — is found by analyze."""
+    sim = simulate(["attuned", "intrusive", "withdrawn"], protocol=protocol, seconds=60, dyads=30, seed=5)
+    found = analyze(sim.sessions, "icep-r").mismatches
+    columns = ["session", "episode", "onset_s", "offset_s", "repaired", "led_by"]
+    truth = sim.truth[columns].sort_values(["session", "onset_s"]).reset_index(drop=True)
+    found = found[columns].sort_values(["session", "onset_s"]).reset_index(drop=True)
+    assert len(truth) > 500
+    pd.testing.assert_frame_equal(truth, found, check_dtype=False)
+
+
+def test_codes_are_the_latent_states_merged_into_intervals():
+    """Noise-free codes equal the latent codes step by step; no two neighbouring intervals share a code."""
+    sim = simulate("typical", protocol="still-face", seconds=30, dyads=20, seed=6)
+    for d, session in enumerate(sim.sessions):
+        infant = grid(session.tier("infant", "engagement"), 0, 90)
+        assert list(infant) == [sim.infant_codes[k] for k in sim.states["infant_code"][d]]
+        tier = session.tier("caregiver", "engagement")
+        same = (tier.code[1:] == tier.code[:-1]) & (tier.onset[1:] == tier.offset[:-1])
+        at_boundary = np.isin(tier.onset[1:], [30.0, 60.0])
+        assert not (same & ~at_boundary).any()
+    codes = {c for s in sim.sessions for c in s.tier("infant", "engagement").code}
+    scheme = attunement.load_scheme("icep-r")
+    assert codes <= set(scheme.states["infant"])
+
+
+def test_coder_noise_misclassifies_about_the_asked_share_of_steps():
+    """With per-step noise p, the share of steps whose code differs from the latent code is ≈ p."""
+    sim = simulate("typical", seconds=120, dyads=50, seed=7, coder_noise=0.2, noise_unit="step")
+    differ = [np.mean(grid(s.tier("caregiver", "engagement"), 0, 120)
+                      != np.array(sim.caregiver_codes, dtype=object)[sim.states["caregiver_code"][d]])
+              for d, s in enumerate(sim.sessions)]
+    assert np.mean(differ) == pytest.approx(0.2, abs=0.02)
+
+
+def test_same_seed_same_sessions_and_unique_ids():
+    a = simulate("attuned", seconds=20, dyads=3, seed=9)
+    b = simulate("attuned", seconds=20, dyads=3, seed=9)
+    c = simulate("attuned", seconds=20, dyads=3, seed=10)
+    assert all(x.content_equal(y) for x, y in zip(a.sessions, b.sessions))
+    assert not all(x.content_equal(y) for x, y in zip(a.sessions, c.sessions))
+    ids = [s.id for s in simulate(["attuned", "intrusive"], seconds=20, dyads=3, seed=1).sessions]
+    assert len(set(ids)) == 6 and ids[3] == "intrusive-1-0000"
+    signal = a.sessions[0].signals[("infant", "arousal")]
+    assert signal.rate == 4.0 and len(signal.values) == 80
+
+
+def test_development_moves_expectation_by_the_delta_rule():
+    """r(n+1) = r(n) + η (R(n) − r(n)), checked row by row (η = 0.1)."""
+    table = develop("typical", sessions=4, dyads=20, seconds=30, seed=3)
+    ok = table.repaired_share.notna()
+    expected = table.expectation_before + 0.1 * (table.repaired_share - table.expectation_before)
+    assert np.allclose(table.expectation_after[ok], expected[ok])
+    assert np.allclose(table.expectation_after[~ok], table.expectation_before[~ok])
+    nxt = table[table.session_number == 2].expectation_before.to_numpy()
+    assert np.allclose(nxt, table[table.session_number == 1].expectation_after.to_numpy())
+
+
+def test_errors_say_what_to_fix():
+    with pytest.raises(AttunementError, match="no preset named 'calm'; choose one of attuned, intrusive"):
+        simulate("calm")
+    with pytest.raises(AttunementError, match="no protocol named 'sf'; choose one of free-play, still-face"):
+        simulate(protocol="sf")
+    with pytest.raises(AttunementError, match=r"not a whole number of steps of 0.25 s"):
+        simulate(seconds=10.1)
+    with pytest.raises(AttunementError, match="sensitivity must lie between 0 and 1, got 2"):
+        CaregiverParams(sensitivity=2)
+    with pytest.raises(AttunementError, match="theta_low < theta_high < theta_protest"):
+        InfantParams(theta_low=1.5)
+    with pytest.raises(AttunementError, match="dyads must be a whole number ≥ 1, got 0"):
+        simulate(dyads=0)
+
+
+runner = CliRunner()
+
+
+def test_simulate_command_writes_tidy_csv_and_eaf(tmp_path):
+    out = tmp_path / "sim.csv"
+    result = runner.invoke(app, ["simulate", "--preset", "intrusive", "--protocol", "still-face", "--seconds", "20",
+                                 "--dyads", "3", "--seed", "4", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    sessions = attunement.read(out)
+    assert [s.id for s in sessions] == ["intrusive-4-0000", "intrusive-4-0001", "intrusive-4-0002"]
+    assert [e.name for e in sessions[0].episodes] == ["play", "still-face", "reunion"]
+    truth = pd.read_csv(tmp_path / "sim.truth.csv")
+    found = analyze(sessions, "icep-r").mismatches
+    assert len(truth) == len(found)
+    eaf = tmp_path / "one.eaf"
+    result = runner.invoke(app, ["simulate", "--preset", "attuned", "--seconds", "30", "--out", str(eaf)])
+    assert result.exit_code == 0, result.output
+    [back] = attunement.read(eaf, partners={"infant engagement": "infant:engagement",
+                                            "caregiver engagement": "caregiver:engagement"})
+    direct = simulate("attuned", seconds=30, seed=0).sessions[0]
+    assert back.tier("infant", "engagement") == direct.tier("infant", "engagement")
+    bad = runner.invoke(app, ["simulate", "--preset", "calm", "--out", str(tmp_path / "x.csv")])
+    assert bad.exit_code == 1 and "no preset named 'calm'" in bad.output
+    bad = runner.invoke(app, ["simulate", "--out", str(tmp_path / "x.txt")])
+    assert bad.exit_code == 1 and "write a .csv (tidy CSV) or a .eaf (ELAN) file" in bad.output
+
+
+def test_demo_writes_the_comparison_report(tmp_path):
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    assert "The demo report is at:" in result.output
+    page = (tmp_path / "demo" / "report.html").read_text(encoding="utf-8")
+    for text in ("scenario 1, attuned: play", "scenario 2, intrusive: still-face", "Side by side",
+                 "sat back and waited", "example-still-face", "arousal"):
+        assert text in page
+    sessions = pd.read_csv(tmp_path / "demo" / "sessions.csv")
+    assert sessions.session.nunique() == 5
