@@ -91,3 +91,13 @@ def test_outputs_are_written_whole_or_not_at_all(tmp_path):
             raise RuntimeError("disk full")
     assert target.read_text() == "old"
     assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
+
+
+def test_report_embeds_a_state_space_grid_per_drawn_session(tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD)
+    out = tmp_path / "out"
+    result = _run("analyze", good, "--scheme", "icep-r", "--out", out)
+    assert result.exit_code == 0, result.output
+    text = (out / "report.html").read_text()
+    assert text.count("<summary>State space grid</summary>") == 1

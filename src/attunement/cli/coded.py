@@ -60,9 +60,11 @@ def analyze(
         if report:
             from ..report import write_report
 
-            write_report(results, [s for s in sessions if s.id in analysed], out / "report.html",
+            drawn = [s for s in sessions if s.id in analysed]
+            write_report(results, drawn, out / "report.html",
                          title=f"attunement: {chosen.name}", inputs=[str(p) for p in inputs],
-                         failures=failures, max_timelines=max_timelines)
+                         failures=failures, max_timelines=max_timelines,
+                         figures=_grid_figures(drawn[:max_timelines], chosen))
     except AttunementError as error:
         _fail(error)
         return
@@ -74,6 +76,18 @@ def analyze(
     if failures:
         console.print(f"The failures are listed in {out / 'errors.csv'}.")
         raise typer.Exit(1 if n == 0 else 3)
+
+
+def _grid_figures(sessions: Sequence[Session], scheme) -> dict:
+    """The state space grid of each drawn session, for the report."""
+    from ..grids import grids
+    from ..report.grids import session_grid_svg
+
+    if not sessions:
+        return {}
+    grid_results = grids(sessions, scheme, unknown="exclude", on_error="collect")
+    done = set(grid_results.sessions.session) if len(grid_results.sessions) else set()
+    return {s.id: {"State space grid": session_grid_svg(grid_results, s.id)} for s in sessions if s.id in done}
 
 
 def _write_eaf_copies(results, sessions: Sequence[Session], out: Path, failures: list[Failure]) -> None:

@@ -147,6 +147,7 @@ def write_report(
     accounts: Mapping[str, str] | None = None,
     comparison: tuple[Sequence[str], Sequence[Sequence[str]]] | None = None,
     introduction: str = "",
+    figures: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Path:
     """Write the HTML report of an analysis, atomically.
 
@@ -175,6 +176,9 @@ def write_report(
         A compact side-by-side table shown before the summary (cells are text).
     introduction : str
         A paragraph shown at the top of the page (plain text).
+    figures : mapping of session id to {title: SVG markup}, optional
+        More drawings per session (a state space grid, a synchrony heat map …),
+        each shown in a collapsible section under the session's timeline.
 
     Returns
     -------
@@ -231,6 +235,7 @@ def write_report(
         "leaders": [(name, *palette.leaders[name]) for name in (a, b, "joint")],
         "marker": _timeline.marker_svg,
         "accounts": dict(accounts or {}),
+        "figures": {sid: dict(items) for sid, items in (figures or {}).items()},
         "comparison": comparison,
         "introduction": introduction,
     }
