@@ -21,14 +21,32 @@ leads**, ``r(ℓ) = cor(A[t], B[t + ℓ])``, METHODS §0):
   ``wcc_statistic``, ``compare_with_pseudo_dyads``;
 - cross-recurrence (:mod:`.crqa`): ``crqa`` / ``crqa_arrays`` (RR, DET, L, maxL,
   ENTR, rENTR, LAM, TT; crqa's or Marwan's conventions; memory linear in the
-  series length) and ``diagonal_profile`` / ``diagonal_profile_arrays``.
+  series length) and ``diagonal_profile`` / ``diagonal_profile_arrays``;
+- rupture and repair (:mod:`.repair`): ``synchrony_repair`` (threshold from the
+  dyad's own surrogates; ``Results`` tables exactly as the coded ``analyze``),
+  with its steps ``surrogate_synchrony``, ``calibrate_threshold``,
+  ``synchrony_states``, ``states_session``, ``synchrony_results``, ``peak_lags``;
+- change points (:mod:`.changepoints`): ``change_points`` (PELT, l2 cost, penalty
+  calibrated on surrogates), ``calibrate_penalty``, ``segment_series``.
 """
 
+from .changepoints import ChangePoints, calibrate_penalty, change_points, segment_series
 from .crqa import crqa, crqa_arrays, diagonal_profile, diagonal_profile_arrays
 from .leadlag import LEAD_LAG_COLUMNS, lead_lag_summary
 from .peaks import PEAK_COLUMNS, peaks
 from .preprocess import interpolate_gaps, mask_low_confidence, preprocess, resample, scale, smooth
 from .quality import QUALITY_COLUMNS, signal_quality
+from .repair import (
+    SynchronyRepair,
+    calibrate_threshold,
+    peak_lags,
+    states_session,
+    surrogate_synchrony,
+    synchrony_repair,
+    synchrony_results,
+    synchrony_scheme,
+    synchrony_states,
+)
 from .summaries import STATISTICS, local_synchrony, rmea_table, synchrony_index
 from .surrogates import (
     SURROGATES,
@@ -52,4 +70,7 @@ __all__ = [
     "pseudo_dyads", "segment_shuffle", "circular_shift", "iaaft", "surrogate_z", "surrogate_test",
     "wcc_statistic", "compare_with_pseudo_dyads", "SURROGATES",
     "crqa", "crqa_arrays", "diagonal_profile", "diagonal_profile_arrays",
+    "synchrony_repair", "SynchronyRepair", "surrogate_synchrony", "calibrate_threshold", "synchrony_states",
+    "states_session", "synchrony_results", "synchrony_scheme", "peak_lags",
+    "change_points", "ChangePoints", "calibrate_penalty", "segment_series",
 ]

@@ -1,0 +1,210 @@
+"""The ``sync`` command: windowed cross-correlation, synchrony against surrogates, rupture and repair, change points."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import AttunementError, SessionError
+from ._common import (
+    CloseOption,
+    EpisodesOption,
+    FormatOption,
+    PartnerOption,
+    RateOption,
+    SessionColumnOption,
+    _fail,
+    _progress,
+    _read_inputs,
+    _report_failures,
+    _report_notes,
+    app,
+    console,
+)
+
+
+def _signal_name(sessions, requested: str | None) -> str:
+    """The signal to compare: the one given, or the only one that two partners of every session share."""
+    if requested:
+        return requested
+    shared = None
+    for session in sessions:
+        counts: dict[str, int] = {}
+        for _, name in session.signals:
+            counts[name] = counts.get(name, 0) + 1
+        names = {n for n, c in counts.items() if c >= 2}
+        shared = names if shared is None else shared & names
+    if not shared:
+        raise SessionError("no continuous signal is held by two partners in every session. Give signal files "
+                           "(MEA text with --rate, OpenFace CSV, a signals CSV) or name the signal with --signal.")
+    if len(shared) > 1:
+        raise SessionError(f"the sessions share several signals ({', '.join(sorted(shared))}); choose one with "
+                           f"--signal.")
+    return next(iter(shared))
+
+
+@app.command()
+def sync(
+    inputs: Annotated[list[Path], typer.Argument(help="Signal files: MEA text (give --rate), OpenFace CSV, signals CSV; coded files may be added with --scheme.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tables and sync.html.")] = Path("attunement-out"),
+    fmt: FormatOption = None,
+    partner: PartnerOption = None,
+    episodes: EpisodesOption = None,
+    rate: RateOption = None,
+    session_column: SessionColumnOption = None,
+    close_unpaired: CloseOption = "error",
+    signal: Annotated[str | None, typer.Option("--signal", help="The signal to compare (default: the one both partners have).")] = None,
+    first: Annotated[str | None, typer.Option("--first", metavar="PARTNER", help="The partner whose lead counts as a positive lag (default: the scheme's first partner, else the first by name).")] = None,
+    window: Annotated[float, typer.Option("--window", metavar="S", help="Window length in seconds.")] = 5.0,
+    step: Annotated[float, typer.Option("--step", metavar="S", help="Seconds between windows.")] = 1.0,
+    lag: Annotated[float, typer.Option("--lag", metavar="S", help="Largest lag in seconds, either way.")] = 2.0,
+    lag_step: Annotated[float | None, typer.Option("--lag-step", metavar="S", help="Lag increment in seconds (default one sample).")] = None,
+    smooth: Annotated[float | None, typer.Option("--smooth", metavar="S", help="Smooth each signal with a centred moving average of this many seconds first.")] = None,
+    statistic: Annotated[str, typer.Option("--statistic", help="Synchrony per window: max_abs_z, peak_z, mean_abs_z, mean_z or lag0_z.")] = "max_abs_z",
+    surrogate: Annotated[str, typer.Option("--surrogate", help="Surrogates for the threshold: circular, segment or iaaft.")] = "circular",
+    surrogates: Annotated[int, typer.Option("--surrogates", metavar="N", help="Surrogate pairs per session.")] = 100,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the surrogates (the same seed gives the same results).")] = 0,
+    level: Annotated[float, typer.Option("--level", help="Threshold: this quantile of the surrogates' window values.")] = 0.95,
+    together: Annotated[float, typer.Option("--together", metavar="S", help="Peak lags within ± this count as moving together (no leader).")] = 0.0,
+    k: Annotated[float, typer.Option("--k", help="Seconds within which a repair counts as prompt.")] = 2.0,
+    min_mismatch: Annotated[float, typer.Option("--min-mismatch", metavar="S", help="Drop stretches out of sync shorter than this.")] = 0.0,
+    cp_rate: Annotated[float, typer.Option("--cp-rate", metavar="PER_MIN", help="Change points: the penalty allows at most this many per minute in the surrogates.")] = 0.1,
+    min_segment: Annotated[float | None, typer.Option("--min-segment", metavar="S", help="Change points: the shortest stretch (default: the window).")] = None,
+    scheme: Annotated[str | None, typer.Option("--scheme", "-s", help="Also analyse the sessions' coded tiers with this scheme and show both side by side.")] = None,
+    recode: Annotated[list[str] | None, typer.Option("--recode", metavar="PARTNER:CODE=STATE", help="With --scheme: map a code to another state.")] = None,
+    exclude_unknown: Annotated[bool, typer.Option("--exclude-unknown", help="With --scheme: codes the scheme does not list are excluded time.")] = False,
+    cells: Annotated[bool, typer.Option("--cells", help="Also write every correlation (wcc_cells: one row per window and lag).")] = False,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write sync.html.")] = True,
+    max_sessions: Annotated[int, typer.Option("--max-sessions", help="Sessions drawn in the page (the tables hold all).")] = 20,
+) -> None:
+    """Synchrony of two partners' signals: cross-correlation, ruptures and repairs against surrogates, change points."""
+    import pandas as pd
+
+    from .. import measures
+    from ..exports import write_table, write_tables
+    from ..io import Failure
+    from ..schemes import load_scheme, parse_recode
+    from ..sync import lead_lag_summary, preprocess
+    from ..sync.changepoints import POINT_COLUMNS, SEGMENT_COLUMNS, change_points
+    from ..sync.repair import synchrony_repair
+
+    try:
+        coded_scheme = None
+        if scheme:
+            coded_scheme = load_scheme(scheme)
+            if recode:
+                coded_scheme = coded_scheme.recoded(parse_recode(recode))
+        sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
+                                          session_column=session_column, close_unpaired=close_unpaired)
+        if not sessions:
+            _report_failures(failures)
+            raise AttunementError("no input could be read; nothing to analyse.")
+        name = _signal_name(sessions, signal)
+        order = None
+        candidates = sorted({p for s in sessions for p, n in s.signals if n == name})
+        if first is not None or coded_scheme is not None:
+            lead = first if first is not None else coded_scheme.partners[0]  # type: ignore[union-attr]
+            others = [p for p in candidates if p != lead]
+            if lead not in candidates or len(others) != 1:
+                raise SessionError(
+                    f"--first {lead!r}: the partners with signal {name!r} are {', '.join(candidates) or 'none'}; "
+                    f"name one of two (map names with --partner SOURCE=PARTNER).")
+            order = (lead, others[0])
+        prepared = []
+        for session in sessions:
+            try:
+                prepared.append(preprocess(session, signal=name, smooth_s=smooth) if smooth else session)
+            except AttunementError as error:
+                failures.append(Failure(str(session.metadata.get("source", session.id)), str(error)))
+        progress, advance = _progress(len(prepared), "synchrony")
+        with progress:
+            result = synchrony_repair(
+                prepared, signal=name, window_s=window, step_s=step, max_lag_s=lag, lag_step_s=lag_step,
+                partners=order, statistic=statistic, surrogate=surrogate,  # type: ignore[arg-type]
+                n_surrogates=surrogates, level=level, seed=seed, together_lag_s=together, k=k,
+                min_mismatch_s=min_mismatch, on_error="collect", on_progress=advance)
+        failures += result.results.failures
+        done = [s for s in prepared if s.id in result.wcc]
+        cps, point_parts, seg_parts, cal_parts = {}, [], [], []
+        for session in done:
+            rows = result.series[result.series.session == session.id]
+            wcc_result = result.wcc[session.id]
+            step_used = float(wcc_result.parameters["step_s"])
+            cp = change_points(rows["time_s"], rows["synchrony"],
+                               null_series=result.calibrations[session.id].surrogate_series, step_s=step_used,
+                               min_size_s=window if min_segment is None else min_segment, session=session.id,
+                               max_per_min=cp_rate, level=level)
+            cps[session.id] = cp
+            point_parts.append(cp.points)
+            seg_parts.append(cp.segments)
+            cal_parts.append(cp.calibration_frame(session.id))
+        wccs = list(result.wcc.values())
+        tables = dict(result.results.tables())
+        tables.update({
+            "local_synchrony": result.series,
+            "thresholds": result.thresholds,
+            "wcc": (pd.concat([w.parameters_frame() for w in wccs], ignore_index=True) if wccs
+                    else pd.DataFrame(columns=["session"])),
+            "lead_lag": lead_lag_summary(wccs),
+            "change_points": (pd.concat(point_parts, ignore_index=True) if point_parts
+                              else pd.DataFrame(columns=POINT_COLUMNS)),
+            "change_point_segments": (pd.concat(seg_parts, ignore_index=True) if seg_parts
+                                      else pd.DataFrame(columns=SEGMENT_COLUMNS)),
+            "change_point_penalties": (pd.concat(cal_parts, ignore_index=True) if cal_parts
+                                       else pd.DataFrame(columns=["session"])),
+        })
+        if cells:
+            tables["wcc_cells"] = (pd.concat([w.to_frame() for w in wccs], ignore_index=True) if wccs
+                                   else pd.DataFrame(columns=["session"]))
+        out.mkdir(parents=True, exist_ok=True)
+        for table_name, frame in tables.items():
+            frame = frame.astype({"in_sync": "object"}) if table_name == "local_synchrony" else frame
+            write_table(frame, out / f"{table_name}.csv")
+            write_table(frame, out / f"{table_name}.parquet")
+        coded = None
+        if coded_scheme is not None:
+            coded_sessions = [s for s in done if s.tiers]
+            coded = measures.analyze(coded_sessions, coded_scheme, k=k, min_mismatch_s=min_mismatch,
+                                     unknown="exclude" if exclude_unknown else "error", on_error="collect")
+            failures += coded.failures
+            write_tables(coded, out / "coded")
+        errors = out / "errors.csv"
+        if failures:
+            write_table(pd.DataFrame([(f.path, f.message) for f in failures], columns=["path", "message"]), errors)
+        elif errors.exists():
+            errors.unlink()
+        if report:
+            from ..report.sync import write_sync_report
+
+            parameters = {
+                "signal": name + (f", smoothed over {smooth:g} s" if smooth else ""),
+                "windows": _windows_text(wccs, window, step, lag),
+                "synchrony per window": statistic,
+                "threshold": f"{100 * level:g}th percentile of {surrogates} {surrogate} surrogates per session "
+                             f"(seed {seed})",
+                "change points": f"PELT on the l2 cost; penalty allows ≤ {cp_rate:g} per minute in the surrogates",
+            }
+            write_sync_report(result, out / "sync.html", sessions=done, change_points=cps,
+                              lead_lag=tables["lead_lag"], coded=coded, parameters=parameters,
+                              inputs=[str(p) for p in inputs], failures=failures, max_sessions=max_sessions)
+    except AttunementError as error:
+        _fail(error)
+        return
+    _report_notes(sessions)
+    _report_failures(failures)
+    n = len(result.wcc)
+    console.print(f"Measured synchrony of {name!r} in {n} session(s); tables in {out}/"
+                  + (f", page: {out / 'sync.html'}" if report else ""))
+    if failures:
+        console.print(f"The failures are listed in {out / 'errors.csv'}.")
+        raise typer.Exit(1 if n == 0 else 3)
+
+
+def _windows_text(wccs, window: float, step: float, lag: float) -> str:
+    if wccs:
+        p = wccs[0].parameters
+        return (f"{p['window_s']:g} s every {p['step_s']:g} s, lags ±{p['max_lag_s']:g} s in steps of "
+                f"{p['lag_step_s']:g} s ({p['layout']} layout; {p['fs_hz']:g} Hz)")
+    return f"{window:g} s every {step:g} s, lags ±{lag:g} s"

@@ -1,0 +1,75 @@
+"""``attune sync`` on corpus MEA files, and the synchrony page beside a coded analysis."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from attunement import analyze
+from attunement.cli import app
+from attunement.measures import MISMATCH_COLUMNS
+from attunement.report.sync import write_sync_report
+from attunement.session import Session, Signal, Tier
+from attunement.sync.repair import synchrony_repair
+from tests.conftest import corpus_file
+
+runner = CliRunner()
+EXTERNAL = re.compile(r"""(?:src|href|url)\s*[=(]\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+
+
+def test_sync_on_two_corpus_mea_files(tmp_path):
+    """Two rMEA example dyads at 25 fps: every table is written with the coded tables' columns, the page draws a
+    heat map and a synchrony line per session and loads nothing from outside."""
+    files = [corpus_file("mea", "normal", "200_01.txt"), corpus_file("mea", "normal", "201_01.txt")]
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["sync", *map(str, files), "--rate", "25", "--window", "5", "--step", "2",
+                                 "--lag", "1", "--surrogates", "5", "--seed", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("sessions", "mismatches", "segments", "time_budget", "local_synchrony", "thresholds", "wcc",
+                 "lead_lag", "change_points", "change_point_segments", "change_point_penalties"):
+        assert (out / f"{name}.csv").is_file() and (out / f"{name}.parquet").is_file(), name
+    sessions = pd.read_csv(out / "sessions.csv")
+    assert sessions.session.tolist() == ["200_01", "201_01"]
+    assert "repairs_led_pat" in sessions.columns and "repairs_led_th" in sessions.columns
+    assert (sessions.seconds_scored > 500).all()      # 10-minute recordings, windows from 3 s to 597 s
+    assert list(pd.read_csv(out / "mismatches.csv").columns) == MISMATCH_COLUMNS
+    series = pd.read_parquet(out / "local_synchrony.parquet")
+    assert list(series.columns[-2:]) == ["state_pat", "state_th"]
+    thresholds = pd.read_csv(out / "thresholds.csv")
+    assert (thresholds.n_surrogates == 5).all() and (thresholds.threshold > 0).all()
+    wcc = pd.read_csv(out / "wcc.csv")
+    assert wcc.window_s.tolist() == [5.0, 5.0] and wcc.fs_hz.tolist() == [25.0, 25.0]
+    page = (out / "sync.html").read_text(encoding="utf-8")
+    assert page.count('class="heatmap"') == 2 and page.count('class="synchrony"') == 2
+    assert EXTERNAL.search(page) is None and "https://" not in page
+    assert len(page) < 1_500_000
+
+
+def test_sync_without_rate_says_how_to_fix_it(tmp_path):
+    path = corpus_file("mea", "normal", "200_01.txt")
+    result = runner.invoke(app, ["sync", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "give --rate 25" in result.output.replace("\n", " ")
+    assert "no input could be read" in result.output
+
+
+def test_page_shows_synchrony_beside_the_coded_analysis(tmp_path):
+    """A session with both signals and coded tiers: the page holds the synchrony and the coded timelines and a
+    side-by-side table whose coded column is the coded analysis' own numbers (prop matched 80.0 %: the client looks
+    away 2 s of 10)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=100)
+    session = Session("d1", tiers={
+        ("client", "looking"): Tier.from_records([("2", 0, 4), ("1", 4, 6), ("2", 6, 10)]),
+        ("therapist", "looking"): Tier.from_records([("2", 0, 10)])},
+        signals={("client", "me"): Signal(x, 10.0), ("therapist", "me"): Signal(np.roll(x, 1), 10.0)})
+    sync = synchrony_repair([session], signal="me", window_s=2, step_s=0.5, max_lag_s=0.3,
+                            partners=("client", "therapist"), n_surrogates=5)
+    coded = analyze([session], "mutual-gaze")
+    page = write_sync_report(sync, tmp_path / "sync.html", sessions=[session], coded=coded).read_text(encoding="utf-8")
+    assert page.count('class="timeline"') == 2
+    assert "coded (mutual-gaze)" in page
+    assert re.search(r"<td class=\"text\">matched</td><td>[^<]+</td><td>80\.0%</td>", page)
