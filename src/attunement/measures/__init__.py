@@ -119,6 +119,7 @@ def analyze(
     unknown: Literal["error", "exclude"] = "error",
     on_error: Literal["raise", "collect"] = "raise",
     on_progress: Callable[[int], None] | None = None,
+    leader: Callable[[Timeline, dict[str, np.ndarray]], np.ndarray] | None = None,
 ) -> Results:
     """Measure matching, rupture and repair in each session.
 
@@ -139,6 +140,11 @@ def analyze(
         ``Results.failures`` and go on with the rest.
     on_progress : callable, optional
         Called with 1 after each session (for progress bars).
+    leader : callable, optional
+        Another rule for who led each repair: given a session's timeline and its
+        mismatch runs (:func:`~attunement.measures.rupture_repair.mismatch_runs`),
+        it returns per run 0 (first partner), 1 (second) or 2 (joint); used where
+        "whose state changed" does not apply (synchrony, where both change).
 
     Returns
     -------
@@ -188,6 +194,8 @@ def analyze(
                     f"Give each session a unique id (rename one of the files).")
             timeline = build_timeline(session, scheme, unknown=unknown)
             runs = mismatch_runs(timeline, min_mismatch_s=min_mismatch_s)
+            if leader is not None:
+                runs["led"] = np.where(runs["repaired"], leader(timeline, runs), -1)
         except AttunementError as error:
             if on_error == "raise":
                 raise

@@ -54,11 +54,8 @@ import pandas as pd
 
 from ..errors import AttunementError, SessionError
 from ..io import Failure
-from ..measures import MISMATCH_COLUMNS, Results, session_columns
-from ..measures import _segments as _merge_segments
-from ..measures._timeline import TICKS_PER_SECOND, build_timeline
-from ..measures.rupture_repair import mismatch_runs, summarize
-from ..measures.time_budget import time_budget_rows
+from ..measures import Results, analyze
+from ..measures._timeline import Timeline
 from ..schemes import Scheme
 from ..session import Episode, Session, Tier
 from ._params import dyad_signals
@@ -429,55 +426,15 @@ def synchrony_results(state_sessions: Iterable[Session], *, partners: tuple[str,
     >>> print(row.prop_matched, row.ruptures, row.repairs, row.latency_mean_s, row.repairs_led_a)
     0.6666666666666666 1 1 2.0 1
     """
-    scheme = synchrony_scheme(partners)
-    if not k >= 0:
-        raise AttunementError(f"k must be a non-negative number of seconds, got {k}")
-    if not min_mismatch_s >= 0:
-        raise AttunementError(f"the minimum mismatch duration must be ≥ 0 s, got {min_mismatch_s}")
-    a, b = partners
-    rename = {"repairs_led_a": f"repairs_led_{a}", "repairs_led_b": f"repairs_led_{b}"}
-    led_names = np.array([a, b, "joint", ""], dtype=object)
-    ended = np.array(["match", "episode end", "excluded time"], dtype=object)
-    session_rows, mismatch_parts, segment_parts, budget_rows = [], [], [], []
-    for session in state_sessions:
-        timeline = build_timeline(session, scheme)
-        runs = mismatch_runs(timeline, min_mismatch_s=min_mismatch_s)
-        # who led: the first partner's state in the segment where synchrony returns
-        after = np.minimum(np.searchsorted(timeline.bounds, runs["offset"]), len(timeline.status) - 1)
-        lut = np.array([_LED.get(name, -1) for name in timeline.names_a], dtype=np.int64)
-        led = lut[timeline.state_a[after]] if len(after) else np.zeros(0, dtype=np.int64)
-        runs["led"] = np.where(runs["repaired"], led, -1)
-        scopes: list[tuple[str, list[int] | None]] = []
-        if session.episodes:
-            scopes = [(name, [i]) for i, name in enumerate(timeline.episode_names)]
-        scopes.append(("all", None))
-        for name, chosen in scopes:
-            row = summarize(timeline, runs, episodes=chosen, k=k)
-            session_rows.append({"session": session.id, "episode": name,
-                                 **{rename.get(c, c): v for c, v in row.items()}})
-        n = len(runs["onset"])
-        names = np.array(timeline.episode_names, dtype=object)
-        mismatch_parts.append(pd.DataFrame({
-            "session": np.full(n, session.id, dtype=object),
-            "episode": names[runs["episode"]] if n else np.array([], dtype=object),
-            "onset_s": runs["onset"] / TICKS_PER_SECOND, "offset_s": runs["offset"] / TICKS_PER_SECOND,
-            "duration_s": (runs["offset"] - runs["onset"]) / TICKS_PER_SECOND,
-            "repaired": runs["repaired"], "led_by": led_names[runs["led"]], "ended_by": ended[runs["ended_by"]],
-            "after_match": runs["after_match"]}, columns=MISMATCH_COLUMNS))
-        segment_parts.append(pd.DataFrame(_merge_segments(session.id, timeline)))
-        budget_rows.extend(time_budget_rows(session, scheme))
-    from ..measures import BUDGET_COLUMNS
+    return analyze(state_sessions, synchrony_scheme(partners), k=k, min_mismatch_s=min_mismatch_s,
+                   leader=_synchrony_leader)
 
-    segment_columns = ["session", "episode", "onset_s", "offset_s", "state_a", "state_b", "status"]
-    segments = (pd.concat(segment_parts, ignore_index=True) if segment_parts
-                else pd.DataFrame(columns=segment_columns))
-    segments = segments.rename(columns={"state_a": f"state_{a}", "state_b": f"state_{b}"})
-    mismatches = (pd.concat(mismatch_parts, ignore_index=True) if mismatch_parts
-                  else pd.DataFrame(columns=MISMATCH_COLUMNS))
-    return Results(scheme=scheme, k=k, min_mismatch_s=min_mismatch_s,
-                   sessions=pd.DataFrame(session_rows, columns=session_columns(scheme, k)),
-                   mismatches=mismatches, time_budget=pd.DataFrame(budget_rows, columns=BUDGET_COLUMNS),
-                   segments=segments)
+
+def _synchrony_leader(timeline: Timeline, runs: dict[str, np.ndarray]) -> np.ndarray:
+    """Who led each return to synchrony: the first partner's state in the segment where it returns."""
+    after = np.minimum(np.searchsorted(timeline.bounds, runs["offset"]), len(timeline.status) - 1)
+    lut = np.array([_LED.get(name, -1) for name in timeline.names_a], dtype=np.int64)
+    return lut[timeline.state_a[after]] if len(after) else np.zeros(0, dtype=np.int64)
 
 
 @dataclass(eq=False)
