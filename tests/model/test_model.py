@@ -104,6 +104,10 @@ def test_simulate_command_writes_tidy_csv_and_eaf(tmp_path):
     truth = pd.read_csv(tmp_path / "sim.truth.csv")
     found = analyze(sessions, "icep-r").mismatches
     assert len(truth) == len(found)
+    arousal = attunement.read(tmp_path / "sim.arousal.csv")
+    direct = simulate("intrusive", protocol="still-face", seconds=20, dyads=3, seed=4).sessions
+    assert np.array_equal(arousal[1].signals[("infant", "arousal")].values,
+                          direct[1].signals[("infant", "arousal")].values)
     eaf = tmp_path / "one.eaf"
     result = runner.invoke(app, ["simulate", "--preset", "attuned", "--seconds", "30", "--out", str(eaf)])
     assert result.exit_code == 0, result.output

@@ -20,12 +20,13 @@ def simulate(
     dyads: Annotated[int, typer.Option("--dyads", help="Number of dyads.")] = 1,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same options give the same sessions.")] = 0,
     coder_noise: Annotated[float, typer.Option("--coder-noise", help="Probability that a coded bout is misclassified.")] = 0.0,
-    truth: Annotated[bool, typer.Option("--truth/--no-truth", help="Also write the true mismatch episodes beside the output (<name>.truth.csv).")] = True,
+    truth: Annotated[bool, typer.Option("--truth/--no-truth", help="Also write the true mismatch episodes beside the output (<name>.truth.csv). The infant's arousal is always written to <name>.arousal.csv.")] = True,
 ) -> None:
     """Simulate coded sessions (ICEP-R) with the mutual regulation model; analyse them with `attune analyze`."""
     from ..exports import write_table
     from ..io import tidy
     from ..io.eaf_writer import write_eaf
+    from ..io.signals_csv import write_signals
     from ..model import simulate as run_model
 
     suffix = out.suffix.lower()
@@ -44,11 +45,13 @@ def simulate(
             written += [write_eaf(s, out.with_name(f"{out.stem}-{s.id}.eaf")) for s in sim.sessions]
         if truth:
             written.append(write_table(sim.truth, out.with_name(f"{out.stem}.truth.csv")))
+        written.append(write_signals(sim.sessions, out.with_name(f"{out.stem}.arousal.csv")))
     except AttunementError as error:
         _fail(error)
         return
     console.print(f"Simulated {len(sim.sessions)} {preset} dyad(s) ({sim.protocol.name}); wrote "
-                  + (str(written[0]) if len(written) <= 2 else f"{len(written)} files in {out.parent}/"))
+                  + (str(written[0]) if len(written) <= 3 else f"{len(written)} files in {out.parent}/")
+                  + f"; the infant's arousal is in {out.stem}.arousal.csv (signals CSV)")
     if suffix == ".eaf":
         console.print("Analyse with: attune analyze FILES.eaf --scheme icep-r"
                       + (" --episodes episodes" if sim.protocol.episodes else "")
