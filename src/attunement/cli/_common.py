@@ -74,7 +74,32 @@ def _read_inputs(inputs: Sequence[Path], *, fmt, partners, episodes, rate, sessi
             except AttunementError as error:
                 failures.append(Failure(str(path), str(error)))
             advance(1)
-    return sessions, failures
+    merged, clashes = _merge_same_ids(sessions)
+    return merged, failures + clashes
+
+
+def _merge_same_ids(sessions: Sequence[Session]) -> tuple[list[Session], list[Failure]]:
+    """Join sessions of one id read from different files (codes from ELAN, signals from OpenFace …).
+
+    Two files that hold the same partner's same tier or signal for one session
+    cannot both be right: the later one is listed as a failure.
+    """
+    from ..io.signals_csv import merge_sessions
+
+    order: dict[str, list[Session]] = {}
+    for session in sessions:
+        order.setdefault(session.id, []).append(session)
+    merged: list[Session] = []
+    failures: list[Failure] = []
+    for group in order.values():
+        base = group[0]
+        for other in group[1:]:
+            try:
+                (base,) = merge_sessions([base, other])
+            except AttunementError as error:
+                failures.append(Failure(str(other.metadata.get("source", other.id)), str(error)))
+        merged.append(base)
+    return merged, failures
 
 
 def _report_notes(sessions: Sequence[Session], limit: int = 10) -> None:

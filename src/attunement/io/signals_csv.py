@@ -135,12 +135,12 @@ def merge_sessions(sessions: Iterable[Session]) -> list[Session]:
                 raise FileFormatError(
                     f"session {session.id!r}: partner {partner!r} has {kind[:-1]} {name!r} in two files "
                     f"({base.metadata.get('source', '?')} and {session.metadata.get('source', '?')}). "
-                    f"Give each file its own partner with the partner mapping.")
+                    f"Leave one of the files out, or give each file its own partner with --partner.")
         sources = list(base.metadata.get("sources", [base.metadata.get("source")]))
         sources.append(session.metadata.get("source"))
         merged[session.id] = base.replace(
             signals={**base.signals, **session.signals}, tiers={**base.tiers, **session.tiers},
-            episodes=base.episodes + session.episodes,
+            episodes=base.episodes + tuple(e for e in session.episodes if e not in base.episodes),
             metadata={**session.metadata, **base.metadata, "sources": [s for s in sources if s]})
     return list(merged.values())
 
