@@ -265,7 +265,7 @@ class Session:
         try:
             return self.tiers[(partner, name)]
         except KeyError:
-            have = ", ".join(f"{p}/{t}" for p, t in sorted(self.tiers)) or "none"
+            have = ", ".join(f"{p}:{t}" for p, t in sorted(self.tiers)) or "none"
             raise SessionError(
                 f"{self._where()}: has no tier {name!r} for partner {partner!r} "
                 f"(it has: {have}). Check the partner mapping and the scheme's tier.") from None

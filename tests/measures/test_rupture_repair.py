@@ -147,7 +147,7 @@ def test_overlap_and_missing_tier_and_batch_collect():
     with pytest.raises(SessionError, match=r"codes overlap — 'on' \(0.000–3.000 s\) and 'off' \(2.000–4.000 s\)"):
         analyze([overlap], GAZE)
     lonely = Session("lone", tiers={("infant", "gaze"): Tier.from_records([("on", 0, 1)])})
-    with pytest.raises(SchemeError, match=r"compares tier\(s\) caregiver/gaze, which the session lacks.*--partner"):
+    with pytest.raises(SchemeError, match=r"compares tier\(s\) caregiver:gaze, which the session lacks.*--partner"):
         analyze([lonely], GAZE)
     good = dyad([("on", 0, 1)], [("on", 0, 1)], sid="good")
     r = analyze([overlap, good, lonely], GAZE, on_error="collect")

@@ -89,7 +89,7 @@ def test_transitions_never_cross_sessions():
 
 def test_errors_name_the_place_and_the_fix():
     with pytest.raises(SessionError, match=r"session 'd1': has no tier 'gaze' for partner 'infant' "
-                                           r"\(it has: caregiver/eng, infant/eng\)"):
+                                           r"\(it has: caregiver:eng, infant:eng\)"):
         event_sequences([dyad()], given=("infant", "gaze"))
     with pytest.raises(SessionError, match=r"tier 'infant': write it as PARTNER:TIER"):
         parse_tier_spec("infant")

@@ -137,7 +137,7 @@ def combine(results: Sequence[AgreementResult]) -> AgreementResult:
 def _label(session: Session, partner: str, tier: str, coder: str) -> str:
     source = session.metadata.get("source")
     where = f"{source}: " if source else f"session {session.id!r}: "
-    return f"coder {coder} ({where}{partner}/{tier})"
+    return f"coder {coder} ({where}{partner}:{tier})"
 
 
 def _check_extents(sessions: Sequence[Session], coders: Sequence[str], tolerance: float | None) -> None:
@@ -313,7 +313,7 @@ def agreement(
     partner_b = partner if partner_b is None else partner_b
     tier_b = tier if tier_b is None else tier_b
     if session_a is session_b and (partner, tier) == (partner_b, tier_b):
-        raise AttunementError(f"coder A and coder B are the same tier ({partner}/{tier}) of session "
+        raise AttunementError(f"coder A and coder B are the same tier ({partner}:{tier}) of session "
                               f"{session_a.id!r}. Name coder B's tier with tier_b (--tier-b).")
     t_a, t_b = session_a.tier(partner, tier), session_b.tier(partner_b, tier_b)
     labels = [_label(session_a, partner, tier, coder_a), _label(session_b, partner_b, tier_b, coder_b)]

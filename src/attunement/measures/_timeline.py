@@ -118,10 +118,10 @@ def build_timeline(session: Session, scheme: Scheme, *, unknown: str = "error") 
     a, b = scheme.partners
     missing = [p for p in (a, b) if (p, scheme.tiers[p]) not in session.tiers]
     if missing:
-        have = ", ".join(f"{p}/{t}" for p, t in sorted(session.tiers)) or "none"
+        have = ", ".join(f"{p}:{t}" for p, t in sorted(session.tiers)) or "none"
         raise SchemeError(
             f"{session._where()}: scheme {scheme.name!r} compares tier(s) "
-            f"{', '.join(f'{p}/{scheme.tiers[p]}' for p in missing)}, which the session lacks "
+            f"{', '.join(f'{p}:{scheme.tiers[p]}' for p in missing)}, which the session lacks "
             f"(it has: {have}). Map the file's partners with --partner SOURCE=PARTNER[:TIER].")
     sa = partner_states(session, scheme, a, unknown=unknown)
     sb = partner_states(session, scheme, b, unknown=unknown)
