@@ -116,3 +116,12 @@ def test_codes_and_signals_of_one_session_from_two_files_are_joined(tmp_path):
     assert result.exit_code == 3
     errors = pd.read_csv(tmp_path / "twice" / "errors.csv")
     assert "has tier 'engagement' in two files" in errors.message[0] and "Leave one of the files out" in errors.message[0]
+
+
+def test_inspect_describes_signals(tmp_path):
+    """MEA 200_01: two columns of 15,000 frames at 25 fps (600 s), none missing (counted in the file)."""
+    path = corpus_file("mea", "normal", "200_01.txt")
+    result = runner.invoke(app, ["inspect", str(path), "--rate", "25"], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    assert "signals" in result.output and "15000" in result.output and "600.0" in result.output
+    assert "pat" in result.output and "th" in result.output and "0.0%" in result.output

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Optional
 
+import numpy as np
 import typer
 from rich.table import Table
 
@@ -124,14 +125,39 @@ def inspect(
         _fail(error)
         return
     for session in sessions:
-        out_console.print(_describe(session, max_codes))
+        for table in _describe(session, max_codes):
+            out_console.print(table)
     _report_notes(sessions, limit=1000)
     _report_failures(failures)
     if failures:
         raise typer.Exit(1 if not sessions else 3)
 
 
-def _describe(session: Session, max_codes: int) -> Table:
+def _describe(session: Session, max_codes: int) -> list[Table]:
+    """Tables of a session's coded tiers and, when it has any, its signals."""
+    tables = [_describe_tiers(session, max_codes)] if session.tiers or not session.signals else []
+    if session.signals:
+        tables.append(_describe_signals(session))
+    return tables
+
+
+def _describe_signals(session: Session) -> Table:
+    meta = session.metadata
+    title = f"session {session.id}  ({meta.get('tool', '?')}: {Path(str(meta.get('source', ''))).name}): signals"
+    table = Table(title=title, caption=f"{session.start:.3f}–{session.end:.3f} s", title_justify="left")
+    for column in ("partner", "signal", "rate (Hz)", "samples", "seconds", "missing", "min", "mean", "max"):
+        table.add_column(column, justify="left" if column in ("partner", "signal") else "right")
+    for (partner, name), signal in sorted(session.signals.items()):
+        values = signal.values
+        finite = values[np.isfinite(values)]
+        stats = (f"{finite.min():.4g}", f"{finite.mean():.4g}", f"{finite.max():.4g}") if len(finite) else ("–",) * 3
+        missing = 1 - len(finite) / len(values) if len(values) else 0.0
+        table.add_row(partner, name, f"{signal.rate:g}", str(len(values)), f"{len(values) / signal.rate:.1f}",
+                      f"{missing:.1%}", *stats)
+    return table
+
+
+def _describe_tiers(session: Session, max_codes: int) -> Table:
     meta = session.metadata
     title = f"session {session.id}  ({meta.get('tool', '?')}: {Path(str(meta.get('source', ''))).name})"
     caption = f"{session.start:.3f}–{session.end:.3f} s"
