@@ -32,7 +32,9 @@ def sequential(
     target_code: Annotated[Optional[list[str]], typer.Option("--target-code", help="Time window: a target code to analyse (repeat; default all).")] = None,
     permutations: Annotated[int, typer.Option("--permutations", "-n", help="Monte Carlo permutations per session (0: none).")] = 0,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Seed of the permutations, for reproducible p-values.")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tables.")] = Path("attunement-sequential"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tables and the report.")] = Path("attunement-sequential"),
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write sequential.html.")] = True,
+    max_sessions: Annotated[int, typer.Option("--max-sessions", help="Sessions whose matrices are drawn in the report (the tables hold all).")] = 30,
     fmt: FormatOption = None,
     partner: PartnerOption = None,
     episodes: EpisodesOption = None,
@@ -43,7 +45,8 @@ def sequential(
     """Lag-sequential analysis (transitional probabilities, adjusted residuals, Yule's Q) and time windows.
 
     Writes lag_cells (one row per session or 'pooled', given → target pair and lag), lag_tables (one row
-    per table: N, G², df) and, with --window, time_window, each as CSV and Parquet.
+    per table: N, G², df) and, with --window, time_window, each as CSV and Parquet, and the page
+    sequential.html (unless --no-report).
     """
     import pandas as pd
 
@@ -54,6 +57,8 @@ def sequential(
         if resolution is not None and events:
             raise AttunementError("--resolution (time-sampled sequences) and --events exclude each other: "
                                   "give one of them.")
+        if max_sessions < 0:
+            raise AttunementError(f"--max-sessions must be 0 or more, got {max_sessions}.")
         given_key = parse_tier_spec(tier)
         target_key = parse_tier_spec(target) if target else None
         sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
@@ -84,6 +89,16 @@ def sequential(
         if failures:
             write_table(pd.DataFrame([(f.path, f.message) for f in failures], columns=["path", "message"]),
                         out / "errors.csv")
+        if report:
+            from ..report import reader_notes
+            from ..report.sequential import write_sequential_report
+
+            write_sequential_report(
+                results, out / "sequential.html", given_tier=tier, target_tier=target, resolution_s=resolution,
+                windows=windows, inputs=[str(p) for p in inputs], seed=seed,
+                ties=ties if results.kind == "events" and target else None, collapse_repeats=collapse_repeats,
+                all_pairs=all_pairs, notes=[f"{source}: {note}" for source, note in reader_notes(sessions)],
+                failures=failures, max_sessions=max_sessions)
     except AttunementError as error:
         _fail(error)
         return
@@ -93,7 +108,8 @@ def sequential(
     _report_notes(sessions)
     _report_failures(failures)
     kind = "event" if results.kind == "events" else f"time-sampled ({resolution:g} s)"
-    console.print(f"Analysed {len(seqs.sessions)} session(s), {kind} sequences, lags 1–{lag}; tables in {out}/")
+    console.print(f"Analysed {len(seqs.sessions)} session(s), {kind} sequences, lags 1–{lag}; tables in {out}/"
+                  + (f", report: {out / 'sequential.html'}" if report else ""))
     if failures:
         raise typer.Exit(3)
 
