@@ -34,7 +34,6 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 # ------------------------------------------------------------------ data
 def mea_session(seconds: float = 600.0, fs: float = 25.0) -> tuple[np.ndarray, np.ndarray, str]:
     """Two motion-energy series: the corpus session 200_01 (smoothed 0.5 s, rMEA style) or a synthetic one."""
-    from attunement.session import Signal
     from attunement.sync import smooth
 
     n = int(round(seconds * fs))

@@ -37,6 +37,20 @@ CloseOption = Annotated[str, typer.Option(
                              "'media-end' (closed there and flagged 'imputed').")]
 
 
+RecodeOption = Annotated[Optional[list[str]], typer.Option(
+    "--recode", metavar="PARTNER:CODE=STATE", help="Map a code to another state, e.g. caregiver:Cpvc=neutral.")]
+ExcludeUnknownOption = Annotated[bool, typer.Option(
+    "--exclude-unknown", help="Treat codes the scheme does not list as excluded time instead of an error.")]
+
+
+def _load_scheme(name: str, recode: Sequence[str] | None):
+    """The scheme a command names, with any ``--recode`` applied."""
+    from ..schemes import load_scheme, parse_recode
+
+    scheme = load_scheme(name)
+    return scheme.recoded(parse_recode(list(recode))) if recode else scheme
+
+
 def _parse_partners(items: Sequence[str] | None) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for item in items or ():

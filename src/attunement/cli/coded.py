@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import numpy as np
 import typer
@@ -13,7 +13,8 @@ from rich.table import Table
 from ..errors import AttunementError
 from ..io import Failure
 from ..session import Session
-from ._common import (CloseOption, EpisodesOption, FormatOption, PartnerOption, RateOption, SessionColumnOption,
+from ._common import (CloseOption, EpisodesOption, ExcludeUnknownOption, FormatOption, PartnerOption, RateOption,
+                      RecodeOption, SessionColumnOption, _load_scheme,
                       _fail, _progress, _read_inputs, _report_failures, _report_notes, app, console, out_console)
 
 
@@ -31,8 +32,8 @@ def analyze(
     close_unpaired: CloseOption = "error",
     k: Annotated[float, typer.Option("--k", help="Seconds within which a repair counts as prompt.")] = 2.0,
     min_mismatch: Annotated[float, typer.Option("--min-mismatch", metavar="SECONDS", help="Drop mismatch episodes shorter than this.")] = 0.0,
-    recode: Annotated[Optional[list[str]], typer.Option("--recode", metavar="PARTNER:CODE=STATE", help="Map a code to another state, e.g. caregiver:Cpvc=neutral.")] = None,
-    exclude_unknown: Annotated[bool, typer.Option("--exclude-unknown", help="Treat codes the scheme does not list as excluded time instead of an error.")] = False,
+    recode: RecodeOption = None,
+    exclude_unknown: ExcludeUnknownOption = False,
     eaf: Annotated[bool, typer.Option("--eaf", help="Also write a copy of each ELAN input with matched, mismatch and repair tiers.")] = False,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html.")] = True,
     max_timelines: Annotated[int, typer.Option("--max-timelines", help="Sessions drawn in the report (the tables hold all).")] = 50,
@@ -40,12 +41,8 @@ def analyze(
     """Measure matching, rupture and repair in coded sessions; write tables and a report."""
     from .. import measures
     from ..exports import write_tables
-    from ..schemes import load_scheme, parse_recode
-
     try:
-        chosen = load_scheme(scheme)
-        if recode:
-            chosen = chosen.recoded(parse_recode(recode))
+        chosen = _load_scheme(scheme, recode)
         sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
                                           session_column=session_column, close_unpaired=close_unpaired)
         progress, advance = _progress(len(sessions), "measuring")

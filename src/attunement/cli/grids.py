@@ -9,6 +9,9 @@ import typer
 
 from ..errors import AttunementError
 from ._common import (
+    ExcludeUnknownOption,
+    RecodeOption,
+    _load_scheme,
     CloseOption,
     EpisodesOption,
     FormatOption,
@@ -38,8 +41,8 @@ def grids(
     close_unpaired: CloseOption = "error",
     episode: Annotated[str | None, typer.Option("--episode", metavar="NAME", help="Use only this episode's time (default: the whole session).")] = None,
     group: Annotated[str | None, typer.Option("--group", metavar="FIELD", help="Also aggregate over groups of sessions given by this metadata field.")] = None,
-    recode: Annotated[list[str] | None, typer.Option("--recode", metavar="PARTNER:CODE=STATE", help="Map a code to another state, e.g. caregiver:Cpvc=neutral.")] = None,
-    exclude_unknown: Annotated[bool, typer.Option("--exclude-unknown", help="Treat codes the scheme does not list as excluded time instead of an error.")] = False,
+    recode: RecodeOption = None,
+    exclude_unknown: ExcludeUnknownOption = False,
     trj: Annotated[bool, typer.Option("--trj", help="Also write each trajectory as a GridWare .trj file (folder trj/).")] = False,
     trj_values: Annotated[str, typer.Option("--trj-values", help="States in the .trj files as 'names' or as 'numbers' (1, 2, … in the scheme's order).")] = "names",
     sdis: Annotated[bool, typer.Option("--sdis", help="Also write the partners' states of all sessions as one GSEQ SDIS file (states.sds).")] = False,
@@ -51,15 +54,12 @@ def grids(
     from ..grids import grids as measure_grids
     from ..grids import group_grids, groups_from_metadata
     from ..grids.export import write_sdis_file, write_trj_files
-    from ..schemes import load_scheme, parse_recode
 
     if trj_values not in ("names", "numbers"):
         _fail(AttunementError(f"--trj-values {trj_values!r}: write 'names' or 'numbers'."))
         return
     try:
-        chosen = load_scheme(scheme)
-        if recode:
-            chosen = chosen.recoded(parse_recode(recode))
+        chosen = _load_scheme(scheme, recode)
         sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
                                           session_column=session_column, close_unpaired=close_unpaired)
         progress, advance = _progress(len(sessions), "placing on grids")

@@ -9,6 +9,7 @@ import typer
 
 from ..errors import AttunementError, SessionError
 from ._common import (
+    _load_scheme,
     CloseOption,
     EpisodesOption,
     FormatOption,
@@ -85,7 +86,6 @@ def sync(
     from .. import measures
     from ..exports import write_table, write_tables
     from ..io import Failure
-    from ..schemes import load_scheme, parse_recode
     from ..sync import lead_lag_summary, preprocess
     from ..sync.changepoints import POINT_COLUMNS, SEGMENT_COLUMNS, change_points
     from ..sync.repair import synchrony_repair
@@ -93,9 +93,7 @@ def sync(
     try:
         coded_scheme = None
         if scheme:
-            coded_scheme = load_scheme(scheme)
-            if recode:
-                coded_scheme = coded_scheme.recoded(parse_recode(recode))
+            coded_scheme = _load_scheme(scheme, recode)
         sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
                                           session_column=session_column, close_unpaired=close_unpaired)
         if not sessions:

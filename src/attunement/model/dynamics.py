@@ -299,7 +299,6 @@ def step(s: State, p: ParamArrays, r: np.ndarray, *, still: bool, dt: float,
 
 def _caregiver_switch(c, infant, looking, noticed, wait_s, since_return, in_sight, p: ParamArrays, draws,
                       dt) -> np.ndarray:
-    n = len(c)
     resp, intr = p.c_responsiveness, p.c_intrusiveness
     warm = 1.0 - p.c_flatness
     is_pos, is_pvc, is_neu = c == CPOS, c == CPVC, c == CNEU

@@ -47,7 +47,7 @@ import pandas as pd
 from ..errors import AttunementError
 from ..schemes import Scheme
 from ..session import Episode, Session, Signal, Tier
-from .dynamics import AVT, MON, OBJ, POS, PRO, WDR, ParamArrays, Trace
+from .dynamics import AVT, MON, PRO, ParamArrays, Trace
 from .protocols import Protocol
 
 __all__ = ["INFANT_CODES", "CAREGIVER_CODES", "infant_codes", "caregiver_codes", "channels",
