@@ -29,7 +29,8 @@ def write_table(frame: pd.DataFrame, path: Path) -> Path:
 def write_tables(results: Results, out: str | Path, *, failures: Sequence[Failure] = ()) -> list[Path]:
     """Write ``sessions``, ``mismatches``, ``time_budget`` and ``segments`` as CSV and Parquet.
 
-    ``errors.csv`` lists the inputs that failed (``path, message``), when any did;
+    ``errors.csv`` lists the inputs that failed and the units left out of them
+    (``path, scope, message``; scope ``file`` or ``unit``), when any did;
     an ``errors.csv`` left from an earlier run is removed when none did.
     """
     out = Path(out)
@@ -40,7 +41,8 @@ def write_tables(results: Results, out: str | Path, *, failures: Sequence[Failur
         written.append(write_table(frame, out / f"{name}.parquet"))
     errors = out / "errors.csv"
     if failures:
-        frame = pd.DataFrame([(f.path, f.message) for f in failures], columns=["path", "message"])
+        frame = pd.DataFrame([(f.path, f.scope, f.message) for f in failures],
+                             columns=["path", "scope", "message"])
         written.append(write_table(frame, errors))
     elif errors.exists():
         errors.unlink()

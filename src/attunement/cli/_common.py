@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..errors import AttunementError
-from ..io import FORMATS, Failure, read
+from ..io import FORMATS, Failure, read, skipped_units
 from ..session import Session
 
 app = typer.Typer(
@@ -35,6 +35,10 @@ SessionColumnOption = Annotated[Optional[str], typer.Option(
 CloseOption = Annotated[str, typer.Option(
     "--close-unpaired", help="A state START without STOP (BORIS, Observer): 'error', 'last-event' or "
                              "'media-end' (closed there and flagged 'imputed').")]
+
+StrictOption = Annotated[bool, typer.Option(
+    "--strict", help="Refuse a whole file when one unit of it (an observation, annotation, cell or row) is bad, "
+                     "instead of leaving that unit out and listing it in errors.csv.")]
 
 
 RecodeOption = Annotated[Optional[list[str]], typer.Option(
@@ -75,7 +79,7 @@ def _progress(total: int, label: str) -> tuple[Progress, Callable[[int], None]]:
 
 
 def _read_inputs(inputs: Sequence[Path], *, fmt, partners, episodes, rate, session_column,
-                 close_unpaired) -> tuple[list[Session], list[Failure]]:
+                 close_unpaired, strict: bool = False) -> tuple[list[Session], list[Failure]]:
     mapping = _parse_partners(partners)
     sessions: list[Session] = []
     failures: list[Failure] = []
@@ -84,12 +88,13 @@ def _read_inputs(inputs: Sequence[Path], *, fmt, partners, episodes, rate, sessi
         for path in inputs:
             try:
                 sessions.extend(read(path, format=fmt, partners=mapping, episodes_tier=episodes, rate=rate,
-                                     session_column=session_column, close_unpaired=close_unpaired))  # type: ignore[arg-type]
+                                     session_column=session_column, close_unpaired=close_unpaired,  # type: ignore[arg-type]
+                                     strict=strict))
             except AttunementError as error:
                 failures.append(Failure(str(path), str(error)))
             advance(1)
     merged, clashes = _merge_same_ids(sessions)
-    return merged, failures + clashes
+    return merged, failures + skipped_units(sessions) + clashes
 
 
 def _merge_same_ids(sessions: Sequence[Session]) -> tuple[list[Session], list[Failure]]:

@@ -12,7 +12,7 @@ from rich.table import Table
 from ..errors import AttunementError, SessionError
 from ..io import Failure
 from ..session import Session
-from ._common import (CloseOption, FormatOption, RateOption, SessionColumnOption, _fail, _read_inputs,
+from ._common import (CloseOption, StrictOption, FormatOption, RateOption, SessionColumnOption, _fail, _read_inputs,
                       _report_failures, _report_notes, app, console, out_console)
 
 PartnerMapOption = Annotated[Optional[list[str]], typer.Option(
@@ -95,6 +95,7 @@ def agreement(
     rate: RateOption = None,
     session_column: SessionColumnOption = None,
     close_unpaired: CloseOption = "error",
+    strict: StrictOption = False,
     resolution: Annotated[float, typer.Option("--resolution", metavar="SECONDS", help="Width of a time unit.")] = 1.0,
     tolerance: Annotated[float, typer.Option("--tolerance", metavar="SECONDS", help="Event onsets within ± this many seconds are the same event.")] = 2.0,
     uncoded: Annotated[str, typer.Option("--uncoded", help="A gap in a tier: 'exclude' (not coded: compare only time both coded) or 'nothing' (nothing happened: a category of its own).")] = "exclude",
@@ -125,7 +126,8 @@ def agreement(
         per_file, failures = [], []
         for path in inputs:
             sessions, failed = _read_inputs([path], fmt=fmt, partners=partner, episodes=None, rate=rate,
-                                            session_column=session_column, close_unpaired=close_unpaired)
+                                            session_column=session_column, close_unpaired=close_unpaired,
+                                          strict=strict)
             if failed:
                 raise AttunementError(failed[0].message)
             per_file.append(sessions)

@@ -13,7 +13,7 @@ from rich.table import Table
 from ..errors import AttunementError
 from ..io import Failure
 from ..session import Session
-from ._common import (CloseOption, EpisodesOption, ExcludeUnknownOption, FormatOption, PartnerOption, RateOption,
+from ._common import (CloseOption, StrictOption, EpisodesOption, ExcludeUnknownOption, FormatOption, PartnerOption, RateOption,
                       RecodeOption, SessionColumnOption, _load_scheme,
                       _fail, _progress, _read_inputs, _report_failures, _report_notes, app, console, out_console)
 
@@ -30,6 +30,7 @@ def analyze(
     rate: RateOption = None,
     session_column: SessionColumnOption = None,
     close_unpaired: CloseOption = "error",
+    strict: StrictOption = False,
     k: Annotated[float, typer.Option("--k", help="Seconds within which a repair counts as prompt.")] = 2.0,
     min_mismatch: Annotated[float, typer.Option("--min-mismatch", metavar="SECONDS", help="Drop mismatch episodes shorter than this.")] = 0.0,
     recode: RecodeOption = None,
@@ -44,7 +45,8 @@ def analyze(
     try:
         chosen = _load_scheme(scheme, recode)
         sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
-                                          session_column=session_column, close_unpaired=close_unpaired)
+                                          session_column=session_column, close_unpaired=close_unpaired,
+                                          strict=strict)
         progress, advance = _progress(len(sessions), "measuring")
         with progress:
             results = measures.analyze(sessions, chosen, k=k, min_mismatch_s=min_mismatch,
@@ -112,12 +114,14 @@ def inspect(
     rate: RateOption = None,
     session_column: SessionColumnOption = None,
     close_unpaired: CloseOption = "error",
+    strict: StrictOption = False,
     max_codes: Annotated[int, typer.Option("--max-codes", help="Codes listed per tier.")] = 20,
 ) -> None:
     """Show sessions, partners, tiers and codes (counts and durations), to write a mapping or scheme."""
     try:
         sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
-                                          session_column=session_column, close_unpaired=close_unpaired)
+                                          session_column=session_column, close_unpaired=close_unpaired,
+                                          strict=strict)
     except AttunementError as error:
         _fail(error)
         return
@@ -205,13 +209,15 @@ def convert(
     rate: RateOption = None,
     session_column: SessionColumnOption = None,
     close_unpaired: CloseOption = "error",
+    strict: StrictOption = False,
 ) -> None:
     """Convert coding files to attunement's tidy CSV (session, partner, tier, code, onset, offset)."""
     from ..io import tidy
 
     try:
         sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
-                                          session_column=session_column, close_unpaired=close_unpaired)
+                                          session_column=session_column, close_unpaired=close_unpaired,
+                                          strict=strict)
         if sessions:
             tidy.write(sessions, out)
     except AttunementError as error:

@@ -12,7 +12,7 @@ from ._common import (
     ExcludeUnknownOption,
     RecodeOption,
     _load_scheme,
-    CloseOption,
+    CloseOption, StrictOption,
     EpisodesOption,
     FormatOption,
     PartnerOption,
@@ -39,6 +39,7 @@ def grids(
     rate: RateOption = None,
     session_column: SessionColumnOption = None,
     close_unpaired: CloseOption = "error",
+    strict: StrictOption = False,
     episode: Annotated[str | None, typer.Option("--episode", metavar="NAME", help="Use only this episode's time (default: the whole session).")] = None,
     group: Annotated[str | None, typer.Option("--group", metavar="FIELD", help="Also aggregate over groups of sessions given by this metadata field.")] = None,
     recode: RecodeOption = None,
@@ -61,7 +62,8 @@ def grids(
     try:
         chosen = _load_scheme(scheme, recode)
         sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
-                                          session_column=session_column, close_unpaired=close_unpaired)
+                                          session_column=session_column, close_unpaired=close_unpaired,
+                                          strict=strict)
         progress, advance = _progress(len(sessions), "placing on grids")
         with progress:
             results = measure_grids(sessions, chosen, episode=episode,

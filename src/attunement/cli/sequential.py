@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from ..errors import AttunementError
-from ._common import (CloseOption, EpisodesOption, FormatOption, PartnerOption, RateOption, SessionColumnOption,
+from ._common import (CloseOption, StrictOption, EpisodesOption, FormatOption, PartnerOption, RateOption, SessionColumnOption,
                       _fail, _read_inputs, _report_failures, _report_notes, app, console, out_console)
 
 
@@ -41,6 +41,7 @@ def sequential(
     rate: RateOption = None,
     session_column: SessionColumnOption = None,
     close_unpaired: CloseOption = "error",
+    strict: StrictOption = False,
 ) -> None:
     """Lag-sequential analysis (transitional probabilities, adjusted residuals, Yule's Q) and time windows.
 
@@ -62,7 +63,8 @@ def sequential(
         given_key = parse_tier_spec(tier)
         target_key = parse_tier_spec(target) if target else None
         sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
-                                          session_column=session_column, close_unpaired=close_unpaired)
+                                          session_column=session_column, close_unpaired=close_unpaired,
+                                          strict=strict)
         if not sessions:
             _report_failures(failures)
             raise AttunementError("no input could be read; nothing to analyse.")

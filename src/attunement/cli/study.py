@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import AttunementError
-from ._common import (CloseOption, EpisodesOption, FormatOption, PartnerOption, RateOption, SessionColumnOption,
+from ._common import (CloseOption, StrictOption, EpisodesOption, FormatOption, PartnerOption, RateOption, SessionColumnOption,
                       _fail, _read_inputs, _report_failures, _report_notes, app, console)
 
 
@@ -26,6 +26,7 @@ def study(
     rate: RateOption = None,
     session_column: SessionColumnOption = None,
     close_unpaired: CloseOption = "error",
+    strict: StrictOption = False,
 ) -> None:
     """Still-face study: per-episode measures, still-face and reunion effects, group comparisons."""
     from .. import measures
@@ -38,7 +39,8 @@ def study(
     try:
         chosen = load_scheme(scheme)
         sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
-                                          session_column=session_column, close_unpaired=close_unpaired)
+                                          session_column=session_column, close_unpaired=close_unpaired,
+                                          strict=strict)
         if metadata is not None:
             sessions = apply_metadata(sessions, read_metadata(metadata))
         without = [s.id for s in sessions if not s.episodes]

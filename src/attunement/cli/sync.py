@@ -10,7 +10,7 @@ import typer
 from ..errors import AttunementError, SessionError
 from ._common import (
     _load_scheme,
-    CloseOption,
+    CloseOption, StrictOption,
     EpisodesOption,
     FormatOption,
     PartnerOption,
@@ -56,6 +56,7 @@ def sync(
     rate: RateOption = None,
     session_column: SessionColumnOption = None,
     close_unpaired: CloseOption = "error",
+    strict: StrictOption = False,
     signal: Annotated[str | None, typer.Option("--signal", help="The signal to compare (default: the one both partners have).")] = None,
     first: Annotated[str | None, typer.Option("--first", metavar="PARTNER", help="The partner whose lead counts as a positive lag (default: the scheme's first partner, else the first by name).")] = None,
     window: Annotated[float, typer.Option("--window", metavar="S", help="Window length in seconds.")] = 5.0,
@@ -95,7 +96,8 @@ def sync(
         if scheme:
             coded_scheme = _load_scheme(scheme, recode)
         sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
-                                          session_column=session_column, close_unpaired=close_unpaired)
+                                          session_column=session_column, close_unpaired=close_unpaired,
+                                          strict=strict)
         if not sessions:
             _report_failures(failures)
             raise AttunementError("no input could be read; nothing to analyse.")

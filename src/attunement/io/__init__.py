@@ -23,7 +23,8 @@ from ..errors import AttunementError, FileFormatError
 from ..session import Session
 from ._common import PartnerMap
 
-__all__ = ["FORMATS", "Format", "ReadOptions", "read", "read_many", "detect_format", "Failure"]
+__all__ = ["FORMATS", "Format", "ReadOptions", "read", "read_many", "detect_format", "Failure",
+           "skipped_units"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,12 @@ class ReadOptions:
         What to do with a state START that has no STOP (BORIS, Observer): raise a
         clear error (default), or close it at the observation's last event or
         media end, flagged ``"imputed"``.
+    strict : bool
+        The unit of failure. By default a bad *unit* (a BORIS observation, an
+        ELAN annotation, a Datavyu cell, a row) is left out and listed — each
+        reader calls :func:`~attunement.io._common.skip_unit`, which records the
+        message in the Sessions' ``metadata["skipped"]`` — and the rest of the
+        file is read. ``strict=True`` refuses the whole file instead.
     """
 
     partners: PartnerMap = field(default_factory=PartnerMap)
@@ -87,6 +94,7 @@ class ReadOptions:
     rate: float | None = None
     session_column: str | None = None
     close_unpaired: Literal["error", "last-event", "media-end"] = "error"
+    strict: bool = False
 
     def __post_init__(self) -> None:
         self.partners = PartnerMap.coerce(self.partners)
@@ -140,6 +148,7 @@ def read(
     rate: float | None = None,
     session_column: str | None = None,
     close_unpaired: Literal["error", "last-event", "media-end"] = "error",
+    strict: bool = False,
 ) -> list[Session]:
     """Read one coding file into Sessions.
 
@@ -149,7 +158,7 @@ def read(
         The file. Its format is taken from ``format`` or detected.
     format : str, optional
         One of the names in :data:`FORMATS`.
-    partners, episodes_tier, rate, session_column, close_unpaired
+    partners, episodes_tier, rate, session_column, close_unpaired, strict
         See :class:`ReadOptions`.
 
     Returns
@@ -175,7 +184,7 @@ def read(
             f"Invalid value for the 'format' parameter: {format!r}. Allowed values are "
             f"{', '.join(repr(f.name) for f in FORMATS)}.")
     options = ReadOptions(partners=PartnerMap.coerce(partners), episodes_tier=episodes_tier, rate=rate,
-                          session_column=session_column, close_unpaired=close_unpaired)
+                          session_column=session_column, close_unpaired=close_unpaired, strict=strict)
     sessions = fmt.load().read(path, options)
     if not sessions:
         raise FileFormatError(f"{path.name}: holds no coded sessions ({fmt.description}). "
@@ -185,10 +194,28 @@ def read(
 
 @dataclass(frozen=True)
 class Failure:
-    """An input that could not be read or analysed, and why."""
+    """An input that could not be read or analysed, and why.
+
+    ``scope`` is ``"file"`` when the whole input failed, ``"unit"`` when one unit
+    of it (an observation, annotation, cell or row) was left out and the rest read.
+    """
 
     path: str
     message: str
+    scope: str = "file"
+
+
+def skipped_units(sessions: Iterable[Session]) -> list[Failure]:
+    """The units readers left out (``metadata["skipped"]``), once per source and message."""
+    failures: list[Failure] = []
+    seen: set[tuple[str, str]] = set()
+    for session in sessions:
+        source = str(session.metadata.get("source", session.id))
+        for message in session.metadata.get("skipped") or ():
+            if (source, str(message)) not in seen:
+                seen.add((source, str(message)))
+                failures.append(Failure(source, str(message), scope="unit"))
+    return failures
 
 
 def read_many(
@@ -200,18 +227,23 @@ def read_many(
     rate: float | None = None,
     session_column: str | None = None,
     close_unpaired: Literal["error", "last-event", "media-end"] = "error",
+    strict: bool = False,
 ) -> tuple[list[Session], list[Failure]]:
-    """Read many files; a bad file is listed in the failures and the rest go on."""
+    """Read many files; a bad file is listed in the failures and the rest go on.
+
+    Units the readers left out (see :class:`ReadOptions`) are listed too, with ``scope="unit"``.
+    """
     sessions: list[Session] = []
     failures: list[Failure] = []
     for path in paths:
         try:
             sessions.extend(read(path, format=format, partners=dict(partners or {}),
                                  episodes_tier=episodes_tier, rate=rate,
-                                 session_column=session_column, close_unpaired=close_unpaired))
+                                 session_column=session_column, close_unpaired=close_unpaired,
+                                 strict=strict))
         except AttunementError as error:
             failures.append(Failure(str(path), str(error)))
-    return sessions, failures
+    return sessions, failures + skipped_units(sessions)
 
 
 def format_names() -> Sequence[str]:

@@ -169,6 +169,21 @@ def read_zip_members(path: Path, *, max_member_bytes: int = MAX_MEMBER_BYTES) ->
     return members
 
 
+# ------------------------------------------------------------ unit failures
+def skip_unit(strict: bool, skipped: list[str], message: str) -> None:
+    """Leave one bad unit out (an observation, annotation, cell or row), or refuse the file.
+
+    ``message`` names the file, the unit and the fix, as every error does. With
+    ``strict`` it is raised as a :class:`FileFormatError`; otherwise it is
+    appended to ``skipped``, which the reader stores in each Session's
+    ``metadata["skipped"]`` so that the command line lists it in ``errors.csv``
+    and the report.
+    """
+    if strict:
+        raise FileFormatError(message)
+    skipped.append(message)
+
+
 # -------------------------------------------------------------- partner map
 @dataclass
 class PartnerMap:
