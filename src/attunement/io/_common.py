@@ -10,8 +10,12 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import json
 import posixpath
+import re
+import sys
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +28,8 @@ from ..errors import FileFormatError, MappingError
 
 #: Largest uncompressed member we read from a zip (.opf) or gzip (.boris.gz).
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
+#: Largest total we read from one archive: all the members of a zip together, or a gzip's whole stream.
+MAX_TOTAL_BYTES = 256 * 1024 * 1024
 
 _JUNK_BASENAMES = {".DS_Store", "Thumbs.db"}
 
@@ -63,9 +69,14 @@ def decode_text(data: bytes, *, name: str, fallback: tuple[str, ...] = ()) -> st
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_bytes(path: Path) -> bytes:
-    """Read a whole file; a ``.gz`` file is decompressed in memory with a size cap."""
+def read_bytes(path: Path, *, max_bytes: int | None = None) -> bytes:
+    """Read a whole file; a gzip file is decompressed in memory with a cap on its total size.
+
+    The cap (``max_bytes``, default :data:`MAX_TOTAL_BYTES`) bounds everything the
+    gzip stream inflates to, all its members together.
+    """
     path = Path(path)
+    limit = MAX_TOTAL_BYTES if max_bytes is None else max_bytes
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -73,15 +84,15 @@ def read_bytes(path: Path) -> bytes:
     if raw[:2] == b"\x1f\x8b":
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(raw)) as handle:
-                data = handle.read(MAX_MEMBER_BYTES + 1)
-        except (OSError, EOFError) as error:
+                data = handle.read(limit + 1)
+        except (OSError, EOFError, zlib.error) as error:
             raise FileFormatError(
                 f"{path.name}: the gzip data is damaged or truncated ({error}). "
                 f"Re-export or re-copy the file.") from None
-        if len(data) > MAX_MEMBER_BYTES:
+        if len(data) > limit:
             raise FileFormatError(
-                f"{path.name}: uncompresses to more than {MAX_MEMBER_BYTES // 2**20} MiB; "
-                f"refusing to read it.")
+                f"{path.name}: uncompresses to more than {limit / 2**20:g} MiB; refusing to read it. "
+                f"If the file is genuine, split the project, or read it uncompressed.")
         return data
     return raw
 
@@ -90,6 +101,28 @@ def read_text(path: Path, *, fallback: tuple[str, ...] = ()) -> str:
     """Read and decode a text file (see :func:`decode_text`)."""
     path = Path(path)
     return decode_text(read_bytes(path), name=path.name, fallback=fallback)
+
+
+# ----------------------------------------------------------------------- JSON
+def parse_json(text: str, *, name: str):
+    """Parse JSON text; malformed or too deeply nested input is a :class:`FileFormatError`.
+
+    :func:`json.loads` recurses once per nesting level, so a document nested
+    deeper than Python's recursion limit (``[[[[…`` 100,000 deep) raises
+    :class:`RecursionError`; that is refused here with the file named.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise FileFormatError(
+            f"{name}: the JSON is malformed or truncated at line {error.lineno}, column {error.colno} "
+            f"({error.msg}). Open and re-save the file in the program that made it, or restore it from a "
+            f"backup.") from None
+    except RecursionError:
+        raise FileFormatError(
+            f"{name}: the JSON is nested too deeply to be a real project (more than "
+            f"{sys.getrecursionlimit()} levels). The file is damaged or not what it claims to be; restore it "
+            f"from a backup.") from None
 
 
 # ------------------------------------------------------------------------ XML
@@ -101,6 +134,7 @@ def parse_xml(data: bytes, *, name: str) -> Element:
     FileFormatError
         For malformed XML (with line and column) and for any DTD or entity.
     """
+    data = _xml_as_utf8(data, name=name)
     try:
         return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except ParseError as error:
@@ -114,6 +148,64 @@ def parse_xml(data: bytes, *, name: str) -> Element:
             f"{name}: the XML declares a DTD or entities ({type(error).__name__}), which attunement "
             f"refuses for safety. Remove the <!DOCTYPE …> block, or re-save the file in the program "
             f"that made it.") from None
+    except (ValueError, LookupError) as error:  # expat: an encoding it cannot use
+        raise FileFormatError(
+            f"{name}: the XML's encoding cannot be read ({error}). Save the file as UTF-8 and try "
+            f"again.") from None
+
+
+_PROLOG = re.compile(rb"^(\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*([\"'])([A-Za-z0-9._:-]{1,60})\2")
+#: Encodings expat decodes itself (after Python's normalisation of the name).
+_TEXT_PROLOG = re.compile(r"^(<\?xml[^>]*?encoding\s*=\s*[\"'])([^\"']*)")
+_EXPAT_ENCODINGS = {"utf_8", "utf_16", "utf_16_le", "utf_16_be", "latin_1", "ascii"}
+
+
+def _xml_as_utf8(data: bytes, *, name: str) -> bytes:
+    """Re-encode XML that declares an encoding expat lacks (Shift_JIS, GB2312, cp1252, …) as UTF-8.
+
+    Expat decodes only UTF-8, UTF-16, ISO-8859-1 and US-ASCII; any other declared
+    encoding is decoded here with Python's codec and the declaration rewritten to
+    UTF-8. A byte-order mark outranks the declaration (as in XML 1.0, appendix F).
+    An encoding Python does not know, or bytes that do not decode, are refused.
+    """
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16"), (b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be")):
+        if data.startswith(bom):
+            if encoding == "utf-8-sig" and not _PROLOG.match(data[:512]):
+                return data
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as error:
+                raise FileFormatError(
+                    f"{name}: the XML starts as {encoding.upper()} but byte {error.start} does not decode. "
+                    f"Save the file as UTF-8 and try again.") from None
+            return _declare_utf8(text).encode("utf-8")
+    match = _PROLOG.match(data[:512])
+    if match is None:
+        return data
+    declared = match.group(3).decode("ascii")
+    try:
+        codec = codecs.lookup(declared).name.replace("-", "_")
+        "<".encode(codec)  # a text encoding, not base64 or zlib
+    except LookupError:
+        raise FileFormatError(
+            f"{name}: the XML declares the encoding {declared!r}, which is unknown. Save the file as UTF-8 "
+            f"(in ELAN: File > Save As) or correct the encoding in its first line.") from None
+    if codec in _EXPAT_ENCODINGS:
+        return data
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as error:
+        raise FileFormatError(
+            f"{name}: the XML declares the encoding {declared!r}, but byte {error.start} "
+            f"({data[error.start:error.start + 1]!r}) is not valid {declared}. Save the file as UTF-8, or "
+            f"correct the encoding in its first line.") from None
+    return _declare_utf8(text).encode("utf-8")
+
+
+def _declare_utf8(text: str) -> str:
+    """The XML text with its declaration (if any) saying UTF-8, and no BOM."""
+    return _TEXT_PROLOG.sub(lambda m: m.group(1) + "UTF-8", text.lstrip("\ufeff"), count=1)
 
 
 def local_name(tag: str) -> str:
@@ -122,21 +214,39 @@ def local_name(tag: str) -> str:
 
 
 # ------------------------------------------------------------------------ zip
-def read_zip_members(path: Path, *, max_member_bytes: int = MAX_MEMBER_BYTES) -> dict[str, bytes]:
+def read_zip_members(path: Path, *, max_member_bytes: int | None = None,
+                     max_total_bytes: int | None = None) -> dict[str, bytes]:
     """Read every regular member of a zip archive into memory.
 
     Skips macOS and Windows junk (``__MACOSX/``, ``._*``, ``.DS_Store``). Refuses
-    members whose path leaves the archive (absolute, ``..``) and members larger
-    than ``max_member_bytes``. Nothing is ever extracted to disk.
+    members whose path leaves the archive (absolute, ``..``), members larger
+    than ``max_member_bytes``, and archives whose members together inflate to
+    more than ``max_total_bytes`` (counted on the bytes actually inflated, not
+    on the sizes the archive claims). The caps default to :data:`MAX_MEMBER_BYTES`
+    and :data:`MAX_TOTAL_BYTES`. Nothing is ever extracted to disk.
+
+    Raises
+    ------
+    FileFormatError
+        A damaged archive or member (naming the member), a member name that is
+        not valid UTF-8, an encrypted member, or a size over a cap.
     """
     path = Path(path)
+    max_member_bytes = MAX_MEMBER_BYTES if max_member_bytes is None else max_member_bytes
+    max_total_bytes = MAX_TOTAL_BYTES if max_total_bytes is None else max_total_bytes
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
         raise FileFormatError(
             f"{path.name}: is not a readable zip archive ({error}). The file may be truncated; "
             f"re-save it from the program that made it.") from None
+    except UnicodeDecodeError as error:
+        raise FileFormatError(
+            f"{path.name}: a member name in the zip archive is not valid UTF-8 although the archive says it "
+            f"is (byte {error.object[error.start:error.start + 1]!r} in {error.object!r}); the archive is "
+            f"damaged. Re-save it from the program that made it.") from None
     members: dict[str, bytes] = {}
+    total = 0
     with archive:
         for info in archive.infolist():
             member = info.filename
@@ -154,17 +264,32 @@ def read_zip_members(path: Path, *, max_member_bytes: int = MAX_MEMBER_BYTES) ->
                 raise FileFormatError(
                     f"{path.name}: member {member!r} uncompresses to {info.file_size} bytes, more "
                     f"than the {max_member_bytes} allowed; refusing to read it.")
+            if info.flag_bits & 0x1:
+                raise FileFormatError(
+                    f"{path.name}: member {member!r} is encrypted; attunement reads only unencrypted "
+                    f"archives. Save the project again without a password.")
+            budget = min(max_member_bytes, max_total_bytes - total)
             try:
                 with archive.open(info) as handle:
-                    data = handle.read(max_member_bytes + 1)
-            except (zipfile.BadZipFile, OSError, EOFError) as error:
+                    data = handle.read(budget + 1)
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
                 raise FileFormatError(
                     f"{path.name}: member {member!r} is damaged ({error}). The file may be "
                     f"truncated; re-save it from the program that made it.") from None
+            except NotImplementedError as error:
+                raise FileFormatError(
+                    f"{path.name}: member {member!r} uses a compression attunement cannot read ({error}). "
+                    f"Save the project again from the program that made it.") from None
             if len(data) > max_member_bytes:
                 raise FileFormatError(
                     f"{path.name}: member {member!r} is larger than {max_member_bytes} bytes; "
                     f"refusing to read it.")
+            total += len(data)
+            if total > max_total_bytes:
+                raise FileFormatError(
+                    f"{path.name}: the archive's members together uncompress to more than "
+                    f"{max_total_bytes} bytes (reached at member {member!r}); refusing to read it. "
+                    f"If the project is genuine, remove large viewer entries from it.")
             members[normal] = data
     return members
 
