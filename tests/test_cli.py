@@ -105,14 +105,17 @@ def test_report_embeds_a_state_space_grid_per_drawn_session(tmp_path):
 
 def test_codes_and_signals_of_one_session_from_two_files_are_joined(tmp_path):
     """A simulated session's codes (tidy CSV) and arousal (signals CSV) share an id: analyze joins them,
-    and the report draws the arousal under the timeline; the same file twice is refused for one copy."""
+    and the report draws the arousal under the timeline; two copies of one file are refused for one copy
+    (the same path given twice is read once)."""
     sim = tmp_path / "sim.csv"
     assert _run("simulate", "--preset", "attuned", "--seconds", "30", "--out", sim).exit_code == 0
     out = tmp_path / "out"
     result = _run("analyze", sim, tmp_path / "sim.arousal.csv", "--scheme", "icep-r", "--out", out)
     assert result.exit_code == 0, result.output
     assert (out / "report.html").read_text().count('class="signal"') == 1  # one session, one arousal lane
-    result = _run("analyze", sim, sim, "--scheme", "icep-r", "--out", tmp_path / "twice")
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(sim.read_bytes())
+    result = _run("analyze", sim, copy, "--scheme", "icep-r", "--out", tmp_path / "twice")
     assert result.exit_code == 3
     errors = pd.read_csv(tmp_path / "twice" / "errors.csv")
     assert "has tier 'engagement' in two files" in errors.message[0] and "Leave one of the files out" in errors.message[0]

@@ -27,3 +27,7 @@ class SchemeError(AttunementError, ValueError):
 
 class MappingError(AttunementError, ValueError):
     """A tier → partner mapping names something the file does not hold."""
+
+
+class OutputError(AttunementError):
+    """An output cannot be written: it would replace an input or an earlier run, or the folder is unwritable."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._csvsafe import safe_frame
 from ._files import atomic_path
 from .io import Failure
 from .measures import Results
@@ -18,11 +19,18 @@ TABLES = ("sessions", "mismatches", "time_budget", "segments")
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> Path:
+    """Write one table as Parquet (``.parquet``) or CSV, atomically; returns the path.
+
+    In CSV, text cells and column names that a spreadsheet would run as a
+    formula get an apostrophe in front (:func:`attunement._csvsafe.safe_frame`);
+    numbers, and Parquet files, are written as they are.
+    """
+    path = Path(path)
     with atomic_path(path) as tmp:
         if path.suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:
-            frame.to_csv(tmp, index=False, lineterminator="\n")
+            safe_frame(frame).to_csv(tmp, index=False, lineterminator="\n")
     return path
 
 
@@ -39,14 +47,17 @@ def write_tables(results: Results, out: str | Path, *, failures: Sequence[Failur
     for name, frame in results.tables().items():
         written.append(write_table(frame, out / f"{name}.csv"))
         written.append(write_table(frame, out / f"{name}.parquet"))
-    errors = out / "errors.csv"
     if failures:
-        frame = pd.DataFrame([(f.path, f.scope, f.message) for f in failures],
-                             columns=["path", "scope", "message"])
-        written.append(write_table(frame, errors))
-    elif errors.exists():
-        errors.unlink()
+        written.append(write_errors(failures, out / "errors.csv"))
+    elif (out / "errors.csv").exists():
+        (out / "errors.csv").unlink()
     return written
+
+
+def write_errors(failures: Sequence[Failure], path: Path) -> Path:
+    """Write the failures as a CSV with columns ``path, scope, message``; returns the path."""
+    frame = pd.DataFrame([(f.path, f.scope, f.message) for f in failures], columns=["path", "scope", "message"])
+    return write_table(frame, path)
 
 
 def eaf_tiers(results: Results, session_id: str) -> dict[str, list[tuple[float, float, str]]]:

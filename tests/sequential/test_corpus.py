@@ -174,7 +174,7 @@ def test_cli_writes_the_tables_the_library_computes(tmp_path):
 def test_cli_time_sampled_and_errors(tmp_path):
     path = corpus_file("nonverbal", "nonverbal.csv")
     common = [str(path), "--rate", "1", "--partner", "p=client", "--partner", "t=therapist", "--out",
-              str(tmp_path / "o")]
+              str(tmp_path / "o"), "--overwrite"]
     result = runner.invoke(app, ["sequential", *common, "--tier", "client:looking", "--resolution", "1"])
     assert result.exit_code == 0, result.output
     assert "time-sampled (1 s)" in result.output

@@ -213,7 +213,7 @@ def test_max_sessions_limits_the_drawn_matrices_with_a_note(tmp_path):
     assert page.session_blocks == 1
     assert "for the first 1 of 2" in " ".join(html.split()) and "the other 1 are in lag_cells.csv" in html
     result = runner.invoke(app, ["sequential", str(csv), "--tier", "mother:state", "--max-sessions", "-1",
-                                 "--out", str(out)])
+                                 "--out", str(out), "--overwrite"])
     assert result.exit_code == 1 and "--max-sessions must be 0 or more, got -1." in result.output
 
 

@@ -53,7 +53,8 @@ def test_sync_without_rate_says_how_to_fix_it(tmp_path):
     result = runner.invoke(app, ["sync", str(path), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
     assert "give --rate 25" in result.output.replace("\n", " ")
-    assert "no input could be read" in result.output
+    assert "nothing was analysed: every input failed" in result.output
+    assert not (tmp_path / "o").exists()  # a failed run writes nothing
 
 
 def test_page_shows_synchrony_beside_the_coded_analysis(tmp_path):

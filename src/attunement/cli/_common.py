@@ -1,15 +1,35 @@
-"""What every ``attune`` command shares: the app, consoles, reading options, progress and failure lists."""
+"""What every ``attune`` command shares: the app, consoles, reading options, inputs, outputs, progress and failure lists.
+
+Inputs: a file, a folder (every file under it, recursively, whose extension a
+reader knows; hidden entries and folders holding an attune run are skipped) or a
+quoted glob pattern (``'data/**/*.eaf'``).
+
+Outputs: every command that writes a folder does it through :func:`_output_run`
+(:func:`attunement._files.output_run`): one complete set or nothing, never over an
+input, an earlier run only with ``--overwrite``.
+
+Terminal text: everything a user's file or option can put into a message is
+printed through :func:`esc` (rich markup escaped), so a code such as ``[/]``
+prints as it is.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import difflib
+import glob
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from .._files import MANIFEST, OutputRun, output_files, output_run
 from ..errors import AttunementError
 from ..io import FORMATS, Failure, read, skipped_units
 from ..session import Session
@@ -41,6 +61,18 @@ StrictOption = Annotated[bool, typer.Option(
                      "instead of leaving that unit out and listing it in errors.csv.")]
 
 
+OverwriteOption = Annotated[bool, typer.Option(
+    "--overwrite", help="Replace an earlier run's outputs in --out as a whole (never files attune did not write).")]
+MetadataOption = Annotated[Optional[Path], typer.Option(
+    "--metadata", metavar="FILE", help="A CSV with a 'session' column and fields such as group or dyad, joined "
+                                      "onto the sessions.")]
+
+
+def out_option(default: str, what: str = "Folder for the tables and the report."):
+    """The ``--out`` option of a command that writes a folder, with the command's own default folder."""
+    return typer.Option("--out", "-o", help=f"{what} Default: ./{default}.")
+
+
 RecodeOption = Annotated[Optional[list[str]], typer.Option(
     "--recode", metavar="PARTNER:CODE=STATE", help="Map a code to another state, e.g. caregiver:Cpvc=neutral.")]
 ExcludeUnknownOption = Annotated[bool, typer.Option(
@@ -66,9 +98,148 @@ def _parse_partners(items: Sequence[str] | None) -> dict[str, str]:
     return mapping
 
 
+def esc(value: object) -> str:
+    """``value`` as text that rich prints literally (user text may hold ``[bold]`` or ``[/]``)."""
+    return escape(str(value))
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """`` Did you mean 'x'?`` for a near-miss of one of ``choices`` (difflib), else an empty string."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " Did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
 def _fail(error: AttunementError) -> None:
-    console.print(f"[bold red]error:[/] {error}", soft_wrap=True)
+    console.print(f"[bold red]error:[/] {esc(error)}", soft_wrap=True)
     raise typer.Exit(1)
+
+
+def _nothing_done(failures: Sequence[Failure], what: str = "analysed") -> AttunementError:
+    """The error of a run in which every input failed (the failures are printed first); nothing is written."""
+    _report_failures(failures)
+    return AttunementError(f"nothing was {what}: every input failed (listed above); no output was written. "
+                           f"Fix the inputs and run again.")
+
+
+# ---------------------------------------------------------------------------- inputs
+def _extensions() -> tuple[str, ...]:
+    return tuple(sorted({ext for f in FORMATS for ext in f.extensions}))
+
+
+def _has_glob(text: str) -> bool:
+    return any(char in text for char in "*?[")
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """The files under ``folder`` (recursively) whose extension a reader knows.
+
+    Hidden files and folders, and folders holding an attune run (its manifest), are skipped.
+    """
+    extensions = _extensions()
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        if MANIFEST in files and Path(root) != folder:
+            dirs[:] = []
+            continue
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and name.lower().endswith(extensions):
+                found.append(Path(root) / name)
+    return found
+
+
+def expand_inputs(inputs: Sequence[Path]) -> tuple[list[Path], list[Failure]]:
+    """Files of the given inputs: files as given, folders and glob patterns expanded.
+
+    Returns
+    -------
+    paths : list of Path
+        Files in the order given (a folder's and a pattern's files sorted), each once.
+    failures : list of Failure
+        A folder that holds no readable file, or a pattern that matches none.
+    """
+    paths: list[Path] = []
+    failures: list[Failure] = []
+    seen: set[str] = set()
+    for item in inputs:
+        item = Path(item)
+        if item.is_dir():
+            found = _folder_files(item)
+            if not found:
+                failures.append(Failure(str(item), f"{item}: the folder holds no file attunement reads "
+                                                   f"(extensions {', '.join(_extensions())}); give files or "
+                                                   f"another folder."))
+        elif not item.exists() and _has_glob(str(item)):
+            found = sorted(Path(p) for p in glob.glob(str(item), recursive=True) if Path(p).is_file())
+            if not found:
+                failures.append(Failure(str(item), f"{item}: no file matches this pattern; check it, or quote "
+                                                   f"it differently."))
+        else:
+            found = [item]
+        for path in found:
+            key = os.path.realpath(path)
+            if key not in seen:
+                seen.add(key)
+                paths.append(path)
+    return paths, failures
+
+
+def _check_format(fmt: str | None) -> None:
+    names = [f.name for f in FORMATS]
+    if fmt is not None and fmt not in names:
+        raise AttunementError(f"--format {fmt!r}: no such format.{did_you_mean(fmt, names)} The formats are "
+                              f"{', '.join(names)}.")
+
+
+def _apply_metadata(sessions: list[Session], metadata: Path | None) -> list[Session]:
+    """Sessions with the ``--metadata`` table's fields joined on (by its ``session`` column)."""
+    if metadata is None:
+        return sessions
+    from ..io.metadata import apply_metadata, read_metadata
+
+    table = read_metadata(metadata)
+    named = set(table["session"])
+    if sessions and not named & {s.id for s in sessions}:
+        example = next(iter(sorted(named)), "")
+        raise AttunementError(
+            f"--metadata {metadata}: its 'session' column names none of the {len(sessions)} session(s) read "
+            f"(e.g. it has {example!r}, the inputs have {sessions[0].id!r}).{did_you_mean(sessions[0].id, named)} "
+            f"Write the session ids as `attune inspect` shows them.")
+    return apply_metadata(sessions, table)
+
+
+# ---------------------------------------------------------------------------- outputs
+def _input_files(inputs: Iterable[object]) -> list[str]:
+    """Every file among ``inputs`` (folders and patterns expanded; None and missing paths left out)."""
+    paths: list[str] = []
+    for item in inputs:
+        if item is None:
+            continue
+        path = Path(str(item))
+        if path.is_dir():
+            paths.append(str(path))
+            paths += [str(p) for p in _folder_files(path)]
+        elif not path.exists() and _has_glob(str(path)):
+            paths += glob.glob(str(path), recursive=True)
+        elif path.exists():
+            paths.append(str(path))
+    return paths
+
+
+@contextlib.contextmanager
+def _output_run(out: Path, *, command: str, inputs: Iterable[object] = (), overwrite: bool = False) -> Iterator[OutputRun]:
+    """:func:`attunement._files.output_run` for a command: ``inputs`` may hold folders, patterns and None."""
+    with output_run(out, command=command, inputs=_input_files(inputs), overwrite=overwrite) as run:
+        yield run
+
+
+@contextlib.contextmanager
+def _output_files(paths: Sequence[Path], *, inputs: Iterable[object] = (), overwrite: bool = False) -> Iterator[dict[Path, Path]]:
+    """:func:`attunement._files.output_files` for a command: ``inputs`` may hold folders, patterns and None."""
+    with output_files(paths, inputs=_input_files(inputs), overwrite=overwrite) as temps:
+        yield temps
 
 
 def _progress(total: int, label: str) -> tuple[Progress, Callable[[int], None]]:
@@ -80,9 +251,10 @@ def _progress(total: int, label: str) -> tuple[Progress, Callable[[int], None]]:
 
 def _read_inputs(inputs: Sequence[Path], *, fmt, partners, episodes, rate, session_column,
                  close_unpaired, strict: bool = False) -> tuple[list[Session], list[Failure]]:
+    _check_format(fmt)
     mapping = _parse_partners(partners)
     sessions: list[Session] = []
-    failures: list[Failure] = []
+    inputs, failures = expand_inputs(inputs)
     progress, advance = _progress(len(inputs), "reading")
     with progress:
         for path in inputs:
@@ -128,15 +300,63 @@ def _report_notes(sessions: Sequence[Session], limit: int = 10) -> None:
     if notes:
         console.print(f"[yellow]{len(notes)} note(s) from reading the inputs:[/]")
         for source, note in notes[:limit]:
-            console.print(f"  • {Path(source).name}: {note}", soft_wrap=True)
+            console.print(f"  • {esc(Path(source).name)}: {esc(note)}", soft_wrap=True)
         if len(notes) > limit:
             console.print(f"  … and {len(notes) - limit} more (all are listed in the report).")
 
 
+_SESSION = re.compile(r"""session ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")(: )?""")
+
+
+def _generic(failure: Failure) -> tuple[str, str, str | None]:
+    """A failure's message without its file name and session id: ``(generic, file, session)``."""
+    message = failure.message
+    name = Path(failure.path).name
+    if name and message.startswith(name + ": "):
+        message = message[len(name) + 2:]
+    match = _SESSION.search(message)
+    if match is None:
+        return message, name, None
+    session = match.group(1)[1:-1]
+    generic = message[:match.start()] + ("" if match.group(2) and match.start() == 0 else "session …"
+                                         + (match.group(2) or "")) + message[match.end():]
+    return generic, name, session
+
+
+def _distinct(failures: Sequence[Failure]) -> list[str]:
+    """Each distinct message once, in first-seen order.
+
+    Messages that differ only in their file name and session id (a scheme that
+    does not fit any session of a batch) are said once, followed by how many
+    sessions and which files gave them: "… (10 sessions: a, b, c, …; in x.csv)".
+    """
+    groups: dict[str, list[tuple[Failure, str, str | None]]] = {}
+    for failure in failures:
+        generic, name, session = _generic(failure)
+        groups.setdefault(generic, []).append((failure, name, session))
+    lines = []
+    for generic, members in groups.items():
+        if len(members) == 1:
+            lines.append(members[0][0].message)
+            continue
+        files = list(dict.fromkeys(name for _, name, _ in members if name))
+        sessions = list(dict.fromkeys(s for _, _, s in members if s is not None))
+        where = f"in {', '.join(files[:3])}{', …' if len(files) > 3 else ''}" if files else ""
+        if sessions:
+            listed = ", ".join(sessions[:3]) + (", …" if len(sessions) > 3 else "")
+            lines.append(f"{generic} ({len(sessions)} sessions: {listed}{'; ' + where if where else ''})")
+        elif len(files) > 1:
+            lines.append(f"{generic} ({len(members)} times, {where})")
+        else:
+            lines.append(f"{members[0][0].message} ({len(members)} times)")
+    return lines
+
+
 def _report_failures(failures: Sequence[Failure]) -> None:
+    """Print the failures, each distinct message once ("(10 sessions)" when it recurs)."""
     if failures:
         console.print(f"[bold yellow]{len(failures)} input(s) could not be used:[/]")
-        for failure in failures:
-            console.print(f"  • {failure.message}", soft_wrap=True)
+        for message in _distinct(failures):
+            console.print(f"  • {esc(message)}", soft_wrap=True)
 
 

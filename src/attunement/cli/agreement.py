@@ -12,8 +12,9 @@ from rich.table import Table
 from ..errors import AttunementError, SessionError
 from ..io import Failure
 from ..session import Session
-from ._common import (CloseOption, StrictOption, FormatOption, RateOption, SessionColumnOption, _fail, _read_inputs,
-                      _report_failures, _report_notes, app, console, out_console)
+from ._common import (CloseOption, MetadataOption, OverwriteOption, StrictOption, FormatOption, RateOption,
+                      SessionColumnOption, _apply_metadata, _fail, _output_run, _read_inputs, _report_failures,
+                      _report_notes, app, console, esc, expand_inputs, out_console, out_option)
 
 PartnerMapOption = Annotated[Optional[list[str]], typer.Option(
     "--partner", "--partner-map", "-p", metavar="SOURCE=PARTNER[:TIER]",
@@ -106,96 +107,97 @@ def agreement(
     duration_tolerance: Annotated[float, typer.Option("--duration-tolerance", metavar="SECONDS", help="How far two files' session starts and ends may differ.")] = 2.0,
     coder: Annotated[Optional[list[str]], typer.Option("--coder", metavar="NAME", help="Name the coders, in order (default A, B, C …).")] = None,
     scheme: Annotated[Optional[str], typer.Option("--scheme", "-s", help="Also analyse each coder's files with this scheme and give the ICC between coders of prop_matched and latency_mean_s across sessions (one file per coder, two or more sessions).")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tables and the report.")] = Path("attunement-agreement"),
+    out: Annotated[Path, out_option("attunement-agreement")] = Path("attunement-agreement"),
+    overwrite: OverwriteOption = False,
+    metadata: MetadataOption = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write agreement.html.")] = True,
 ) -> None:
     """Agreement between coders: Cohen's kappa on time units and on aligned events, per code, and Fleiss' kappa for 3+ coders."""
     from .. import agreement as ag
-    from ..exports import write_table
+    from ..exports import write_errors, write_table
 
     try:
-        code_list = [c.strip() for item in codes or () for c in item.split(",") if c.strip()] or None
-        if uncoded not in ("exclude", "nothing"):
-            raise AttunementError(f"--uncoded {uncoded!r}: use 'exclude' or 'nothing'.")
-        if len(inputs) == 1 and not tier_b:
-            raise AttunementError("one file was given: name the second coder's tier with --tier-b, or give one "
-                                  "file per coder.")
-        if len(inputs) > 1 and tier_b and len(tier_b) > 1:
-            raise AttunementError("--tier-b is repeated only for several coders' tiers in one file; with one file "
-                                  "per coder give it once.")
-        per_file, failures = [], []
-        for path in inputs:
-            sessions, failed = _read_inputs([path], fmt=fmt, partners=partner, episodes=None, rate=rate,
-                                            session_column=session_column, close_unpaired=close_unpaired,
-                                          strict=strict)
+        with _output_run(out, command="agreement", inputs=[*inputs, scheme, metadata], overwrite=overwrite) as run:
+            inputs, failed = expand_inputs(inputs)
             if failed:
                 raise AttunementError(failed[0].message)
-            per_file.append(sessions)
-        if len(inputs) == 1:
-            groups = [[s] * (1 + len(tier_b or ())) for s in per_file[0]]
-            specs = [tier, *(tier_b or ())]
-        else:
-            groups, failures = _group_sessions(per_file, inputs)
-            specs = [tier] + [tier_b[0] if tier_b else tier] * (len(inputs) - 1)
-        n_coders = len(specs)
-        names = list(coder) if coder else [chr(ord("A") + i) for i in range(n_coders)]
-        if len(names) != n_coders:
-            raise AttunementError(f"--coder was given {len(names)} time(s) for {n_coders} coders; name every coder.")
-        settings = dict(resolution_s=resolution, tolerance_s=tolerance, codes=code_list, uncoded=uncoded,
-                        start_s=start, end_s=end, duration_tolerance_s=None if partial else duration_tolerance)
-        pairs, many = [], []
-        for group in groups:
-            try:
-                keys = [resolve_tier(s, spec, option="--tier" if i == 0 else "--tier-b")
-                        for i, (s, spec) in enumerate(zip(group, specs))]
-                if n_coders == 2:
-                    pairs.append(ag.agreement(group[0], group[1], partner=keys[0][0], tier=keys[0][1],
-                                              partner_b=keys[1][0], tier_b=keys[1][1], coder_a=names[0],
-                                              coder_b=names[1], **settings))
-                else:
-                    result = ag.agreement_many(group, keys=keys, coders=names, **settings)
-                    many.append(result)
-                    pairs.append(result.pairwise)
-            except AttunementError as error:
-                failures.append(Failure(str(group[0].metadata.get("source", group[0].id)), str(error)))
-        if not pairs:
-            raise AttunementError(failures[0].message if failures else "no sessions to compare")
-        combined = ag.combine(pairs)
-        icc_table = None
-        if scheme:
-            icc_table = _icc(groups, names, scheme, n_files=len(inputs))
-        out.mkdir(parents=True, exist_ok=True)
-        tables = dict(combined.tables())
-        if many:
-            import pandas as pd
-            tables["fleiss"] = pd.concat([m.fleiss for m in many], ignore_index=True)
-            tables["fleiss_per_code"] = pd.concat([m.fleiss_per_code for m in many], ignore_index=True)
-        if icc_table is not None:
-            tables["icc"] = icc_table
-        for name, frame in tables.items():
-            write_table(frame, out / f"{name}.csv")
-            write_table(frame, out / f"{name}.parquet")
-        errors = out / "errors.csv"
-        if failures:
-            import pandas as pd
-            write_table(pd.DataFrame([(f.path, f.message) for f in failures], columns=["path", "message"]), errors)
-        elif errors.exists():
-            errors.unlink()
-        if report:
-            from ..report.agreement import write_agreement_report
+            code_list = [c.strip() for item in codes or () for c in item.split(",") if c.strip()] or None
+            if uncoded not in ("exclude", "nothing"):
+                raise AttunementError(f"--uncoded {uncoded!r}: use 'exclude' or 'nothing'.")
+            if len(inputs) == 1 and not tier_b:
+                raise AttunementError("one file was given: name the second coder's tier with --tier-b, or give one "
+                                      "file per coder.")
+            if len(inputs) > 1 and tier_b and len(tier_b) > 1:
+                raise AttunementError("--tier-b is repeated only for several coders' tiers in one file; with one file "
+                                      "per coder give it once.")
+            per_file, failures = [], []
+            for path in inputs:
+                sessions, failed = _read_inputs([path], fmt=fmt, partners=partner, episodes=None, rate=rate,
+                                                session_column=session_column, close_unpaired=close_unpaired,
+                                              strict=strict)
+                if failed:
+                    raise AttunementError(failed[0].message)
+                per_file.append(_apply_metadata(sessions, metadata))
+            if len(inputs) == 1:
+                groups = [[s] * (1 + len(tier_b or ())) for s in per_file[0]]
+                specs = [tier, *(tier_b or ())]
+            else:
+                groups, failures = _group_sessions(per_file, inputs)
+                specs = [tier] + [tier_b[0] if tier_b else tier] * (len(inputs) - 1)
+            n_coders = len(specs)
+            names = list(coder) if coder else [chr(ord("A") + i) for i in range(n_coders)]
+            if len(names) != n_coders:
+                raise AttunementError(f"--coder was given {len(names)} time(s) for {n_coders} coders; name every coder.")
+            settings = dict(resolution_s=resolution, tolerance_s=tolerance, codes=code_list, uncoded=uncoded,
+                            start_s=start, end_s=end, duration_tolerance_s=None if partial else duration_tolerance)
+            pairs, many = [], []
+            for group in groups:
+                try:
+                    keys = [resolve_tier(s, spec, option="--tier" if i == 0 else "--tier-b")
+                            for i, (s, spec) in enumerate(zip(group, specs))]
+                    if n_coders == 2:
+                        pairs.append(ag.agreement(group[0], group[1], partner=keys[0][0], tier=keys[0][1],
+                                                  partner_b=keys[1][0], tier_b=keys[1][1], coder_a=names[0],
+                                                  coder_b=names[1], **settings))
+                    else:
+                        result = ag.agreement_many(group, keys=keys, coders=names, **settings)
+                        many.append(result)
+                        pairs.append(result.pairwise)
+                except AttunementError as error:
+                    failures.append(Failure(str(group[0].metadata.get("source", group[0].id)), str(error)))
+            if not pairs:
+                raise AttunementError(failures[0].message if failures else "no sessions to compare")
+            combined = ag.combine(pairs)
+            icc_table = None
+            if scheme:
+                icc_table = _icc(groups, names, scheme, n_files=len(inputs))
+            tables = dict(combined.tables())
+            if many:
+                import pandas as pd
+                tables["fleiss"] = pd.concat([m.fleiss for m in many], ignore_index=True)
+                tables["fleiss_per_code"] = pd.concat([m.fleiss_per_code for m in many], ignore_index=True)
+            if icc_table is not None:
+                tables["icc"] = icc_table
+            for name, frame in tables.items():
+                write_table(frame, run.path / f"{name}.csv")
+                write_table(frame, run.path / f"{name}.parquet")
+            if failures:
+                write_errors(failures, run.path / "errors.csv")
+            if report:
+                from ..report.agreement import write_agreement_report
 
-            write_agreement_report(combined, out / "agreement.html", inputs=[str(p) for p in inputs], many=many,
-                                   icc_table=icc_table, failures=failures)
+                write_agreement_report(combined, run.path / "agreement.html", inputs=[str(p) for p in inputs], many=many,
+                                       icc_table=icc_table, failures=failures)
     except AttunementError as error:
         _fail(error)
         return
     _report_notes([s for sessions in per_file for s in sessions])
     out_console.print(_summary_table(combined.overall))
     for note in combined.notes[:10]:
-        console.print(f"  • {note}", soft_wrap=True)
+        console.print(f"  • {esc(note)}", soft_wrap=True)
     _report_failures(failures)
-    console.print(f"Compared {len(pairs)} session(s); tables in {out}/"
-                  + (f", report: {out / 'agreement.html'}" if report else ""))
+    console.print(esc(f"Compared {len(pairs)} session(s); tables in {out}/"
+                      + (f", report: {out / 'agreement.html'}" if report else "")))
     if failures:
         raise typer.Exit(3)
 

@@ -13,9 +13,10 @@ from rich.table import Table
 from ..errors import AttunementError
 from ..io import Failure
 from ..session import Session
-from ._common import (CloseOption, StrictOption, EpisodesOption, ExcludeUnknownOption, FormatOption, PartnerOption, RateOption,
-                      RecodeOption, SessionColumnOption, _load_scheme,
-                      _fail, _progress, _read_inputs, _report_failures, _report_notes, app, console, out_console)
+from ._common import (CloseOption, StrictOption, EpisodesOption, ExcludeUnknownOption, FormatOption, MetadataOption,
+                      OverwriteOption, PartnerOption, RateOption, RecodeOption, SessionColumnOption, _load_scheme,
+                      _apply_metadata, _fail, _nothing_done, _output_files, _output_run, _progress, _read_inputs, _report_failures,
+                      _report_notes, app, console, esc, out_console, out_option)
 
 
 # ---------------------------------------------------------------------------- analyze
@@ -23,7 +24,9 @@ from ._common import (CloseOption, StrictOption, EpisodesOption, ExcludeUnknownO
 def analyze(
     inputs: Annotated[list[Path], typer.Argument(help="Coding files (ELAN, BORIS, Datavyu, Observer, tidy or sampled CSV).")],
     scheme: Annotated[str, typer.Option("--scheme", "-s", help="A built-in scheme (icep-r, monadic-phases, mutual-gaze) or a scheme YAML file.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tables and the report.")] = Path("attunement-out"),
+    out: Annotated[Path, out_option("attunement-analyze")] = Path("attunement-analyze"),
+    overwrite: OverwriteOption = False,
+    metadata: MetadataOption = None,
     fmt: FormatOption = None,
     partner: PartnerOption = None,
     episodes: EpisodesOption = None,
@@ -43,39 +46,43 @@ def analyze(
     from .. import measures
     from ..exports import write_tables
     try:
-        chosen = _load_scheme(scheme, recode)
-        sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
-                                          session_column=session_column, close_unpaired=close_unpaired,
-                                          strict=strict)
-        progress, advance = _progress(len(sessions), "measuring")
-        with progress:
-            results = measures.analyze(sessions, chosen, k=k, min_mismatch_s=min_mismatch,
-                                       unknown="exclude" if exclude_unknown else "error",
-                                       on_error="collect", on_progress=advance)
-        failures += results.failures
-        write_tables(results, out, failures=failures)
-        analysed = {s.id for s in sessions} & set(results.sessions.session)
-        if eaf:
-            _write_eaf_copies(results, [s for s in sessions if s.id in analysed], out, failures)
-        if report:
-            from ..report import write_report
+        with _output_run(out, command="analyze", inputs=[*inputs, scheme, metadata], overwrite=overwrite) as run:
+            chosen = _load_scheme(scheme, recode)
+            sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
+                                              session_column=session_column, close_unpaired=close_unpaired,
+                                              strict=strict)
+            sessions = _apply_metadata(sessions, metadata)
+            progress, advance = _progress(len(sessions), "measuring")
+            with progress:
+                results = measures.analyze(sessions, chosen, k=k, min_mismatch_s=min_mismatch,
+                                           unknown="exclude" if exclude_unknown else "error",
+                                           on_error="collect", on_progress=advance)
+            failures += results.failures
+            n = results.sessions.session.nunique()
+            if n == 0:
+                raise _nothing_done(failures)
+            analysed = {s.id for s in sessions} & set(results.sessions.session)
+            if eaf:
+                _write_eaf_copies(results, [s for s in sessions if s.id in analysed], run.path, failures)
+            write_tables(results, run.path, failures=failures)
+            if report:
+                from ..report import write_report
 
-            drawn = [s for s in sessions if s.id in analysed]
-            write_report(results, drawn, out / "report.html",
-                         title=f"attunement: {chosen.name}", inputs=[str(p) for p in inputs],
-                         failures=failures, max_timelines=max_timelines,
-                         figures=_grid_figures(drawn[:max_timelines], chosen))
+                drawn = [s for s in sessions if s.id in analysed]
+                write_report(results, drawn, run.path / "report.html",
+                             title=f"attunement: {chosen.name}", inputs=[str(p) for p in inputs],
+                             failures=failures, max_timelines=max_timelines,
+                             figures=_grid_figures(drawn[:max_timelines], chosen))
     except AttunementError as error:
         _fail(error)
         return
     _report_notes(sessions)
     _report_failures(failures)
-    n = results.sessions.session.nunique()
-    console.print(f"Analysed {n} session(s) with scheme {chosen.name!r}; tables in {out}/"
-                  + (f", report: {out / 'report.html'}" if report else ""))
+    console.print(f"Analysed {n} session(s) with scheme {esc(repr(chosen.name))}; tables in {esc(out)}/"
+                  + (f", report: {esc(out / 'report.html')}" if report else ""))
     if failures:
-        console.print(f"The failures are listed in {out / 'errors.csv'}.")
-        raise typer.Exit(1 if n == 0 else 3)
+        console.print(f"The failures are listed in {esc(out / 'errors.csv')}.")
+        raise typer.Exit(3)
 
 
 def _grid_figures(sessions: Sequence[Session], scheme) -> dict:
@@ -94,12 +101,18 @@ def _write_eaf_copies(results, sessions: Sequence[Session], out: Path, failures:
     from ..exports import eaf_tiers
     from ..io.eaf_writer import add_tiers
 
+    used: set[str] = set()
     for session in sessions:
         if session.metadata.get("tool") != "elan":
             continue
         source = Path(str(session.metadata["source"]))
+        name, n = f"{source.stem}.attunement.eaf", 1
+        while name in used:  # two inputs of one name in different folders: keep both copies
+            n += 1
+            name = f"{source.stem}-{n}.attunement.eaf"
+        used.add(name)
         try:
-            add_tiers(source, out / "eaf" / f"{source.stem}.attunement.eaf", eaf_tiers(results, session.id))
+            add_tiers(source, out / "eaf" / name, eaf_tiers(results, session.id))
         except AttunementError as error:
             failures.append(Failure(str(source), str(error)))
 
@@ -201,8 +214,9 @@ def schemes() -> None:
 
 @app.command()
 def convert(
-    inputs: Annotated[list[Path], typer.Argument(help="Coding files to convert.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The tidy CSV to write.")],
+    inputs: Annotated[list[Path], typer.Argument(help="Coding or signal files (or folders, or quoted patterns) to convert.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The CSV to write: tidy CSV of the codes; when the inputs hold only signals, attunement's signals CSV. Signals beside codes go to <name>.signals.csv.")],
+    overwrite: OverwriteOption = False,
     fmt: FormatOption = None,
     partner: PartnerOption = None,
     episodes: EpisodesOption = None,
@@ -211,28 +225,47 @@ def convert(
     close_unpaired: CloseOption = "error",
     strict: StrictOption = False,
 ) -> None:
-    """Convert coding files to attunement's tidy CSV (session, partner, tier, code, onset, offset)."""
+    """Convert coding files to attunement's tidy CSV (session, partner, tier, code, onset, offset), signals to its signals CSV."""
+    from .._files import output_files
     from ..io import tidy
+    from ..io.signals_csv import write_signals
 
     try:
         sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
                                           session_column=session_column, close_unpaired=close_unpaired,
                                           strict=strict)
-        if sessions:
-            tidy.write(sessions, out)
+        if not sessions:
+            raise _nothing_done(failures, "converted")
+        coded = any(s.tiers or s.episodes for s in sessions)
+        signals = any(s.signals for s in sessions)
+        targets = {}
+        if coded:
+            targets["codes"] = out
+        if signals:
+            targets["signals"] = out.with_name(f"{out.stem}.signals{out.suffix or '.csv'}") if coded else out
+        if not targets:
+            raise AttunementError(f"the {len(sessions)} session(s) read hold neither codes nor signals; "
+                                  f"nothing to convert.")
+        sources = [s.metadata.get("source") for s in sessions] + [f.path for f in failures]
+        with _output_files(list(targets.values()), inputs=[*inputs, *sources], overwrite=overwrite) as temps:
+            if coded:
+                tidy.write(sessions, temps[targets["codes"]])
+            if signals:
+                write_signals(sessions, temps[targets["signals"]])
     except AttunementError as error:
         _fail(error)
         return
     _report_failures(failures)
-    if sessions:
-        console.print(f"Wrote {len(sessions)} session(s) to {out}")
+    what = " and ".join(f"{kind} to {esc(path)}" for kind, path in targets.items())
+    console.print(f"Wrote {len(sessions)} session(s): {what}")
     if failures:
-        raise typer.Exit(1 if not sessions else 3)
+        raise typer.Exit(3)
 
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo's tables and report.")] = Path("attunement-demo"),
+    out: Annotated[Path, out_option("attunement-demo", "Folder for the demo's tables and report (an earlier demo there is replaced).")] = Path("attunement-demo"),
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Simulate Tronick's two peek-a-boo scenarios and a still-face of each; analyse and compare them in one report."""
     from .. import measures
@@ -240,28 +273,31 @@ def demo(
     from ..exports import write_tables
     from ..io import read
     from ..model.demo import comparison_rows, demo_sessions
+    from .._files import read_manifest
     from ..report import write_report
 
+    earlier = read_manifest(out) or {}
     try:
-        demo_items = demo_sessions()
-        sessions = [d.session for d in demo_items]
-        sessions += read(example_path())  # the built-in, invented ICEP-R still-face example, coded by hand
-        results = measures.analyze(sessions, "icep-r")
-        write_tables(results, out)
-        report = write_report(
-            results, sessions, out / "report.html", title="attunement demo: two ways of playing peek-a-boo",
-            inputs=["simulated with attunement.model (presets attuned, intrusive)", str(example_path())],
-            accounts={d.label: d.account for d in demo_items},
-            comparison=comparison_rows(results, demo_items),
-            introduction=(
-                "Two simulated mother–infant pairs, after Tronick's (1989) peek-a-boo scenarios. In the first the "
-                "mother waits when her baby looks away and greets him warmly when he comes back; in the second she "
-                "follows him into his line of sight and raises her stimulation. Each pair is shown in free play and "
-                "in a still-face session (play, still face, reunion). The curve under each timeline is the baby's "
-                "simulated arousal. The last session is the built-in example coded by hand. These are model "
-                "sessions, chosen as typical of many simulated ones, not recordings of real families."))
+        with _output_run(out, command="demo", overwrite=overwrite or earlier.get("command") == "demo") as run:
+            demo_items = demo_sessions()
+            sessions = [d.session for d in demo_items]
+            sessions += read(example_path())  # the built-in, invented ICEP-R still-face example, coded by hand
+            results = measures.analyze(sessions, "icep-r")
+            write_tables(results, run.path)
+            write_report(
+                results, sessions, run.path / "report.html", title="attunement demo: two ways of playing peek-a-boo",
+                inputs=["simulated with attunement.model (presets attuned, intrusive)", str(example_path())],
+                accounts={d.label: d.account for d in demo_items},
+                comparison=comparison_rows(results, demo_items),
+                introduction=(
+                    "Two simulated mother–infant pairs, after Tronick's (1989) peek-a-boo scenarios. In the first the "
+                    "mother waits when her baby looks away and greets him warmly when he comes back; in the second she "
+                    "follows him into his line of sight and raises her stimulation. Each pair is shown in free play and "
+                    "in a still-face session (play, still face, reunion). The curve under each timeline is the baby's "
+                    "simulated arousal. The last session is the built-in example coded by hand. These are model "
+                    "sessions, chosen as typical of many simulated ones, not recordings of real families."))
     except AttunementError as error:
         _fail(error)
         return
-    report = report.resolve()
-    out_console.print(f"\nThe demo report is at: {report}\nOpen it in a web browser (file://{report}).")
+    report = (out / "report.html").resolve()
+    out_console.print(f"\nThe demo report is at: {esc(report)}\nOpen it in a web browser (file://{esc(report)}).")

@@ -15,16 +15,23 @@ from ._common import (
     CloseOption, StrictOption,
     EpisodesOption,
     FormatOption,
+    MetadataOption,
+    OverwriteOption,
     PartnerOption,
     RateOption,
     SessionColumnOption,
+    _apply_metadata,
     _fail,
+    _nothing_done,
+    _output_run,
     _progress,
     _read_inputs,
     _report_failures,
     _report_notes,
     app,
     console,
+    esc,
+    out_option,
 )
 
 
@@ -32,7 +39,9 @@ from ._common import (
 def grids(
     inputs: Annotated[list[Path], typer.Argument(help="Coding files (ELAN, BORIS, Datavyu, Observer, tidy or sampled CSV).")],
     scheme: Annotated[str, typer.Option("--scheme", "-s", help="A built-in scheme (icep-r, monadic-phases, mutual-gaze) or a scheme YAML file. Its first partner's states are the grid's rows, the second's the columns.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tables, the page and the exports.")] = Path("attunement-out"),
+    out: Annotated[Path, out_option("attunement-grids", "Folder for the tables, the page and the exports.")] = Path("attunement-grids"),
+    overwrite: OverwriteOption = False,
+    metadata: MetadataOption = None,
     fmt: FormatOption = None,
     partner: PartnerOption = None,
     episodes: EpisodesOption = None,
@@ -51,7 +60,7 @@ def grids(
     max_grids: Annotated[int, typer.Option("--max-grids", help="Sessions drawn in the page (the tables hold all).")] = 50,
 ) -> None:
     """Place each session on a state space grid (one partner's state × the other's); write tables and a page."""
-    from ..exports import write_table
+    from ..exports import write_errors, write_table
     from ..grids import grids as measure_grids
     from ..grids import group_grids, groups_from_metadata
     from ..grids.export import write_sdis_file, write_trj_files
@@ -60,56 +69,55 @@ def grids(
         _fail(AttunementError(f"--trj-values {trj_values!r}: write 'names' or 'numbers'."))
         return
     try:
-        chosen = _load_scheme(scheme, recode)
-        sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
-                                          session_column=session_column, close_unpaired=close_unpaired,
-                                          strict=strict)
-        progress, advance = _progress(len(sessions), "placing on grids")
-        with progress:
-            results = measure_grids(sessions, chosen, episode=episode,
-                                    unknown="exclude" if exclude_unknown else "error",
-                                    on_error="collect", on_progress=advance)
-        failures += results.failures
-        placed = [s for s in sessions if s.id in results.trajectories]
-        group_results = None
-        tables = dict(results.tables())
-        if group and placed:
-            group_results = group_grids(results, groups_from_metadata(placed, group))
-            tables.update(group_results.tables())
-        out.mkdir(parents=True, exist_ok=True)
-        for name, frame in tables.items():
-            write_table(frame, out / f"{name}.csv")
-            write_table(frame, out / f"{name}.parquet")
-        written_trj = []
-        if trj:
-            written_trj = write_trj_files(results.trajectories.values(), out / "trj",
-                                         values=trj_values)  # type: ignore[arg-type]
-        if sdis and results.trajectories:
-            write_sdis_file(list(results.trajectories.values()), out / "states.sds",
-                            comment=f"scheme {chosen.name}")
-        errors = out / "grid_errors.csv"
-        if failures:
-            import pandas as pd
+        with _output_run(out, command="grids", inputs=[*inputs, scheme, metadata], overwrite=overwrite) as run:
+            chosen = _load_scheme(scheme, recode)
+            sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
+                                              session_column=session_column, close_unpaired=close_unpaired,
+                                              strict=strict)
+            sessions = _apply_metadata(sessions, metadata)
+            progress, advance = _progress(len(sessions), "placing on grids")
+            with progress:
+                results = measure_grids(sessions, chosen, episode=episode,
+                                        unknown="exclude" if exclude_unknown else "error",
+                                        on_error="collect", on_progress=advance)
+            failures += results.failures
+            placed = [s for s in sessions if s.id in results.trajectories]
+            if not placed:
+                raise _nothing_done(failures, "placed on a grid")
+            group_results = None
+            tables = dict(results.tables())
+            if group and placed:
+                group_results = group_grids(results, groups_from_metadata(placed, group))
+                tables.update(group_results.tables())
+            for name, frame in tables.items():
+                write_table(frame, run.path / f"{name}.csv")
+                write_table(frame, run.path / f"{name}.parquet")
+            written_trj = []
+            if trj:
+                written_trj = write_trj_files(results.trajectories.values(), run.path / "trj",
+                                             values=trj_values)  # type: ignore[arg-type]
+            if sdis and results.trajectories:
+                write_sdis_file(list(results.trajectories.values()), run.path / "states.sds",
+                                comment=f"scheme {chosen.name}")
+            errors = out / "grid_errors.csv"
+            if failures:
+                write_errors(failures, run.path / errors.name)
+            if report:
+                from ..report.grids import write_grids_report
 
-            write_table(pd.DataFrame([(f.path, f.message) for f in failures], columns=["path", "message"]), errors)
-        elif errors.exists():
-            errors.unlink()
-        if report:
-            from ..report.grids import write_grids_report
-
-            write_grids_report(results, out / "grids.html", sessions=placed, groups=group_results,
-                               group_field=group or "", title=f"attunement: state space grids ({chosen.name})",
-                               inputs=[str(p) for p in inputs], failures=failures, max_grids=max_grids)
+                write_grids_report(results, run.path / "grids.html", sessions=placed, groups=group_results,
+                                   group_field=group or "", title=f"attunement: state space grids ({chosen.name})",
+                                   inputs=[str(p) for p in inputs], failures=failures, max_grids=max_grids)
     except AttunementError as error:
         _fail(error)
         return
     _report_notes(sessions)
     _report_failures(failures)
     n = len(results.trajectories)
-    console.print(f"Placed {n} session(s) on the {chosen.partners[0]} × {chosen.partners[1]} grid of scheme "
-                  f"{chosen.name!r}; tables in {out}/" + (f", page: {out / 'grids.html'}" if report else "")
-                  + (f"; {len(written_trj)} .trj file(s) in {out / 'trj'}/" if trj else "")
-                  + (f"; SDIS: {out / 'states.sds'}" if sdis and n else ""))
+    console.print(esc(f"Placed {n} session(s) on the {chosen.partners[0]} × {chosen.partners[1]} grid of scheme "
+                      f"{chosen.name!r}; tables in {out}/" + (f", page: {out / 'grids.html'}" if report else "")
+                      + (f"; {len(written_trj)} .trj file(s) in {out / 'trj'}/" if trj else "")
+                      + (f"; SDIS: {out / 'states.sds'}" if sdis and n else "")))
     if failures:
-        console.print(f"The failures are listed in {errors}.")
-        raise typer.Exit(1 if n == 0 else 3)
+        console.print(f"The failures are listed in {esc(errors)}.")
+        raise typer.Exit(3)

@@ -10,8 +10,10 @@ import typer
 from rich.table import Table
 
 from ..errors import AttunementError
-from ._common import (CloseOption, StrictOption, EpisodesOption, FormatOption, PartnerOption, RateOption, SessionColumnOption,
-                      _fail, _read_inputs, _report_failures, _report_notes, app, console, out_console)
+from ._common import (CloseOption, MetadataOption, OverwriteOption, StrictOption, EpisodesOption, FormatOption,
+                      PartnerOption, RateOption, SessionColumnOption, _apply_metadata, _fail, _nothing_done,
+                      _output_run, _read_inputs, _report_failures, _report_notes, app, console, esc, out_console,
+                      out_option)
 
 
 @app.command()
@@ -32,7 +34,9 @@ def sequential(
     target_code: Annotated[Optional[list[str]], typer.Option("--target-code", help="Time window: a target code to analyse (repeat; default all).")] = None,
     permutations: Annotated[int, typer.Option("--permutations", "-n", help="Monte Carlo permutations per session (0: none).")] = 0,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Seed of the permutations, for reproducible p-values.")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tables and the report.")] = Path("attunement-sequential"),
+    out: Annotated[Path, out_option("attunement-sequential")] = Path("attunement-sequential"),
+    overwrite: OverwriteOption = False,
+    metadata: MetadataOption = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write sequential.html.")] = True,
     max_sessions: Annotated[int, typer.Option("--max-sessions", help="Sessions whose matrices are drawn in the report (the tables hold all).")] = 30,
     fmt: FormatOption = None,
@@ -51,56 +55,55 @@ def sequential(
     """
     import pandas as pd
 
-    from ..exports import write_table
+    from ..exports import write_errors, write_table
     from ..sequential import event_sequences, lag_sequential, parse_tier_spec, sampled_sequences, time_window
 
     try:
-        if resolution is not None and events:
-            raise AttunementError("--resolution (time-sampled sequences) and --events exclude each other: "
-                                  "give one of them.")
-        if max_sessions < 0:
-            raise AttunementError(f"--max-sessions must be 0 or more, got {max_sessions}.")
-        given_key = parse_tier_spec(tier)
-        target_key = parse_tier_spec(target) if target else None
-        sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
-                                          session_column=session_column, close_unpaired=close_unpaired,
-                                          strict=strict)
-        if not sessions:
-            _report_failures(failures)
-            raise AttunementError("no input could be read; nothing to analyse.")
-        if resolution is None:
-            seqs = event_sequences(sessions, given=given_key, target=target_key, ties=ties,  # type: ignore[arg-type]
-                                   collapse_repeats=collapse_repeats)
-        else:
-            seqs = sampled_sequences(sessions, given=given_key, target=target_key, resolution_s=resolution)
-        results = lag_sequential(seqs, max_lag=lag, no_repeat=no_repeat,
-                                 pairs="all" if all_pairs else "given-target", permutations=permutations, seed=seed)
-        windows = None
-        if window is not None:
-            unit = window_unit if window_unit is not None else (resolution if resolution is not None else 0.1)
-            windows = time_window(sessions, given=given_key, target=target_key, window_s=window, resolution_s=unit,
-                                  given_codes=given_code, target_codes=target_code, permutations=permutations,
-                                  seed=None if seed is None else seed + 1)
-        out.mkdir(parents=True, exist_ok=True)
-        tables = {"lag_cells": results.cells, "lag_tables": results.tables}
-        if windows is not None:
-            tables["time_window"] = windows
-        for name, frame in tables.items():
-            write_table(frame, out / f"{name}.csv")
-            write_table(frame, out / f"{name}.parquet")
-        if failures:
-            write_table(pd.DataFrame([(f.path, f.message) for f in failures], columns=["path", "message"]),
-                        out / "errors.csv")
-        if report:
-            from ..report import reader_notes
-            from ..report.sequential import write_sequential_report
+        with _output_run(out, command="sequential", inputs=[*inputs, metadata], overwrite=overwrite) as run:
+            if resolution is not None and events:
+                raise AttunementError("--resolution (time-sampled sequences) and --events exclude each other: "
+                                      "give one of them.")
+            if max_sessions < 0:
+                raise AttunementError(f"--max-sessions must be 0 or more, got {max_sessions}.")
+            given_key = parse_tier_spec(tier)
+            target_key = parse_tier_spec(target) if target else None
+            sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
+                                              session_column=session_column, close_unpaired=close_unpaired,
+                                              strict=strict)
+            if not sessions:
+                raise _nothing_done(failures)
+            sessions = _apply_metadata(sessions, metadata)
+            if resolution is None:
+                seqs = event_sequences(sessions, given=given_key, target=target_key, ties=ties,  # type: ignore[arg-type]
+                                       collapse_repeats=collapse_repeats)
+            else:
+                seqs = sampled_sequences(sessions, given=given_key, target=target_key, resolution_s=resolution)
+            results = lag_sequential(seqs, max_lag=lag, no_repeat=no_repeat,
+                                     pairs="all" if all_pairs else "given-target", permutations=permutations, seed=seed)
+            windows = None
+            if window is not None:
+                unit = window_unit if window_unit is not None else (resolution if resolution is not None else 0.1)
+                windows = time_window(sessions, given=given_key, target=target_key, window_s=window, resolution_s=unit,
+                                      given_codes=given_code, target_codes=target_code, permutations=permutations,
+                                      seed=None if seed is None else seed + 1)
+            tables = {"lag_cells": results.cells, "lag_tables": results.tables}
+            if windows is not None:
+                tables["time_window"] = windows
+            for name, frame in tables.items():
+                write_table(frame, run.path / f"{name}.csv")
+                write_table(frame, run.path / f"{name}.parquet")
+            if failures:
+                write_errors(failures, run.path / "errors.csv")
+            if report:
+                from ..report import reader_notes
+                from ..report.sequential import write_sequential_report
 
-            write_sequential_report(
-                results, out / "sequential.html", given_tier=tier, target_tier=target, resolution_s=resolution,
-                windows=windows, inputs=[str(p) for p in inputs], seed=seed,
-                ties=ties if results.kind == "events" and target else None, collapse_repeats=collapse_repeats,
-                all_pairs=all_pairs, notes=[f"{source}: {note}" for source, note in reader_notes(sessions)],
-                failures=failures, max_sessions=max_sessions)
+                write_sequential_report(
+                    results, run.path / "sequential.html", given_tier=tier, target_tier=target, resolution_s=resolution,
+                    windows=windows, inputs=[str(p) for p in inputs], seed=seed,
+                    ties=ties if results.kind == "events" and target else None, collapse_repeats=collapse_repeats,
+                    all_pairs=all_pairs, notes=[f"{source}: {note}" for source, note in reader_notes(sessions)],
+                    failures=failures, max_sessions=max_sessions)
     except AttunementError as error:
         _fail(error)
         return
@@ -110,8 +113,8 @@ def sequential(
     _report_notes(sessions)
     _report_failures(failures)
     kind = "event" if results.kind == "events" else f"time-sampled ({resolution:g} s)"
-    console.print(f"Analysed {len(seqs.sessions)} session(s), {kind} sequences, lags 1–{lag}; tables in {out}/"
-                  + (f", report: {out / 'sequential.html'}" if report else ""))
+    console.print(esc(f"Analysed {len(seqs.sessions)} session(s), {kind} sequences, lags 1–{lag}; tables in {out}/"
+                      + (f", report: {out / 'sequential.html'}" if report else "")))
     if failures:
         raise typer.Exit(3)
 

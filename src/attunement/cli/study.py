@@ -8,16 +8,18 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import AttunementError
-from ._common import (CloseOption, StrictOption, EpisodesOption, FormatOption, PartnerOption, RateOption, SessionColumnOption,
-                      _fail, _read_inputs, _report_failures, _report_notes, app, console)
+from ._common import (CloseOption, MetadataOption, OverwriteOption, StrictOption, EpisodesOption, FormatOption,
+                      PartnerOption, RateOption, SessionColumnOption, _apply_metadata, _fail, _nothing_done,
+                      _output_run, _read_inputs, _report_failures, _report_notes, app, console, esc, out_option)
 
 
 @app.command()
 def study(
     inputs: Annotated[list[Path], typer.Argument(help="Coding files with play, still-face and reunion episodes.")],
     scheme: Annotated[str, typer.Option("--scheme", "-s", help="A built-in scheme or a scheme YAML file.")] = "icep-r",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tables and the report.")] = Path("attunement-study"),
-    metadata: Annotated[Optional[Path], typer.Option("--metadata", metavar="FILE", help="A CSV with a 'session' column and fields such as group or dyad.")] = None,
+    out: Annotated[Path, out_option("attunement-study")] = Path("attunement-study"),
+    overwrite: OverwriteOption = False,
+    metadata: MetadataOption = None,
     group: Annotated[Optional[str], typer.Option("--group", metavar="FIELD", help="Compare groups by this metadata field (mixed models).")] = None,
     dyad: Annotated[Optional[str], typer.Option("--dyad", metavar="FIELD", help="Metadata field naming the dyad when a dyad has several sessions.")] = None,
     fmt: FormatOption = None,
@@ -30,38 +32,42 @@ def study(
 ) -> None:
     """Still-face study: per-episode measures, still-face and reunion effects, group comparisons."""
     from .. import measures
-    from ..exports import write_table
-    from ..io.metadata import apply_metadata, read_metadata
+    from ..exports import write_errors, write_table
     from ..report.study import write_study_report
     from ..schemes import load_scheme
     from ..study import episode_measures, group_models, still_face_effects
 
     try:
-        chosen = load_scheme(scheme)
-        sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
-                                          session_column=session_column, close_unpaired=close_unpaired,
-                                          strict=strict)
-        if metadata is not None:
-            sessions = apply_metadata(sessions, read_metadata(metadata))
-        without = [s.id for s in sessions if not s.episodes]
-        if without and len(without) == len(sessions):
-            raise AttunementError(
-                f"none of the {len(sessions)} session(s) has episodes (play, still-face, reunion). Name the tier "
-                f"that holds them with --episodes TIER, or add episode rows to the tidy CSV.")
-        results = measures.analyze(sessions, chosen, on_error="collect")
-        failures += results.failures
-        fields = [f for f in (group, dyad) if f]
-        table = episode_measures(results, sessions=sessions, fields=fields)
-        effects = still_face_effects(table)
-        models = group_models(table, group=group, dyad=dyad) if group else None
-        out.mkdir(parents=True, exist_ok=True)
-        for name, frame in (("episode_measures", table), ("effects", effects), ("group_models", models)):
-            if frame is not None:
-                write_table(frame, out / f"{name}.csv")
-                write_table(frame, out / f"{name}.parquet")
-        report = write_study_report(out / "study.html", episodes=table, effects=effects, models=models,
-                                    group=group, scheme_name=chosen.name, inputs=[str(p) for p in inputs],
-                                    failures=failures)
+        with _output_run(out, command="study", inputs=[*inputs, scheme, metadata], overwrite=overwrite) as run:
+            chosen = load_scheme(scheme)
+            sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
+                                              session_column=session_column, close_unpaired=close_unpaired,
+                                              strict=strict)
+            if not sessions:
+                raise _nothing_done(failures)
+            sessions = _apply_metadata(sessions, metadata)
+            without = [s.id for s in sessions if not s.episodes]
+            if without and len(without) == len(sessions):
+                raise AttunementError(
+                    f"none of the {len(sessions)} session(s) has episodes (play, still-face, reunion). Name the tier "
+                    f"that holds them with --episodes TIER, or add episode rows to the tidy CSV.")
+            results = measures.analyze(sessions, chosen, on_error="collect")
+            failures += results.failures
+            fields = [f for f in (group, dyad) if f]
+            table = episode_measures(results, sessions=sessions, fields=fields)
+            effects = still_face_effects(table)
+            models = group_models(table, group=group, dyad=dyad) if group else None
+            if table.empty:
+                raise _nothing_done(failures)
+            for name, frame in (("episode_measures", table), ("effects", effects), ("group_models", models)):
+                if frame is not None:
+                    write_table(frame, run.path / f"{name}.csv")
+                    write_table(frame, run.path / f"{name}.parquet")
+            if failures:
+                write_errors(failures, run.path / "errors.csv")
+            write_study_report(run.path / "study.html", episodes=table, effects=effects, models=models,
+                                        group=group, scheme_name=chosen.name, inputs=[str(p) for p in inputs],
+                                        failures=failures)
     except AttunementError as error:
         _fail(error)
         return
@@ -69,6 +75,7 @@ def study(
     _report_failures(failures)
     if without:
         console.print(f"{len(without)} session(s) without episodes were left out of the study tables.")
-    console.print(f"Still-face study of {table.session.nunique()} session(s); tables in {out}/, report: {report}")
+    console.print(esc(f"Still-face study of {table.session.nunique()} session(s); tables in {out}/, report: "
+                      f"{out / 'study.html'}"))
     if failures:
         raise typer.Exit(3)

@@ -13,16 +13,23 @@ from ._common import (
     CloseOption, StrictOption,
     EpisodesOption,
     FormatOption,
+    MetadataOption,
+    OverwriteOption,
     PartnerOption,
     RateOption,
     SessionColumnOption,
+    _apply_metadata,
     _fail,
+    _nothing_done,
+    _output_run,
     _progress,
     _read_inputs,
     _report_failures,
     _report_notes,
     app,
     console,
+    esc,
+    out_option,
 )
 
 
@@ -49,7 +56,9 @@ def _signal_name(sessions, requested: str | None) -> str:
 @app.command()
 def sync(
     inputs: Annotated[list[Path], typer.Argument(help="Signal files: MEA text (give --rate), OpenFace CSV, signals CSV; coded files may be added with --scheme.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tables and sync.html.")] = Path("attunement-out"),
+    out: Annotated[Path, out_option("attunement-sync", "Folder for the tables and sync.html.")] = Path("attunement-sync"),
+    overwrite: OverwriteOption = False,
+    metadata: MetadataOption = None,
     fmt: FormatOption = None,
     partner: PartnerOption = None,
     episodes: EpisodesOption = None,
@@ -85,121 +94,120 @@ def sync(
     import pandas as pd
 
     from .. import measures
-    from ..exports import write_table, write_tables
+    from ..exports import write_errors, write_table, write_tables
     from ..io import Failure
     from ..sync import lead_lag_summary, preprocess
     from ..sync.changepoints import POINT_COLUMNS, SEGMENT_COLUMNS, change_points
     from ..sync.repair import synchrony_repair
 
     try:
-        coded_scheme = None
-        if scheme:
-            coded_scheme = _load_scheme(scheme, recode)
-        sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
-                                          session_column=session_column, close_unpaired=close_unpaired,
-                                          strict=strict)
-        if not sessions:
-            _report_failures(failures)
-            raise AttunementError("no input could be read; nothing to analyse.")
-        name = _signal_name(sessions, signal)
-        order = None
-        candidates = sorted({p for s in sessions for p, n in s.signals if n == name})
-        if first is not None or coded_scheme is not None:
-            lead = first if first is not None else coded_scheme.partners[0]  # type: ignore[union-attr]
-            others = [p for p in candidates if p != lead]
-            if lead not in candidates or len(others) != 1:
-                raise SessionError(
-                    f"--first {lead!r}: the partners with signal {name!r} are {', '.join(candidates) or 'none'}; "
-                    f"name one of two (map names with --partner SOURCE=PARTNER).")
-            order = (lead, others[0])
-        prepared = []
-        for session in sessions:
-            try:
-                prepared.append(preprocess(session, signal=name, smooth_s=smooth) if smooth else session)
-            except AttunementError as error:
-                failures.append(Failure(str(session.metadata.get("source", session.id)), str(error)))
-        progress, advance = _progress(len(prepared), "synchrony")
-        with progress:
-            result = synchrony_repair(
-                prepared, signal=name, window_s=window, step_s=step, max_lag_s=lag, lag_step_s=lag_step,
-                partners=order, statistic=statistic, surrogate=surrogate,  # type: ignore[arg-type]
-                n_surrogates=surrogates, level=level, seed=seed, together_lag_s=together, k=k,
-                min_mismatch_s=min_mismatch, on_error="collect", on_progress=advance)
-        failures += result.results.failures
-        done = [s for s in prepared if s.id in result.wcc]
-        cps, point_parts, seg_parts, cal_parts = {}, [], [], []
-        for session in done:
-            rows = result.series[result.series.session == session.id]
-            wcc_result = result.wcc[session.id]
-            step_used = float(wcc_result.parameters["step_s"])
-            cp = change_points(rows["time_s"], rows["synchrony"],
-                               null_series=result.calibrations[session.id].surrogate_series, step_s=step_used,
-                               min_size_s=window if min_segment is None else min_segment, session=session.id,
-                               max_per_min=cp_rate, level=level)
-            cps[session.id] = cp
-            point_parts.append(cp.points)
-            seg_parts.append(cp.segments)
-            cal_parts.append(cp.calibration_frame(session.id))
-        wccs = list(result.wcc.values())
-        tables = dict(result.results.tables())
-        tables.update({
-            "local_synchrony": result.series,
-            "thresholds": result.thresholds,
-            "wcc": (pd.concat([w.parameters_frame() for w in wccs], ignore_index=True) if wccs
-                    else pd.DataFrame(columns=["session"])),
-            "lead_lag": lead_lag_summary(wccs),
-            "change_points": (pd.concat(point_parts, ignore_index=True) if point_parts
-                              else pd.DataFrame(columns=POINT_COLUMNS)),
-            "change_point_segments": (pd.concat(seg_parts, ignore_index=True) if seg_parts
-                                      else pd.DataFrame(columns=SEGMENT_COLUMNS)),
-            "change_point_penalties": (pd.concat(cal_parts, ignore_index=True) if cal_parts
-                                       else pd.DataFrame(columns=["session"])),
-        })
-        if cells:
-            tables["wcc_cells"] = (pd.concat([w.to_frame() for w in wccs], ignore_index=True) if wccs
-                                   else pd.DataFrame(columns=["session"]))
-        out.mkdir(parents=True, exist_ok=True)
-        for table_name, frame in tables.items():
-            frame = frame.astype({"in_sync": "object"}) if table_name == "local_synchrony" else frame
-            write_table(frame, out / f"{table_name}.csv")
-            write_table(frame, out / f"{table_name}.parquet")
-        coded = None
-        if coded_scheme is not None:
-            coded_sessions = [s for s in done if s.tiers]
-            coded = measures.analyze(coded_sessions, coded_scheme, k=k, min_mismatch_s=min_mismatch,
-                                     unknown="exclude" if exclude_unknown else "error", on_error="collect")
-            failures += coded.failures
-            write_tables(coded, out / "coded")
-        errors = out / "errors.csv"
-        if failures:
-            write_table(pd.DataFrame([(f.path, f.message) for f in failures], columns=["path", "message"]), errors)
-        elif errors.exists():
-            errors.unlink()
-        if report:
-            from ..report.sync import write_sync_report
+        with _output_run(out, command="sync", inputs=[*inputs, scheme, metadata], overwrite=overwrite) as run:
+            coded_scheme = None
+            if scheme:
+                coded_scheme = _load_scheme(scheme, recode)
+            sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
+                                              session_column=session_column, close_unpaired=close_unpaired,
+                                              strict=strict)
+            if not sessions:
+                raise _nothing_done(failures)
+            sessions = _apply_metadata(sessions, metadata)
+            name = _signal_name(sessions, signal)
+            order = None
+            candidates = sorted({p for s in sessions for p, n in s.signals if n == name})
+            if first is not None or coded_scheme is not None:
+                lead = first if first is not None else coded_scheme.partners[0]  # type: ignore[union-attr]
+                others = [p for p in candidates if p != lead]
+                if lead not in candidates or len(others) != 1:
+                    raise SessionError(
+                        f"--first {lead!r}: the partners with signal {name!r} are {', '.join(candidates) or 'none'}; "
+                        f"name one of two (map names with --partner SOURCE=PARTNER).")
+                order = (lead, others[0])
+            prepared = []
+            for session in sessions:
+                try:
+                    prepared.append(preprocess(session, signal=name, smooth_s=smooth) if smooth else session)
+                except AttunementError as error:
+                    failures.append(Failure(str(session.metadata.get("source", session.id)), str(error)))
+            progress, advance = _progress(len(prepared), "synchrony")
+            with progress:
+                result = synchrony_repair(
+                    prepared, signal=name, window_s=window, step_s=step, max_lag_s=lag, lag_step_s=lag_step,
+                    partners=order, statistic=statistic, surrogate=surrogate,  # type: ignore[arg-type]
+                    n_surrogates=surrogates, level=level, seed=seed, together_lag_s=together, k=k,
+                    min_mismatch_s=min_mismatch, on_error="collect", on_progress=advance)
+            failures += result.results.failures
+            done = [s for s in prepared if s.id in result.wcc]
+            if not done:
+                raise _nothing_done(failures)
+            cps, point_parts, seg_parts, cal_parts = {}, [], [], []
+            for session in done:
+                rows = result.series[result.series.session == session.id]
+                wcc_result = result.wcc[session.id]
+                step_used = float(wcc_result.parameters["step_s"])
+                cp = change_points(rows["time_s"], rows["synchrony"],
+                                   null_series=result.calibrations[session.id].surrogate_series, step_s=step_used,
+                                   min_size_s=window if min_segment is None else min_segment, session=session.id,
+                                   max_per_min=cp_rate, level=level)
+                cps[session.id] = cp
+                point_parts.append(cp.points)
+                seg_parts.append(cp.segments)
+                cal_parts.append(cp.calibration_frame(session.id))
+            wccs = list(result.wcc.values())
+            tables = dict(result.results.tables())
+            tables.update({
+                "local_synchrony": result.series,
+                "thresholds": result.thresholds,
+                "wcc": (pd.concat([w.parameters_frame() for w in wccs], ignore_index=True) if wccs
+                        else pd.DataFrame(columns=["session"])),
+                "lead_lag": lead_lag_summary(wccs),
+                "change_points": (pd.concat(point_parts, ignore_index=True) if point_parts
+                                  else pd.DataFrame(columns=POINT_COLUMNS)),
+                "change_point_segments": (pd.concat(seg_parts, ignore_index=True) if seg_parts
+                                          else pd.DataFrame(columns=SEGMENT_COLUMNS)),
+                "change_point_penalties": (pd.concat(cal_parts, ignore_index=True) if cal_parts
+                                           else pd.DataFrame(columns=["session"])),
+            })
+            if cells:
+                tables["wcc_cells"] = (pd.concat([w.to_frame() for w in wccs], ignore_index=True) if wccs
+                                       else pd.DataFrame(columns=["session"]))
+            for table_name, frame in tables.items():
+                frame = frame.astype({"in_sync": "object"}) if table_name == "local_synchrony" else frame
+                write_table(frame, run.path / f"{table_name}.csv")
+                write_table(frame, run.path / f"{table_name}.parquet")
+            coded = None
+            if coded_scheme is not None:
+                coded_sessions = [s for s in done if s.tiers]
+                coded = measures.analyze(coded_sessions, coded_scheme, k=k, min_mismatch_s=min_mismatch,
+                                         unknown="exclude" if exclude_unknown else "error", on_error="collect")
+                failures += coded.failures
+                write_tables(coded, run.path / "coded")
+            if failures:
+                write_errors(failures, run.path / "errors.csv")
+            if report:
+                from ..report.sync import write_sync_report
 
-            parameters = {
-                "signal": name + (f", smoothed over {smooth:g} s" if smooth else ""),
-                "windows": _windows_text(wccs, window, step, lag),
-                "synchrony per window": statistic,
-                "threshold": f"{100 * level:g}th percentile of {surrogates} {surrogate} surrogates per session "
-                             f"(seed {seed})",
-                "change points": f"PELT on the l2 cost; penalty allows ≤ {cp_rate:g} per minute in the surrogates",
-            }
-            write_sync_report(result, out / "sync.html", sessions=done, change_points=cps,
-                              lead_lag=tables["lead_lag"], coded=coded, parameters=parameters,
-                              inputs=[str(p) for p in inputs], failures=failures, max_sessions=max_sessions)
+                parameters = {
+                    "signal": name + (f", smoothed over {smooth:g} s" if smooth else ""),
+                    "windows": _windows_text(wccs, window, step, lag),
+                    "synchrony per window": statistic,
+                    "threshold": f"{100 * level:g}th percentile of {surrogates} {surrogate} surrogates per session "
+                                 f"(seed {seed})",
+                    "change points": f"PELT on the l2 cost; penalty allows ≤ {cp_rate:g} per minute in the surrogates",
+                }
+                write_sync_report(result, run.path / "sync.html", sessions=done, change_points=cps,
+                                  lead_lag=tables["lead_lag"], coded=coded, parameters=parameters,
+                                  inputs=[str(p) for p in inputs], failures=failures, max_sessions=max_sessions)
     except AttunementError as error:
         _fail(error)
         return
     _report_notes(sessions)
     _report_failures(failures)
     n = len(result.wcc)
-    console.print(f"Measured synchrony of {name!r} in {n} session(s); tables in {out}/"
-                  + (f", page: {out / 'sync.html'}" if report else ""))
+    console.print(esc(f"Measured synchrony of {name!r} in {n} session(s); tables in {out}/"
+                      + (f", page: {out / 'sync.html'}" if report else "")))
     if failures:
-        console.print(f"The failures are listed in {out / 'errors.csv'}.")
-        raise typer.Exit(1 if n == 0 else 3)
+        console.print(f"The failures are listed in {esc(out / 'errors.csv')}.")
+        raise typer.Exit(3)
 
 
 def _windows_text(wccs, window: float, step: float, lag: float) -> str:

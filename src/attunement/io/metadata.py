@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._csvsafe import restore_frame
 from ..errors import FileFormatError
 from ..session import Session
 from ._common import read_text
@@ -45,6 +46,7 @@ def read_metadata(path: str | Path) -> pd.DataFrame:
     except (pd.errors.ParserError, ValueError) as error:
         raise FileFormatError(f"{path.name}: not a valid metadata table ({error}).") from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame = restore_frame(frame)  # a table made from our sessions.csv: undo its formula neutralisation
     if "session" not in frame.columns:
         raise FileFormatError(f"{path.name}: a metadata table needs a 'session' column naming each session "
                               f"(it has {', '.join(frame.columns)}).")

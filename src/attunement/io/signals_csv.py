@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._csvsafe import restore_frame, safe_frame
 from .._files import atomic_path
 from ..errors import FileFormatError
 from ..session import Session, Signal
@@ -104,7 +105,7 @@ def write_signals(sessions: Iterable[Session], path: str | Path) -> Path:
     ([0.5, nan, 1.25], 29.97, 2.0)
     """
     path = Path(path)
-    frame = signals_frame(sessions)
+    frame = safe_frame(signals_frame(sessions))  # formula-like names get an apostrophe (attunement._csvsafe)
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n", float_format="%.17g")
     return path
@@ -205,7 +206,7 @@ def _read_frame(path: Path) -> pd.DataFrame:
         raise FileFormatError(f"{path.name}: not a valid table ({error}). "
                               f"Check that every row has the header's number of fields.") from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+    return restore_frame(frame)  # undo the formula neutralisation of write_signals
 
 
 def read(path: Path, options) -> list[Session]:

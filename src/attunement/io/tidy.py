@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._csvsafe import restore_frame, safe_frame
 from .._files import atomic_path
 from ..errors import FileFormatError
 from ..session import Episode, Session, Tier
@@ -54,6 +55,7 @@ def read(path: Path, options) -> list[Session]:
         raise FileFormatError(f"{path.name}: not a valid tidy CSV ({error}). "
                               f"Check the delimiters and quoting.") from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
+    frame = restore_frame(frame, columns=list(text_columns))  # undo the formula neutralisation of write()
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise FileFormatError(
@@ -154,9 +156,13 @@ def to_frame(sessions: Iterable[Session]) -> pd.DataFrame:
 
 
 def write(sessions: Iterable[Session], path: str | Path) -> Path:
-    """Write Sessions as tidy CSV, atomically. Returns the path."""
+    """Write Sessions as tidy CSV, atomically. Returns the path.
+
+    Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` …) is
+    written with an apostrophe in front (:mod:`attunement._csvsafe`); :func:`read` removes it.
+    """
     path = Path(path)
-    frame = to_frame(sessions)
+    frame = safe_frame(to_frame(sessions))
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
     return path
