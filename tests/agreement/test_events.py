@@ -111,3 +111,37 @@ def test_event_errors():
         align_events(a, a, tolerance_s=-1.0)
     with pytest.raises(SessionError, match="no event to compare in 0.000–105.000 s once events in time the other"):
         align_events(a, b, tolerance_s=1.0, uncoded="exclude")
+
+
+def test_edge_event_matched_by_the_other_coder_is_an_agreement():
+    """Issue 8: A codes x 0–5 s, y 5–10 s; B codes x 0.2–5.1 s, y 5.1–10 s; tolerance 0.5 s, uncoded 'exclude'.
+
+    Hand computation: A's x@0 and B's x@0.2 differ by 0.2 s ≤ 0.5 s, and A's y@5 and B's y@5.1 by 0.1 s, so
+    both pairs are agreements; the table is diag(1, 1): p_o = 1, p_e = 0.5·0.5 + 0.5·0.5 = 0.5, kappa =
+    (1 − 0.5)/(1 − 0.5) = 1. (Dropping A's x@0 first, because B had not started coding at 0 s, left B's x
+    unmatched: p_o = 0.5, p_e = 0.25, kappa = 1/3.) The rule is the same for both coders: swapping them
+    gives the same table."""
+    a = Tier.from_records([("x", 0, 5), ("y", 5, 10)])
+    b = Tier.from_records([("x", 0.2, 5.1), ("y", 5.1, 10)])
+    for first, second in ((a, b), (b, a)):
+        aligned = align_events(first, second, tolerance_s=0.5, uncoded="exclude")
+        assert aligned.pairs.status.tolist() == ["agreement", "agreement"]
+        assert aligned.n_excluded == (0, 0)
+    session = Session("s", tiers={("p", "c1"): a, ("p", "c2"): b})
+    row = agreement(session, session, partner="p", tier="c1", tier_b="c2", tolerance_s=0.5).overall
+    row = row.set_index("method").loc["event"]
+    assert row.percent_agreement == pytest.approx(100.0)
+    assert row.kappa == pytest.approx(1.0)
+    assert row.n_left_out == 0
+
+
+def test_unpaired_events_in_uncoded_time_are_dropped_for_both_coders():
+    """Both coders' unpaired events in the other's uncoded time are dropped (hand example): A codes 0–20 s,
+    B only 0–10 s and 30–40 s; A's z@15 (B not coding) and B's w@35 (A not coding) are left out, while A's
+    y@5 against B's nothing at 5 s (B was coding) stays an omission."""
+    a = Tier.from_records([("x", 0, 5), ("y", 5, 15), ("z", 15, 20)])
+    b = Tier.from_records([("x", 0, 10), ("w", 35, 40), ("x", 30, 35)])
+    aligned = align_events(a, b, tolerance_s=1.0, uncoded="exclude")
+    assert aligned.pairs.status.tolist() == ["agreement", "only_a"]
+    assert aligned.pairs.code_a.tolist() == ["x", "y"]
+    assert aligned.n_excluded == (1, 2)

@@ -368,8 +368,8 @@ def agreement(
     row = {**base, "method": METHOD_EVENTS, "resolution_s": np.nan, "tolerance_s": float(tolerance_s),
            **_summary(table, cats), "n_left_out": int(sum(aligned.n_excluded))}
     if row["n_left_out"]:
-        notes.append(f"{sid}: {row['n_left_out']} event(s) were left out because the other coder did not code "
-                     f"the time from their onset to {tolerance_s:g} s after it (uncoded time is excluded).")
+        notes.append(f"{sid}: {row['n_left_out']} unpaired event(s) were left out because the other coder did not "
+                     f"code the time from their onset to {tolerance_s:g} s after it (uncoded time is excluded).")
     overall.append(row)
     c, p = _frames(sid, coder_a, coder_b, METHOD_EVENTS, table, cats)
     confusion.append(c)

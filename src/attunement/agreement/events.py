@@ -25,15 +25,21 @@ sequential data: a comparison of time-based and event-based algorithms.
 *Sequential Analysis and Observational Methods for the Behavioral Sciences*,
 ch. 6). Those authors recommend reporting both a time-unit and an event kappa.
 
-Uncoded time follows the same rule as time-unit agreement (``uncoded``):
-under ``"exclude"`` an event counts only when the *other* coder coded the time
-from its onset to ``tolerance_s`` after it (clipped to the comparison window)
-— they were coding when it began, and long enough after to record a matching
-onset — so a reliability coder who re-coded part of a session is not charged
-with the events of the parts they left out, nor with an event that begins
-just as their re-coded stretch ends; under ``"nothing"`` every event counts. A
-tier's coded time is the union of its intervals; a tier of point events only
-counts as coded from its first to its last event.
+Uncoded time follows the same rule as time-unit agreement (``uncoded``).
+Under ``"exclude"`` the events are **paired first**, over the whole
+comparison window; then an event left *unpaired* counts only when the other
+coder coded the time from its onset to ``tolerance_s`` after it (clipped to
+the comparison window) — they were coding when it began, and long enough
+after to record a matching onset. The rule is the same for both coders. So a
+reliability coder who re-coded part of a session is not charged with the
+events of the parts they left out, nor with an event that begins just as
+their re-coded stretch ends; and an event at the edge of one coder's coded
+time that the other coder matched within the tolerance (A starts coding at
+0 s, B at 0.2 s, both with the same code) is an agreement, not a left-out
+event on one side and an unmatched one on the other. Paired events always
+count: both coders recorded an onset there. Under ``"nothing"`` every event
+counts. A tier's coded time is the union of its intervals; a tier of point
+events only counts as coded from its first to its last event.
 
 The one-to-one pairing is solved exactly (maximum cardinality, then least total
 onset difference) with the Hungarian algorithm (``scipy.optimize.
@@ -192,9 +198,10 @@ class EventAlignment:
     n_events : tuple of int
         Events of A and of B in the comparison window.
     n_excluded : tuple of int
-        Events of A and of B left out under ``uncoded="exclude"`` because the
-        other coder did not code the time from their onset to ``tolerance_s``
-        after it.
+        Events of A and of B left out under ``uncoded="exclude"``: unpaired
+        events whose onset the other coder could not have matched, because
+        they did not code the time from that onset to ``tolerance_s`` after
+        it.
     tolerance_s : float
     """
 
@@ -202,6 +209,12 @@ class EventAlignment:
     n_events: tuple[int, int]
     n_excluded: tuple[int, int]
     tolerance_s: float
+
+
+def _seen_by(other: Tier, onsets: np.ndarray, *, tolerance_s: float, end: float) -> np.ndarray:
+    """Whether ``other`` coded the time from each onset to ``tolerance_s`` after it (clipped at ``end``)."""
+    starts, ends = coded_time(other)
+    return _covered(starts, ends, onsets, np.maximum(np.minimum(onsets + tolerance_s, end), onsets))
 
 
 def _events(tier: Tier, codes: Sequence[str] | None, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
@@ -232,9 +245,10 @@ def align_events(
     tolerance_s : float
         Onsets within ± this many seconds may pair (inclusive).
     uncoded : {"exclude", "nothing"}
-        Whether an event counts only where the other coder coded the time
-        from its onset to ``tolerance_s`` after it (``"exclude"``), or
-        everywhere (``"nothing"``).
+        ``"exclude"``: events are paired first, then an unpaired event counts
+        only where the other coder coded the time from its onset to
+        ``tolerance_s`` after it (either coder's unpaired events alike);
+        ``"nothing"``: every event counts.
     codes : sequence of str, optional
         Only events with these codes count.
     start_s, end_s : float, optional
@@ -265,22 +279,8 @@ def align_events(
     code_a, on_a = _events(tier_a, codes, start, end)
     code_b, on_b = _events(tier_b, codes, start, end)
     n_events = (len(code_a), len(code_b))
-    n_excluded = (0, 0)
-    if uncoded == "exclude":
-        kept = []
-        for on, other in ((on_a, tier_b), (on_b, tier_a)):
-            starts, ends = coded_time(other)
-            lo = on
-            hi = np.maximum(np.minimum(on + tolerance_s, end), on)
-            kept.append(_covered(starts, ends, lo, hi))
-        n_excluded = (int((~kept[0]).sum()), int((~kept[1]).sum()))
-        code_a, on_a = code_a[kept[0]], on_a[kept[0]]
-        code_b, on_b = code_b[kept[1]], on_b[kept[1]]
     if not len(code_a) and not len(code_b):
-        reason = (" once events in time the other coder did not code were left out (uncoded='exclude'; "
-                  "pass uncoded='nothing' / --uncoded nothing if a gap means nothing happened)"
-                  if uncoded == "exclude" and any(n_events) else "")
-        raise SessionError(f"{labels[0]} and {labels[1]}: no event to compare in {start:.3f}–{end:.3f} s{reason}. "
+        raise SessionError(f"{labels[0]} and {labels[1]}: no event to compare in {start:.3f}–{end:.3f} s. "
                            f"Check that the codings share a time base and a tier.")
 
     paired_a = np.full(len(code_a), -1, dtype=np.intp)
@@ -301,8 +301,20 @@ def align_events(
         paired_a[i] = j
         paired_b[j] = True
         rows.append((int(i), int(j), "disagreement"))
-    rows += [(int(i), -1, "only_a") for i in np.flatnonzero(paired_a < 0)]
-    rows += [(-1, int(j), "only_b") for j in np.flatnonzero(~paired_b)]
+    lone_a, lone_b = np.flatnonzero(paired_a < 0), np.flatnonzero(~paired_b)
+    n_excluded = (0, 0)
+    if uncoded == "exclude":  # after pairing, and the same rule for both coders (see the module's description)
+        seen_a = _seen_by(tier_b, on_a[lone_a], tolerance_s=tolerance_s, end=end)
+        seen_b = _seen_by(tier_a, on_b[lone_b], tolerance_s=tolerance_s, end=end)
+        n_excluded = (int((~seen_a).sum()), int((~seen_b).sum()))
+        lone_a, lone_b = lone_a[seen_a], lone_b[seen_b]
+    if not rows and not len(lone_a) and not len(lone_b):
+        raise SessionError(f"{labels[0]} and {labels[1]}: no event to compare in {start:.3f}–{end:.3f} s once "
+                           f"events in time the other coder did not code were left out (uncoded='exclude'; "
+                           f"pass uncoded='nothing' / --uncoded nothing if a gap means nothing happened). "
+                           f"Check that the codings share a time base and a tier.")
+    rows += [(int(i), -1, "only_a") for i in lone_a]
+    rows += [(-1, int(j), "only_b") for j in lone_b]
 
     ia = np.array([r[0] for r in rows], dtype=np.intp)
     ib = np.array([r[1] for r in rows], dtype=np.intp)
