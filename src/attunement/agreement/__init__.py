@@ -6,6 +6,9 @@
   largest kappa the marginals allow.
 - :func:`agreement_many`: three or more codings, Fleiss' kappa on time units
   and Cohen's kappa for every pair.
+- :func:`pooled_kappa` (:meth:`AgreementResult.pooled`): kappa over sessions, from
+  the summed confusion matrix and as the mean of session kappas, with standard
+  errors and intervals.
 - :func:`icc_measures`: the intraclass correlation between coders of measures
   derived from their codings (share of matched time, latency to repair).
 
@@ -26,10 +29,11 @@ Examples
 """
 
 from .compare import AgreementResult, ManyResult, agreement, agreement_many, combine, icc_measures
+from .pooled import kappa_interval, pooled_kappa
 from .icc import anova_mean_squares, icc
 from .kappa import cohen_kappa, confusion_matrix, fleiss_kappa, kappa_max, per_code_kappa, percent_agreement
 from .timeunits import NOTHING
 
 __all__ = ["agreement", "agreement_many", "icc_measures", "combine", "AgreementResult", "ManyResult",
            "cohen_kappa", "kappa_max", "percent_agreement", "per_code_kappa", "confusion_matrix",
-           "fleiss_kappa", "icc", "anova_mean_squares", "NOTHING"]
+           "fleiss_kappa", "icc", "anova_mean_squares", "NOTHING", "kappa_interval", "pooled_kappa"]

@@ -22,17 +22,18 @@ from ..session import Session, Tier
 from . import kappa as _kappa
 from .events import align_events
 from .icc import ICC_COLUMNS, ICC_TYPES, icc
+from .pooled import POOLED_COLUMNS, kappa_interval, pooled_kappa
 from .timeunits import NOTHING, Uncoded, check_uncoded, tier_span, time_units
 
 __all__ = ["AgreementResult", "ManyResult", "agreement", "agreement_many", "icc_measures", "combine",
            "OVERALL_COLUMNS", "PER_CODE_COLUMNS", "CONFUSION_COLUMNS", "EVENTS_COLUMNS", "FLEISS_COLUMNS",
-           "FLEISS_PER_CODE_COLUMNS", "ICC_MEASURE_COLUMNS"]
+           "FLEISS_PER_CODE_COLUMNS", "ICC_MEASURE_COLUMNS", "POOLED_COLUMNS"]
 
 _WHO = ["session", "coder_a", "coder_b"]
 #: Columns of :attr:`AgreementResult.overall`.
 OVERALL_COLUMNS = [*_WHO, "method", "partner_a", "tier_a", "partner_b", "tier_b", "uncoded", "resolution_s",
                    "tolerance_s", "start_s", "end_s", "n_units", "n_codes", "percent_agreement", "kappa",
-                   "kappa_max", "n_agree", "n_disagree", "n_only_a", "n_only_b", "n_left_out"]
+                   "kappa_se", "kappa_ci_low", "kappa_ci_high", "kappa_max", "n_agree", "n_disagree", "n_only_a", "n_only_b", "n_left_out"]
 #: Columns of :attr:`AgreementResult.per_code`.
 PER_CODE_COLUMNS = [*_WHO, "method", *_kappa.PER_CODE_COLUMNS]
 #: Columns of :attr:`AgreementResult.confusion`.
@@ -65,7 +66,9 @@ class AgreementResult:
         ``start_s, end_s`` (the comparison window), ``n_units`` (time units, or
         aligned event rows, in the table), ``n_codes`` (categories of the table,
         ``"(nothing)"`` included), ``percent_agreement``, ``kappa`` (Cohen),
-        ``kappa_max`` (the largest kappa the marginals allow), ``n_agree``,
+        ``kappa_se``, ``kappa_ci_low``, ``kappa_ci_high`` (its large-sample
+        standard error and 95 % interval,
+        :func:`attunement.agreement.pooled.kappa_interval`), ``kappa_max`` (the largest kappa the marginals allow), ``n_agree``,
         ``n_disagree`` (both coded, different codes), ``n_only_a``,
         ``n_only_b`` (units or events one coder coded and the other did not),
         ``n_left_out`` (units or events outside what both coded, left out under
@@ -91,8 +94,18 @@ class AgreementResult:
     events: pd.DataFrame
     notes: tuple[str, ...] = ()
 
+    def pooled(self, *, alpha: float = 0.05) -> pd.DataFrame:
+        """Kappa over all sessions, per coder pair and method: from the summed confusion matrix, and the
+        mean of the session kappas, each with a standard error and interval
+        (:func:`attunement.agreement.pooled.pooled_kappa`)."""
+        if not len(self.overall):
+            return pd.DataFrame(columns=POOLED_COLUMNS)
+        return pooled_kappa(self.overall, self.confusion, alpha=alpha)
+
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"agreement": self.overall, "agreement_per_code": self.per_code,
+        """The tables to write: ``agreement``, ``agreement_pooled``, ``agreement_per_code``,
+        ``agreement_confusion``, ``agreement_events``."""
+        return {"agreement": self.overall, "agreement_pooled": self.pooled(), "agreement_per_code": self.per_code,
                 "agreement_confusion": self.confusion, "agreement_events": self.events}
 
 
@@ -196,6 +209,11 @@ def _frames(session_id: str, coder_a: str, coder_b: str, method: str, table: np.
     return confusion, per[PER_CODE_COLUMNS]
 
 
+def _interval(table: np.ndarray) -> dict[str, float]:
+    out = kappa_interval(table)
+    return {"kappa_se": out["kappa_se"], "kappa_ci_low": out["ci_low"], "kappa_ci_high": out["ci_high"]}
+
+
 def _summary(table: np.ndarray, categories: list[str]) -> dict[str, float]:
     nothing = categories.index(NOTHING) if NOTHING in categories else None
     diag = np.diag(table)
@@ -206,6 +224,7 @@ def _summary(table: np.ndarray, categories: list[str]) -> dict[str, float]:
     return {
         "n_units": int(table.sum()), "n_codes": len(categories),
         "percent_agreement": _kappa.percent_agreement(table), "kappa": _kappa.cohen_kappa(table),
+        **_interval(table),
         "kappa_max": _kappa.kappa_max(table), "n_agree": int(diag.sum()),
         "n_disagree": int(both_real.sum() - np.trace(both_real)),
         "n_only_a": int(table[real, nothing].sum()) if nothing is not None else 0,
@@ -497,7 +516,7 @@ def agreement_many(
                        coder_a=coders[i], coder_b=coders[j])
              for i, j in itertools.combinations(range(n), 2)]
     pairwise = combine(pairs)
-    for frame in pairwise.tables().values():
+    for frame in (pairwise.overall, pairwise.per_code, pairwise.confusion, pairwise.events):
         frame["session"] = sid  # one group of codings: every pair carries the first coding's session id
     return ManyResult(fleiss=fleiss, fleiss_per_code=per[FLEISS_PER_CODE_COLUMNS], pairwise=pairwise,
                       notes=pairwise.notes)

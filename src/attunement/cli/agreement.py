@@ -86,6 +86,21 @@ def _summary_table(overall) -> Table:
     return table
 
 
+def _pooled_table(pooled) -> Table:
+    table = Table(title="all sessions together", title_justify="left",
+                  caption="summed table: kappa of the summed confusion matrices (normal interval); "
+                          "session mean: mean of session kappas (SE = SD/√n, t interval)")
+    for column in ("coders", "method", "estimate", "sessions", "kappa", "SE", "interval"):
+        table.add_column(column, justify="left" if column in ("coders", "method", "estimate", "interval") else "right")
+    for r in pooled.itertuples():
+        def num(value: float) -> str:
+            return "–" if value != value else f"{value:.3f}"
+        interval = "–" if r.ci_low != r.ci_low else f"{num(r.ci_low)} to {num(r.ci_high)}"
+        table.add_row(f"{r.coder_a}·{r.coder_b}", str(r.method), str(r.estimate), str(r.n_sessions), num(r.kappa),
+                      num(r.kappa_se), interval)
+    return table
+
+
 @app.command()
 def agreement(
     inputs: Annotated[list[Path], typer.Argument(help="Two or more files, one per coder; or one file with --tier and --tier-b.")],
@@ -193,6 +208,8 @@ def agreement(
         return
     _report_notes([s for sessions in per_file for s in sessions])
     out_console.print(_summary_table(combined.overall))
+    if combined.overall.session.nunique() > 1:
+        out_console.print(_pooled_table(tables["agreement_pooled"]))
     for note in combined.notes[:10]:
         console.print(f"  • {esc(note)}", soft_wrap=True)
     _report_failures(failures)

@@ -113,6 +113,8 @@ def _overall_row(row: Any) -> dict[str, Any]:
     return {
         "method": _method_label(row.method), "setting": setting, "unit": unit,
         "n_units": _int(row.n_units), "percent": _num(row.percent_agreement, 1), "kappa": _num(row.kappa),
+        "kappa_ci": ("" if pd.isna(getattr(row, "kappa_ci_low", float("nan")))
+                     else f"95% CI {_num(row.kappa_ci_low)} to {_num(row.kappa_ci_high)}, SE {_num(row.kappa_se, 3)}"),
         "kappa_max": _num(row.kappa_max), "band": landis_koch_band(float(row.kappa)),
         "n_agree": _int(row.n_agree), "n_disagree": _int(row.n_disagree), "n_only_a": _int(row.n_only_a),
         "n_only_b": _int(row.n_only_b), "n_left_out": _int(row.n_left_out),
@@ -167,6 +169,18 @@ def _fleiss(many: Sequence[ManyResult]) -> list[dict[str, Any]]:
             "per_code": [{"code": r.code, "prop": _num(100 * r.prop, 1), "kappa": _num(r.kappa)}
                          for r in m.fleiss_per_code.itertuples()],
         })
+    return out
+
+
+def _pooled_rows(pooled: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for r in pooled.itertuples():
+        out.append({"coders": f"{r.coder_a} · {r.coder_b}", "method": _method_label(r.method),
+                    "estimate": r.estimate, "n_sessions": _int(r.n_sessions), "n_units": _int(r.n_units),
+                    "percent": _num(r.percent_agreement, 1), "kappa": _num(r.kappa, 3), "se": _num(r.kappa_se, 3),
+                    "ci": "–" if pd.isna(r.ci_low) else f"{_num(r.ci_low, 3)} to {_num(r.ci_high, 3)}",
+                    "confidence": f"{100 * float(r.confidence):g}", "interval": r.interval,
+                    "band": landis_koch_band(float(r.kappa))})
     return out
 
 
@@ -244,6 +258,7 @@ def write_agreement_report(
         "summary": summary,
         "sections": _sections(result, shown),
         "fleiss": _fleiss(many),
+        "pooled": _pooled_rows(result.pooled()) if len(keys) > 1 else [],
         "icc": _icc_rows(icc_table),
         "notes": list(result.notes) + [n for m in many for n in m.notes if n not in result.notes],
         "failures": list(failures),
