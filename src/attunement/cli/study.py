@@ -73,6 +73,13 @@ def study(
         return
     _report_notes(sessions)
     _report_failures(failures)
+    if models is not None and len(models):
+        fits = models.drop_duplicates("measure")
+        for fit in fits[~fits.converged | fits.boundary].itertuples():
+            problem = ", ".join(p for p, flag in (("did not converge", not fit.converged),
+                                                  ("dyad variance on the boundary (zero)", fit.boundary)) if flag)
+            console.print(f"  • group model of {fit.measure}: {problem}; see the 'converged', 'boundary' and "
+                          f"'warnings' columns of group_models.csv.", soft_wrap=True)
     if without:
         console.print(f"{len(without)} session(s) without episodes were left out of the study tables.")
     console.print(esc(f"Still-face study of {table.session.nunique()} session(s); tables in {out}/, report: "

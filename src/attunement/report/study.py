@@ -76,6 +76,15 @@ def forest_svg(effects: pd.DataFrame, *, width: int = 760) -> Markup:
     return Markup("".join(parts))
 
 
+def _model_checks(models: pd.DataFrame | None) -> list[dict[str, object]]:
+    """One entry per measure whose fit did not converge, sits on the boundary, or raised a warning it matters for."""
+    if models is None or not len(models) or "boundary" not in models.columns:
+        return []
+    fits = models.drop_duplicates("measure")
+    bad = fits[~fits.converged.astype(bool) | fits.boundary.astype(bool)]
+    return bad[["measure", "converged", "boundary", "dyad_var", "residual_var", "warnings"]].to_dict("records")
+
+
 def write_study_report(
     path: str | Path,
     *,
@@ -105,6 +114,7 @@ def write_study_report(
         "means": means.to_dict("records"), "by": by,
         "effects": effects.to_dict("records"), "forest": forest_svg(effects),
         "models": [] if models is None else models.to_dict("records"),
+        "model_checks": _model_checks(models),
         "labels": _LABELS, "fmt": _fmt, "p": _p,
     }
     return render_page("study.html.j2", path, **context)
