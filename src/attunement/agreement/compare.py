@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import AttunementError, SessionError
 from ..measures import Results
+from ..schemes.labels import CodeLabels
 from ..session import Session, Tier
 from . import kappa as _kappa
 from .events import align_events
@@ -101,6 +102,44 @@ class AgreementResult:
         if not len(self.overall):
             return pd.DataFrame(columns=POOLED_COLUMNS)
         return pooled_kappa(self.overall, self.confusion, alpha=alpha)
+
+    def with_labels(self, labels: CodeLabels) -> AgreementResult:
+        """The same result with the codes' names beside them: ``label`` in ``per_code`` and ``label_a``,
+        ``label_b`` in ``confusion`` and ``events`` (each coder's code named for that coder's partner;
+        ``""`` for a code without a label and for ``"(nothing)"``).
+
+        Examples
+        --------
+        >>> from attunement import Session, Tier
+        >>> from attunement.schemes.labels import CodeLabels
+        >>> s = Session("d1", tiers={("p", "c1"): Tier.from_records([("1", 0, 4), ("2", 4, 10)]),
+        ...                          ("p", "c2"): Tier.from_records([("1", 0, 5), ("2", 5, 10)])})
+        >>> named = agreement(s, s, partner="p", tier="c1", tier_b="c2").with_labels(
+        ...     CodeLabels({(None, "1"): "away", (None, "2"): "looking"}))
+        >>> named.per_code[["method", "code", "label"]].values.tolist()[:2]
+        [['time-unit', '1', 'away'], ['time-unit', '2', 'looking']]
+        """
+        who = {(r.session, r.coder_a, r.coder_b): (str(r.partner_a), str(r.partner_b))
+               for r in self.overall.itertuples()}
+
+        def name(code: object, key: tuple, sides: tuple[int, ...]) -> str:
+            if str(code) in ("", NOTHING):
+                return ""
+            partners = who.get(key, (None, None))
+            return next((text for side in sides if (text := labels.label(code, partner=partners[side]))), "")
+
+        def named(frame: pd.DataFrame, pairs: Sequence[tuple[str, str, tuple[int, ...]]]) -> pd.DataFrame:
+            out = frame.copy()
+            keys = list(zip(out.session, out.coder_a, out.coder_b))
+            for column, label_column, sides in pairs:
+                values = [name(code, key, sides) for code, key in zip(out[column], keys)]
+                out.insert(out.columns.get_loc(column) + 1, label_column, values)
+            return out
+
+        return AgreementResult(
+            overall=self.overall, per_code=named(self.per_code, [("code", "label", (0, 1))]),
+            confusion=named(self.confusion, [("code_a", "label_a", (0,)), ("code_b", "label_b", (1,))]),
+            events=named(self.events, [("code_a", "label_a", (0,)), ("code_b", "label_b", (1,))]), notes=self.notes)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables to write: ``agreement``, ``agreement_pooled``, ``agreement_per_code``,

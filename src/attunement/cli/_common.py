@@ -77,6 +77,9 @@ RecodeOption = Annotated[Optional[list[str]], typer.Option(
     "--recode", metavar="PARTNER:CODE=STATE", help="Map a code to another state, e.g. caregiver:Cpvc=neutral.")]
 ExcludeUnknownOption = Annotated[bool, typer.Option(
     "--exclude-unknown", help="Treat codes the scheme does not list as excluded time instead of an error.")]
+LabelsOption = Annotated[Optional[Path], typer.Option(
+    "--labels", metavar="FILE", help="Names for raw codes: a CSV with columns code,label (optionally partner) or a "
+                                     "YAML 'code: label' mapping. Tables keep the code and add a label column.")]
 
 
 def _load_scheme(name: str, recode: Sequence[str] | None):

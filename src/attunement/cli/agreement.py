@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Optional
@@ -12,7 +13,7 @@ from rich.table import Table
 from ..errors import AttunementError, SessionError
 from ..io import Failure
 from ..session import Session
-from ._common import (CloseOption, MetadataOption, OverwriteOption, StrictOption, FormatOption, RateOption,
+from ._common import (CloseOption, LabelsOption, MetadataOption, OverwriteOption, StrictOption, FormatOption, RateOption,
                       SessionColumnOption, _apply_metadata, _fail, _output_run, _read_inputs, _report_failures,
                       _report_notes, app, console, esc, expand_inputs, out_console, out_option)
 
@@ -96,7 +97,7 @@ def _pooled_table(pooled) -> Table:
         def num(value: float) -> str:
             return "–" if value != value else f"{value:.3f}"
         interval = "–" if r.ci_low != r.ci_low else f"{num(r.ci_low)} to {num(r.ci_high)}"
-        table.add_row(f"{r.coder_a}·{r.coder_b}", str(r.method), str(r.estimate), str(r.n_sessions), num(r.kappa),
+        table.add_row(esc(f"{r.coder_a}·{r.coder_b}"), str(r.method), str(r.estimate), str(r.n_sessions), num(r.kappa),
                       num(r.kappa_se), interval)
     return table
 
@@ -121,7 +122,8 @@ def agreement(
     partial: Annotated[bool, typer.Option("--partial", help="Allow sessions of different length (a coder re-coded part of the session).")] = False,
     duration_tolerance: Annotated[float, typer.Option("--duration-tolerance", metavar="SECONDS", help="How far two files' session starts and ends may differ.")] = 2.0,
     coder: Annotated[Optional[list[str]], typer.Option("--coder", metavar="NAME", help="Name the coders, in order (default A, B, C …).")] = None,
-    scheme: Annotated[Optional[str], typer.Option("--scheme", "-s", help="Also analyse each coder's files with this scheme and give the ICC between coders of prop_matched and latency_mean_s across sessions (one file per coder, two or more sessions).")] = None,
+    scheme: Annotated[Optional[str], typer.Option("--scheme", "-s", help="Name the codes by this scheme's states; and, with one file per coder and two or more sessions, analyse each coder's files with it and give the ICC between coders of prop_matched and latency_mean_s across sessions.")] = None,
+    labels: LabelsOption = None,
     out: Annotated[Path, out_option("attunement-agreement")] = Path("attunement-agreement"),
     overwrite: OverwriteOption = False,
     metadata: MetadataOption = None,
@@ -130,9 +132,13 @@ def agreement(
     """Agreement between coders: Cohen's kappa on time units and on aligned events, per code, and Fleiss' kappa for 3+ coders."""
     from .. import agreement as ag
     from ..exports import write_errors, write_table
+    from ..schemes import load_scheme
+    from ..schemes.labels import labels_from_options
 
     try:
-        with _output_run(out, command="agreement", inputs=[*inputs, scheme, metadata], overwrite=overwrite) as run:
+        with _output_run(out, command="agreement", inputs=[*inputs, scheme, metadata, labels],
+                         overwrite=overwrite) as run:
+            code_labels = labels_from_options(scheme=load_scheme(scheme) if scheme else None, labels_file=labels)
             inputs, failed = expand_inputs(inputs)
             if failed:
                 raise AttunementError(failed[0].message)
@@ -185,7 +191,18 @@ def agreement(
             combined = ag.combine(pairs)
             icc_table = None
             if scheme:
-                icc_table = _icc(groups, names, scheme, n_files=len(inputs))
+                if len(inputs) >= 2 and len(groups) >= 2:
+                    icc_table = _icc(groups, names, scheme, n_files=len(inputs))
+                else:
+                    why = ("several coders' tiers of one file" if len(inputs) < 2
+                           else f"{len(groups)} session coded by every coder")
+                    combined = dataclasses.replace(combined, notes=(*combined.notes, (
+                        f"--scheme {scheme}: no ICC between coders ({why}; the ICC needs one file per coder and "
+                        f"two or more sessions); the scheme only names the codes.")))
+            if code_labels:
+                combined = combined.with_labels(code_labels)
+                many = [dataclasses.replace(m, fleiss_per_code=_label_fleiss(m.fleiss_per_code, code_labels))
+                        for m in many]
             tables = dict(combined.tables())
             if many:
                 import pandas as pd
@@ -202,7 +219,8 @@ def agreement(
                 from ..report.agreement import write_agreement_report
 
                 write_agreement_report(combined, run.path / "agreement.html", inputs=[str(p) for p in inputs], many=many,
-                                       icc_table=icc_table, failures=failures)
+                                       icc_table=icc_table, failures=failures,
+                                       labels_source=code_labels.source if code_labels else None)
     except AttunementError as error:
         _fail(error)
         return
@@ -217,6 +235,13 @@ def agreement(
                       + (f", report: {out / 'agreement.html'}" if report else "")))
     if failures:
         raise typer.Exit(3)
+
+
+def _label_fleiss(frame, code_labels):
+    """Fleiss' per-code table with a ``label`` column after ``code`` (labels for every partner)."""
+    out = frame.copy()
+    out.insert(out.columns.get_loc("code") + 1, "label", [code_labels.label(c) for c in out.code])
+    return out
 
 
 def _icc(groups: list[list[Session]], names: list[str], scheme: str, *, n_files: int):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Annotated, Optional
@@ -10,8 +11,8 @@ import typer
 from rich.table import Table
 
 from ..errors import AttunementError
-from ._common import (CloseOption, MetadataOption, OverwriteOption, StrictOption, EpisodesOption, FormatOption,
-                      PartnerOption, RateOption, SessionColumnOption, _apply_metadata, _fail, _nothing_done,
+from ._common import (CloseOption, LabelsOption, MetadataOption, OverwriteOption, StrictOption, EpisodesOption,
+                      FormatOption, PartnerOption, RateOption, SessionColumnOption, _apply_metadata, _fail, _nothing_done,
                       _output_run, _read_inputs, _report_failures, _report_notes, app, console, esc, out_console,
                       out_option)
 
@@ -39,6 +40,8 @@ def sequential(
     metadata: MetadataOption = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write sequential.html.")] = True,
     max_sessions: Annotated[int, typer.Option("--max-sessions", help="Sessions whose matrices are drawn in the report (the tables hold all).")] = 30,
+    scheme: Annotated[Optional[str], typer.Option("--scheme", "-s", help="Name the raw codes by this scheme's states (a built-in scheme or a YAML file); the analysis itself uses the raw codes.")] = None,
+    labels: LabelsOption = None,
     fmt: FormatOption = None,
     partner: PartnerOption = None,
     episodes: EpisodesOption = None,
@@ -51,15 +54,20 @@ def sequential(
 
     Writes lag_cells (one row per session or 'pooled', given → target pair and lag), lag_tables (one row
     per table: N, G², df) and, with --window, time_window, each as CSV and Parquet, and the page
-    sequential.html (unless --no-report).
+    sequential.html (unless --no-report). With --scheme or --labels, lag_cells and time_window gain
+    given_label and target_label columns beside the raw codes, and the page shows the names.
     """
     import pandas as pd
 
     from ..exports import write_errors, write_table
+    from ..schemes import load_scheme
+    from ..schemes.labels import labels_from_options
     from ..sequential import event_sequences, lag_sequential, parse_tier_spec, sampled_sequences, time_window
+    from ..sequential.labels import label_codes
 
     try:
-        with _output_run(out, command="sequential", inputs=[*inputs, metadata], overwrite=overwrite) as run:
+        with _output_run(out, command="sequential", inputs=[*inputs, metadata, scheme, labels],
+                         overwrite=overwrite) as run:
             if resolution is not None and events:
                 raise AttunementError("--resolution (time-sampled sequences) and --events exclude each other: "
                                       "give one of them.")
@@ -67,6 +75,7 @@ def sequential(
                 raise AttunementError(f"--max-sessions must be 0 or more, got {max_sessions}.")
             given_key = parse_tier_spec(tier)
             target_key = parse_tier_spec(target) if target else None
+            code_labels = labels_from_options(scheme=load_scheme(scheme) if scheme else None, labels_file=labels)
             sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
                                               session_column=session_column, close_unpaired=close_unpaired,
                                               strict=strict)
@@ -86,6 +95,12 @@ def sequential(
                 windows = time_window(sessions, given=given_key, target=target_key, window_s=window, resolution_s=unit,
                                       given_codes=given_code, target_codes=target_code, permutations=permutations,
                                       seed=None if seed is None else seed + 1)
+            if code_labels:
+                merged = results.kind == "events" and target_key is not None and tuple(target_key) != tuple(given_key)
+                results = dataclasses.replace(results, cells=label_codes(results.cells, code_labels, given=given_key,
+                                                                         target=target_key, merged=merged))
+                if windows is not None:
+                    windows = label_codes(windows, code_labels, given=given_key, target=target_key)
             tables = {"lag_cells": results.cells, "lag_tables": results.tables}
             if windows is not None:
                 tables["time_window"] = windows
@@ -103,7 +118,8 @@ def sequential(
                     windows=windows, inputs=[str(p) for p in inputs], seed=seed,
                     ties=ties if results.kind == "events" and target else None, collapse_repeats=collapse_repeats,
                     all_pairs=all_pairs, notes=[f"{source}: {note}" for source, note in reader_notes(sessions)],
-                    failures=failures, max_sessions=max_sessions)
+                    failures=failures, max_sessions=max_sessions,
+                    labels_source=code_labels.source if code_labels else None)
     except AttunementError as error:
         _fail(error)
         return
@@ -132,7 +148,7 @@ def _summary(results) -> Table:
     for row in cells.itertuples(index=False):
         if row.structural_zero:
             continue
-        values = [str(row.lag), str(row.given), str(row.target), str(row.count), f"{row.expected:.1f}",
+        values = [str(row.lag), _named(row, "given"), _named(row, "target"), str(row.count), f"{row.expected:.1f}",
                   _fmt(row.trans_prob), _fmt(row.adj_residual), _fmt(row.yules_q)]
         if has_perm:
             values.append(_fmt(row.p_perm, 3))
@@ -152,12 +168,19 @@ def _window_summary(windows) -> Table:
         table.add_column(column, justify="left" if column in ("given", "target") else "right",
                          overflow="fold", no_wrap=column not in ("given", "target"))
     for row in pooled.itertuples(index=False):
-        values = [str(row.given), str(row.target), str(row.n_given_onsets), _fmt(row.prop_given_followed),
+        values = [_named(row, "given"), _named(row, "target"), str(row.n_given_onsets), _fmt(row.prop_given_followed),
                   str(row.target_in_window), f"{row.expected_in_window:.1f}", _fmt(row.yules_q)]
         if has_perm:
             values.append(_fmt(row.p_perm, 3))
         table.add_row(*values)
     return table
+
+
+def _named(row, column: str) -> str:
+    """A code as the terminal shows it: with its label when the table has one."""
+    from ..schemes.labels import display_name
+
+    return esc(display_name(getattr(row, column), getattr(row, f"{column}_label", "")))
 
 
 def _fmt(value: float, digits: int = 2) -> str:

@@ -27,6 +27,7 @@ import pandas as pd
 
 from ..agreement import NOTHING, AgreementResult, ManyResult
 from ..io import Failure
+from ..schemes.labels import display_name
 from . import render_page
 
 __all__ = ["write_agreement_report", "landis_koch_band"]
@@ -90,17 +91,26 @@ def _shade(n: int, top: int, diagonal: bool) -> str:
     return f"background: rgba({r}, {g}, {b}, {alpha:.2f})"
 
 
+def _names(frame: pd.DataFrame, column: str, label_column: str) -> dict[str, str]:
+    """Each code of ``column`` as the page shows it: "name (code)" when ``label_column`` names it."""
+    if label_column not in frame.columns:
+        return {}
+    return {str(c): display_name(c, lab) for c, lab in zip(frame[column], frame[label_column])}
+
+
 def _matrix(confusion: pd.DataFrame) -> dict[str, Any]:
     codes = list(dict.fromkeys(confusion.code_a))
+    name_a, name_b = _names(confusion, "code_a", "label_a"), _names(confusion, "code_b", "label_b")
     counts = {(a, b): int(n) for a, b, n in zip(confusion.code_a, confusion.code_b, confusion.n)}
     top = max(counts.values(), default=0)
     rows = []
     for a in codes:
         cells = [{"text": str(counts.get((a, b), 0)), "style": _shade(counts.get((a, b), 0), top, a == b),
-                  "title": f"A: {a}, B: {b}: {counts.get((a, b), 0)}"} for b in codes]
-        rows.append({"code": a, "cells": cells, "total": sum(counts.get((a, b), 0) for b in codes)})
+                  "title": f"A: {name_a.get(a, a)}, B: {name_b.get(b, b)}: {counts.get((a, b), 0)}"} for b in codes]
+        rows.append({"code": name_a.get(a, a), "cells": cells, "total": sum(counts.get((a, b), 0) for b in codes)})
     totals = [sum(counts.get((a, b), 0) for a in codes) for b in codes]
-    return {"codes": codes, "rows": rows, "totals": totals, "n": sum(totals), "nothing": NOTHING in codes}
+    return {"codes": [name_b.get(b, b) for b in codes], "rows": rows, "totals": totals, "n": sum(totals),
+            "nothing": NOTHING in codes}
 
 
 def _method_label(method: str) -> str:
@@ -125,8 +135,10 @@ def _overall_row(row: Any) -> dict[str, Any]:
 
 def _per_code_rows(per_code: pd.DataFrame) -> list[dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
+    names = _names(per_code, "code", "label")
     for row in per_code.itertuples():
-        entry = out.setdefault(str(row.code), {"code": str(row.code), "time-unit": None, "event": None})
+        entry = out.setdefault(str(row.code), {"code": names.get(str(row.code), str(row.code)), "time-unit": None,
+                                               "event": None})
         entry[row.method] = {"n_a": _int(row.n_a), "n_b": _int(row.n_b), "n_agree": _int(row.n_agree),
                              "kappa": _num(row.kappa), "specific": _num(row.specific_agreement)}
     return list(out.values())
@@ -166,7 +178,8 @@ def _fleiss(many: Sequence[ManyResult]) -> list[dict[str, Any]]:
             "resolution": f"{row.resolution_s:g}", "n_units": _int(row.n_units),
             "percent": _num(row.percent_agreement, 1), "kappa": _num(row.kappa),
             "band": landis_koch_band(float(row.kappa)),
-            "per_code": [{"code": r.code, "prop": _num(100 * r.prop, 1), "kappa": _num(r.kappa)}
+            "per_code": [{"code": display_name(r.code, getattr(r, "label", "")), "prop": _num(100 * r.prop, 1),
+                          "kappa": _num(r.kappa)}
                          for r in m.fleiss_per_code.itertuples()],
         })
     return out
@@ -203,6 +216,7 @@ def write_agreement_report(
     icc_table: pd.DataFrame | None = None,
     failures: Sequence[Failure] = (),
     max_sections: int = 50,
+    labels_source: str | None = None,
 ) -> Path:
     """Write the agreement page, atomically.
 
@@ -223,6 +237,10 @@ def write_agreement_report(
         :func:`attunement.agreement.icc_measures` output, when computed.
     failures : sequence of Failure
         Inputs or sessions that could not be compared, with the reason.
+    labels_source : str, optional
+        Where the code names came from (a scheme, a labels file), listed in
+        the header; codes are shown as "name (code)" when the tables hold
+        label columns (:meth:`attunement.agreement.AgreementResult.with_labels`).
     max_sections : int
         Show the per-code tables and confusion matrices of at most this many
         comparisons (the summary lists them all).
@@ -266,6 +284,7 @@ def write_agreement_report(
         "resolutions": sorted({f"{r:g}" for r in overall.resolution_s.dropna()}),
         "tolerances": sorted({f"{t:g}" for t in overall.tolerance_s.dropna()}),
         "nothing": NOTHING,
+        "labels_source": labels_source,
         "diagonal_colour": "rgb({}, {}, {})".format(*_DIAGONAL),
         "off_colour": "rgb({}, {}, {})".format(*_OFF),
     }

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..io import Failure
+from ..schemes.labels import display_name
 from ..sequential.analysis import POOLED, LagResults
 from . import render_page
 
@@ -207,6 +208,16 @@ def _window_rows(windows: pd.DataFrame) -> list[dict[str, Any]]:
             for r in windows.itertuples(index=False)]
 
 
+def _with_names(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``given`` and ``target`` as the page shows them: "name (code)" where a label column names the code."""
+    if frame is None or "given_label" not in frame.columns:
+        return frame
+    out = frame.copy()
+    for column in ("given", "target"):
+        out[column] = [display_name(code, label) for code, label in zip(out[column], out[f"{column}_label"])]
+    return out
+
+
 def write_sequential_report(
     results: LagResults,
     path: str | Path,
@@ -223,6 +234,7 @@ def write_sequential_report(
     notes: Sequence[str] = (),
     failures: Sequence[Failure] = (),
     max_sessions: int = 30,
+    labels_source: str | None = None,
     title: str = "attunement: lag-sequential analysis",
 ) -> Path:
     """Write the lag-sequential page, atomically.
@@ -250,6 +262,11 @@ def write_sequential_report(
         Notes from reading the inputs.
     failures : sequence of Failure
         Inputs that could not be used, with the reason.
+    labels_source : str, optional
+        Where the code names came from (a scheme, a labels file), listed in
+        the header. Codes are shown as "name (code)" when ``results.cells``
+        (and ``windows``) hold ``given_label`` and ``target_label`` columns
+        (:func:`attunement.sequential.labels.label_codes`).
     max_sessions : int
         Draw per-session matrices (and per-session time-window rows) for at
         most this many sessions; the tables on disk hold them all.
@@ -274,7 +291,8 @@ def write_sequential_report(
     """
     if max_sessions < 0:
         raise ValueError(f"max_sessions must be zero or more, got {max_sessions}")
-    cells, tables = results.cells, results.tables
+    cells, tables = _with_names(results.cells), results.tables
+    windows = _with_names(windows)
     has_perm = "p_perm" in cells
     lags = sorted(int(lag) for lag in tables.lag.unique())
     session_ids = list(dict.fromkeys(s for s in tables.session if s != POOLED))
@@ -311,6 +329,7 @@ def write_sequential_report(
         "given_tier": given_tier, "target_tier": target_tier or given_tier, "one_tier": target_tier is None,
         "kind": results.kind, "resolution": None if resolution_s is None else f"{resolution_s:g}",
         "lags": lags, "no_repeat": results.no_repeat, "n_permutations": n_perm, "seed": seed,
+        "labels_source": labels_source,
         "ties": ties, "collapse_repeats": collapse_repeats, "all_pairs": all_pairs,
         "n_sessions": len(session_ids), "n_shown": len(sessions),
         "n_left_out": max(0, len(session_ids) - len(shown_ids)),
