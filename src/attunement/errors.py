@@ -8,6 +8,26 @@ and keeps its traceback.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
+
+def did_you_mean(name: object, choices: Iterable[object]) -> str:
+    """`` Did you mean 'x'?`` when ``name`` is a near miss of some of ``choices``, else ``""``.
+
+    Uses :func:`difflib.get_close_matches` (ratio ≥ 0.6, up to three), for messages
+    about a misspelt tier, partner, scheme or format name.
+
+    Examples
+    --------
+    >>> did_you_mean("icep_r", ["icep-r", "mutual-gaze"])
+    " Did you mean 'icep-r'?"
+    >>> did_you_mean("zzz", ["icep-r"])
+    ''
+    """
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3, cutoff=0.6)
+    return " Did you mean " + " or ".join(repr(c) for c in close) + "?" if close else ""
+
 
 class AttunementError(Exception):
     """Base class of every error a user's input or options can cause."""

@@ -18,11 +18,13 @@ import typer
 
 from .. import __version__
 from ._common import app, out_console
+from ._examples import add_examples
 
 # Every public module of this package registers its commands on ``app`` when imported.
 for _module in pkgutil.iter_modules(__path__):
     if not _module.name.startswith("_"):
         importlib.import_module(f"{__name__}.{_module.name}")
+add_examples(app)
 
 __all__ = ["app", "main"]
 

@@ -16,7 +16,6 @@ prints as it is.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import glob
 import os
 import re
@@ -30,12 +29,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .._files import MANIFEST, OutputRun, output_files, output_run
-from ..errors import AttunementError
+from ..errors import AttunementError, did_you_mean
 from ..io import FORMATS, Failure, read, skipped_units
 from ..session import Session
 
 app = typer.Typer(
-    name="attune", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    name="attune", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
     help="Measure attunement, rupture and repair in coded face-to-face interaction.")
 console = Console(stderr=True, highlight=False)
 out_console = Console(highlight=False)
@@ -104,14 +103,6 @@ def _parse_partners(items: Sequence[str] | None) -> dict[str, str]:
 def esc(value: object) -> str:
     """``value`` as text that rich prints literally (user text may hold ``[bold]`` or ``[/]``)."""
     return escape(str(value))
-
-
-def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """`` Did you mean 'x'?`` for a near-miss of one of ``choices`` (difflib), else an empty string."""
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3, cutoff=0.6)
-    if not close:
-        return ""
-    return " Did you mean " + " or ".join(repr(c) for c in close) + "?"
 
 
 def _fail(error: AttunementError) -> None:
@@ -187,6 +178,16 @@ def expand_inputs(inputs: Sequence[Path]) -> tuple[list[Path], list[Failure]]:
                 seen.add(key)
                 paths.append(path)
     return paths, failures
+
+
+def _require_tier(sessions: Sequence[Session], key: tuple[str, str] | None, option: str) -> None:
+    """Refuse a ``PARTNER:TIER`` that no session holds, with the near misses among the tiers they do hold."""
+    if key is None or not sessions or any(key in s.tiers for s in sessions):
+        return
+    held = sorted({f"{p}:{t}" for s in sessions for p, t in s.tiers})
+    raise AttunementError(f"{option} {key[0]}:{key[1]}: no session holds this tier."
+                          f"{did_you_mean(f'{key[0]}:{key[1]}', held)} The sessions hold: "
+                          f"{', '.join(held[:20]) or 'no tiers'}{', …' if len(held) > 20 else ''}.")
 
 
 def _check_format(fmt: str | None) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from ..errors import AttunementError, SessionError
+from ..errors import AttunementError, SessionError, did_you_mean
 from ..io import Failure
 from ..session import Session
 from ._common import (CloseOption, LabelsOption, MetadataOption, OverwriteOption, StrictOption, FormatOption, RateOption,
@@ -52,7 +52,9 @@ def resolve_tier(session: Session, spec: str | None, *, option: str) -> tuple[st
         if len(matches) > 1:
             raise SessionError(f"{where}: {option} {spec!r} fits several tiers "
                                f"({', '.join(f'{p}:{t}' for p, t in matches)}); write it as PARTNER:TIER.")
-    raise SessionError(f"{where}: no tier {spec!r} ({option}); it has: {have}. Write it as PARTNER:TIER.")
+    names = [f"{p}:{t}" for p, t in keys] + sorted({t for _, t in keys} | {p for p, _ in keys})
+    raise SessionError(f"{where}: no tier {spec!r} ({option});{did_you_mean(spec, names)} it has: {have}. "
+                       f"Write it as PARTNER:TIER.")
 
 
 def _group_sessions(per_file: list[list[Session]], inputs: Sequence[Path]) -> tuple[list[list[Session]], list[Failure]]:
@@ -82,7 +84,7 @@ def _summary_table(overall) -> Table:
         setting = f"{r.resolution_s:g} s" if r.method == "time-unit" else f"±{r.tolerance_s:g} s"
         kappa = "–" if r.kappa != r.kappa else f"{r.kappa:.3f}"
         kmax = "–" if r.kappa_max != r.kappa_max else f"{r.kappa_max:.3f}"
-        table.add_row(str(r.session), f"{r.coder_a}·{r.coder_b}", f"{r.method} ({setting})", str(r.n_units),
+        table.add_row(esc(r.session), esc(f"{r.coder_a}·{r.coder_b}"), f"{r.method} ({setting})", str(r.n_units),
                       f"{r.percent_agreement:.1f}%", kappa, kmax)
     return table
 

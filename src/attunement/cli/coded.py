@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import numpy as np
 import typer
 from rich.table import Table
 
-from ..errors import AttunementError
+from ..errors import AttunementError, did_you_mean
 from ..io import Failure
 from ..session import Session
 from ._common import (CloseOption, StrictOption, EpisodesOption, ExcludeUnknownOption, FormatOption, MetadataOption,
@@ -58,6 +59,8 @@ def analyze(
                                            unknown="exclude" if exclude_unknown else "error",
                                            on_error="collect", on_progress=advance)
             failures += results.failures
+            if metadata is not None:
+                results = _with_metadata_columns(results, metadata)
             n = results.sessions.session.nunique()
             if n == 0:
                 raise _nothing_done(failures)
@@ -83,6 +86,18 @@ def analyze(
     if failures:
         console.print(f"The failures are listed in {esc(out / 'errors.csv')}.")
         raise typer.Exit(3)
+
+
+def _with_metadata_columns(results, metadata: Path):
+    """Results whose sessions table carries the ``--metadata`` fields (after its own columns; same names skipped)."""
+    import dataclasses
+
+    from ..io.metadata import read_metadata
+
+    table = read_metadata(metadata)
+    extra = [c for c in table.columns if c not in results.sessions.columns]
+    sessions = results.sessions.merge(table[["session", *extra]], on="session", how="left")
+    return dataclasses.replace(results, sessions=sessions)
 
 
 def _grid_figures(sessions: Sequence[Session], scheme) -> dict:
@@ -128,7 +143,8 @@ def inspect(
     session_column: SessionColumnOption = None,
     close_unpaired: CloseOption = "error",
     strict: StrictOption = False,
-    max_codes: Annotated[int, typer.Option("--max-codes", help="Codes listed per tier.")] = 20,
+    max_codes: Annotated[int, typer.Option("--max-codes", help="Codes listed per tier (tables only; --json lists all).")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable description (JSON) of the sessions, partners, tiers, codes, signals and failures instead of tables.")] = False,
 ) -> None:
     """Show sessions, partners, tiers and codes (counts and durations), to write a mapping or scheme."""
     try:
@@ -137,6 +153,16 @@ def inspect(
                                           strict=strict)
     except AttunementError as error:
         _fail(error)
+        return
+    if as_json:
+        import json
+
+        from .._inventory import describe_sessions
+
+        sys.stdout.write(json.dumps(describe_sessions(sessions, failures), indent=1, ensure_ascii=False,
+                                    allow_nan=False) + "\n")
+        if failures:
+            raise typer.Exit(1 if not sessions else 3)
         return
     for session in sessions:
         for table in _describe(session, max_codes):
@@ -157,7 +183,7 @@ def _describe(session: Session, max_codes: int) -> list[Table]:
 
 def _describe_signals(session: Session) -> Table:
     meta = session.metadata
-    title = f"session {session.id}  ({meta.get('tool', '?')}: {Path(str(meta.get('source', ''))).name}): signals"
+    title = esc(f"session {session.id}  ({meta.get('tool', '?')}: {Path(str(meta.get('source', ''))).name}): signals")
     table = Table(title=title, caption=f"{session.start:.3f}–{session.end:.3f} s", title_justify="left")
     for column in ("partner", "signal", "rate (Hz)", "samples", "seconds", "missing", "min", "mean", "max"):
         table.add_column(column, justify="left" if column in ("partner", "signal") else "right")
@@ -166,18 +192,18 @@ def _describe_signals(session: Session) -> Table:
         finite = values[np.isfinite(values)]
         stats = (f"{finite.min():.4g}", f"{finite.mean():.4g}", f"{finite.max():.4g}") if len(finite) else ("–",) * 3
         missing = 1 - len(finite) / len(values) if len(values) else 0.0
-        table.add_row(partner, name, f"{signal.rate:g}", str(len(values)), f"{len(values) / signal.rate:.1f}",
+        table.add_row(esc(partner), esc(name), f"{signal.rate:g}", str(len(values)), f"{len(values) / signal.rate:.1f}",
                       f"{missing:.1%}", *stats)
     return table
 
 
 def _describe_tiers(session: Session, max_codes: int) -> Table:
     meta = session.metadata
-    title = f"session {session.id}  ({meta.get('tool', '?')}: {Path(str(meta.get('source', ''))).name})"
+    title = esc(f"session {session.id}  ({meta.get('tool', '?')}: {Path(str(meta.get('source', ''))).name})")
     caption = f"{session.start:.3f}–{session.end:.3f} s"
     if session.episodes:
         caption += "; episodes: " + ", ".join(f"{e.name} {e.onset:g}–{e.offset:g} s" for e in session.episodes)
-    table = Table(title=title, caption=caption, title_justify="left")
+    table = Table(title=title, caption=esc(caption), title_justify="left")
     for column in ("partner", "tier", "intervals", "points", "coded s", "codes (count, seconds)"):
         table.add_column(column, justify="right" if column in ("intervals", "points", "coded s") else "left")
     for (partner, name), tier in sorted(session.tiers.items()):
@@ -191,16 +217,26 @@ def _describe_tiers(session: Session, max_codes: int) -> Table:
         if len(ranked) > max_codes:
             listed += f", … {len(ranked) - max_codes} more"
         points = int(tier.is_point.sum())
-        table.add_row(partner, name, str(len(tier) - points), str(points),
-                      f"{float((tier.offset - tier.onset).sum()):.1f}", listed)
+        table.add_row(esc(partner), esc(name), str(len(tier) - points), str(points),
+                      f"{float((tier.offset - tier.onset).sum()):.1f}", esc(listed))
     return table
 
 
 # ---------------------------------------------------------------------------- schemes, convert, demo
 @app.command()
-def schemes() -> None:
-    """List the built-in coding schemes."""
+def schemes(
+    show: Annotated[Optional[str], typer.Option("--show", metavar="NAME", help="Print this built-in scheme's YAML (to copy into a file of your own and edit).")] = None,
+) -> None:
+    """List the built-in coding schemes, or print one to copy."""
     from ..schemes import builtin_schemes, load_scheme
+
+    if show is not None:
+        builtin = builtin_schemes()
+        if show not in builtin:
+            _fail(AttunementError(f"--show {show!r}: no built-in scheme of this name.{did_you_mean(show, builtin)} "
+                                  f"The built-in schemes are {', '.join(sorted(builtin))}."))
+        sys.stdout.write(builtin[show].read_text(encoding="utf-8"))
+        return
 
     table = Table(title="built-in schemes", title_justify="left")
     for column in ("name", "partners", "tier", "matched pairs", "source"):

@@ -13,8 +13,8 @@ from rich.table import Table
 from ..errors import AttunementError
 from ._common import (CloseOption, LabelsOption, MetadataOption, OverwriteOption, StrictOption, EpisodesOption,
                       FormatOption, PartnerOption, RateOption, SessionColumnOption, _apply_metadata, _fail, _nothing_done,
-                      _output_run, _read_inputs, _report_failures, _report_notes, app, console, esc, out_console,
-                      out_option)
+                      _output_run, _read_inputs, _report_failures, _report_notes, _require_tier, app, console, esc,
+                      out_console, out_option)
 
 
 @app.command()
@@ -82,6 +82,8 @@ def sequential(
             if not sessions:
                 raise _nothing_done(failures)
             sessions = _apply_metadata(sessions, metadata)
+            _require_tier(sessions, given_key, "--tier")
+            _require_tier(sessions, target_key, "--target")
             if resolution is None:
                 seqs = event_sequences(sessions, given=given_key, target=target_key, ties=ties,  # type: ignore[arg-type]
                                        collapse_repeats=collapse_repeats)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import AttunementError, SessionError
+from ..errors import AttunementError, SessionError, did_you_mean
 from ._common import (
     _load_scheme,
     CloseOption, StrictOption,
@@ -36,6 +36,10 @@ from ._common import (
 def _signal_name(sessions, requested: str | None) -> str:
     """The signal to compare: the one given, or the only one that two partners of every session share."""
     if requested:
+        held = sorted({n for s in sessions for _, n in s.signals})
+        if held and requested not in held:
+            raise SessionError(f"--signal {requested!r}: no session holds this signal.{did_you_mean(requested, held)} "
+                               f"The sessions hold: {', '.join(held[:20])}.")
         return requested
     shared = None
     for session in sessions:
@@ -119,8 +123,9 @@ def sync(
                 others = [p for p in candidates if p != lead]
                 if lead not in candidates or len(others) != 1:
                     raise SessionError(
-                        f"--first {lead!r}: the partners with signal {name!r} are {', '.join(candidates) or 'none'}; "
-                        f"name one of two (map names with --partner SOURCE=PARTNER).")
+                        f"--first {lead!r}: the partners with signal {name!r} are {', '.join(candidates) or 'none'};"
+                        f"{did_you_mean(lead, candidates)} name one of two (map names with --partner "
+                        f"SOURCE=PARTNER).")
                 order = (lead, others[0])
             prepared = []
             for session in sessions:

@@ -24,7 +24,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from ..errors import FileFormatError, MappingError
+from ..errors import FileFormatError, MappingError, did_you_mean
 
 #: Largest uncompressed member we read from a zip (.opf) or gzip (.boris.gz).
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
@@ -357,7 +357,8 @@ class PartnerMap:
         """Raise when a mapping key matched nothing in the file (a likely typo)."""
         unused = sorted(set(self.mapping) - self.used)
         if unused:
+            hints = "".join(did_you_mean(key, available) for key in unused)
             raise MappingError(
                 f"{name}: the partner mapping names {', '.join(map(repr, unused))}, which the file "
-                f"does not hold. It has: {', '.join(available) or 'nothing'}. "
+                f"does not hold.{hints} It has: {', '.join(available) or 'nothing'}. "
                 f"Run `attune inspect {name}` to see its tiers.")

@@ -37,7 +37,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import SchemeError
+from ..errors import SchemeError, did_you_mean
 
 __all__ = ["Scheme", "load_scheme", "builtin_schemes", "parse_recode"]
 
@@ -198,7 +198,7 @@ def load_scheme(name_or_path: str | Path) -> Scheme:
     path = builtin.get(key) or Path(name_or_path)
     if not path.is_file():
         raise SchemeError(f"no scheme named {key!r}: built-in schemes are {', '.join(sorted(builtin))}; "
-                          f"otherwise give the path of a scheme YAML file.")
+                          f"otherwise give the path of a scheme YAML file.{did_you_mean(key, builtin)}")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
