@@ -184,7 +184,7 @@ def test_cli_time_sampled_and_errors(tmp_path):
     result = runner.invoke(app, ["sequential", *common, "--tier", "client"])
     assert result.exit_code == 1 and "tier 'client': write it as PARTNER:TIER" in result.output
     result = runner.invoke(app, ["sequential", *common, "--tier", "client:gaze"])
-    assert result.exit_code == 1 and "has no tier 'gaze' for partner 'client'" in result.output
+    assert result.exit_code == 1 and "--tier client:gaze: no session holds this tier" in result.output and "client:looking" in result.output
     result = runner.invoke(app, ["sequential", *common, "--tier", "client:looking", "--no-repeat", "--resolution", "1"])
     assert result.exit_code == 1 and "--no-repeat applies to event sequences only" in result.output
     result = runner.invoke(app, ["sequential", *common, "--tier", "client:looking", "--window", "0.25",
