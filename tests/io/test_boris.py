@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from attunement import FileFormatError, MappingError, read
-from attunement.io import boris, detect_format
+from attunement.io import boris, detect_format, skipped_units
 
 from ..conftest import corpus_file
 from .contract import assert_valid_sessions, check_reader_contract
@@ -71,13 +71,31 @@ def test_every_corpus_project_passes_the_contract(filename, n_sessions, tmp_path
 
 
 def test_unpaired_start_is_an_error_naming_observation_subject_behaviour_time_and_fix():
-    """In 'live not paired', behaviour s (no focal subject) has 7 events: the last, at 26.862 s, is unpaired."""
+    """In 'live not paired', behaviour s (no focal subject) has 7 events: the last, at 26.862 s, is unpaired.
+    With --strict the whole file is refused, naming it."""
     with pytest.raises(FileFormatError) as info:
-        read(corpus_file("boris", "test.boris"))
+        read(corpus_file("boris", "test.boris"), strict=True)
     message = str(info.value)
     assert message.startswith("test.boris: observation 'live not paired': ")
     assert "subject 'No focal subject', behaviour 's' starts at 26.862 s (event 12)" in message
-    assert "Add the missing STOP in BORIS" in message and "--close-unpaired last-event" in message
+    assert "Add the missing STOP in BORIS" in message and "--close-unpaired last-event|media-end" in message
+
+
+def test_unpaired_start_leaves_out_only_its_observation():
+    """BORIS's own test.boris: 12 observations, 2 without events (counted in the JSON by hand) and one,
+    'live not paired', with an unpaired START. By default the other 9 are read and the bad one is listed
+    in metadata['skipped'] (hence errors.csv) with observation, subject, behaviour, time and fix."""
+    path = corpus_file("boris", "test.boris")
+    sessions = read(path)
+    ids = {s.id for s in sessions}
+    assert len(sessions) == 9 and "live not paired" not in ids
+    assert ids == {s.id for s in read(path, close_unpaired="last-event")} - {"live not paired"}
+    (message,) = sessions[0].metadata["skipped"]
+    assert message.startswith("test.boris: observation 'live not paired': subject 'No focal subject', "
+                              "behaviour 's' starts at 26.862 s (event 12) and never stops")
+    assert "--close-unpaired last-event|media-end" in message and "was left out" in message
+    failures = skipped_units(sessions)
+    assert [(f.scope, f.message) for f in failures] == [("unit", message)]
 
 
 def test_last_event_closing_gives_the_hand_paired_bouts_and_flags_the_imputed_one():
@@ -250,7 +268,9 @@ def test_media_end_closing_uses_offset_plus_playlist_length(tmp_path):
     path = _project(tmp_path, {"m": media, "l": _live([[2.0, "infant", "gaze", "", ""]])})
     with pytest.raises(FileFormatError, match=r"observation 'l': cannot close .* at the media end: it is a "
                                               r"LIVE observation with no media length"):
-        read(path, close_unpaired="media-end")
+        read(path, close_unpaired="media-end", strict=True)
+    (kept,) = read(path, close_unpaired="media-end")
+    assert kept.id == "m" and "observation 'l': cannot close" in kept.metadata["skipped"][0]
     path = _project(tmp_path, {"m": media})
     (session,) = read(path, close_unpaired="media-end")
     tier = session.tier("infant", "looking")

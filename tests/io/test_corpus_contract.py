@@ -49,7 +49,7 @@ READABLE = [
 ]
 
 REFUSED = [
-    ("boris/test.boris", {}, "test.boris: observation 'live not paired': subject 'No focal subject', behaviour 's'"),
+    ("boris/test.boris", {"strict": True}, "test.boris: observation 'live not paired': subject 'No focal subject', behaviour 's'"),
     ("boris/otx_import_test.boris", {}, "otx_import_test.boris: the project has no observations"),
     ("boris/export_observations_list_test1.tsv", {}, "export_observations_list_test1.tsv: this is a BORIS observation list"),
     ("observer/otx_parser_test.otx", {}, "otx_parser_test.otx: is a Noldus The Observer XT project template"),

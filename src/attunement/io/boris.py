@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -68,19 +69,32 @@ import numpy as np
 
 from ..errors import FileFormatError, MappingError
 from ..session import Episode, Session, Tier
-from ._common import decode_text, read_bytes
+from ._common import MAX_MEMBER_BYTES, decode_text, skip_unit
 
 __all__ = ["sniff", "read", "Event", "Bout", "SourceTracker", "pair_events", "close_unpaired", "code_label",
            "session_from_bouts", "check_episodes_tier", "whitespace_warnings", "NO_FOCAL_SUBJECT",
-           "DEFAULT_TIER"]
+           "DEFAULT_TIER", "close_tool_gaps", "TOOL_GAP_S", "MAX_JSON_CONTAINERS"]
 
 #: How BORIS names the absence of a focal subject in its exports.
 NO_FOCAL_SUBJECT = "No focal subject"
 #: The tier of behaviours that have no behavioural category.
 DEFAULT_TIER = "behavior"
 
-_CLOSE_HINT = ("or read the file with --close-unpaired last-event (or media-end) to close it "
-               "there, marked 'imputed'")
+_CLOSE_HINT = ("or read the file with --close-unpaired last-event|media-end to close it at the "
+               "observation's last event or the media end, marked 'imputed'")
+
+#: The gap BORIS leaves between consecutive states: when a START stops an excluded state, BORIS
+#: writes that state's STOP exactly 1 ms earlier (``time - 0.001``). Gaps up to this (plus 1 µs
+#: for the decimal rounding of exported times) are closed; see :func:`close_tool_gaps`.
+TOOL_GAP_S = 0.001
+_GAP_SLACK_S = 1e-6
+_TOUCH_S = 1e-9
+
+#: At most this many JSON objects and arrays in one project (each event is one array). A project
+#: of 100 observations of 5,000 events holds about half a million; a small ``.boris.gz`` that
+#: inflates to empty objects holds tens of millions, and Python would need gigabytes for them.
+MAX_JSON_CONTAINERS = 2_000_000
+_INFLATE_CHUNK = 4 * 1024 * 1024
 
 
 # --------------------------------------------------------------- shared model
@@ -257,6 +271,50 @@ def whitespace_warnings(events: Iterable[Event]) -> list[str]:
             for (s, c, _), variants in sorted(seen.items()) if len(variants) > 1]
 
 
+def close_tool_gaps(bouts: Sequence[Bout], *, tolerance: float = TOOL_GAP_S) -> tuple[list[Bout], int]:
+    """Close the 1-ms gaps BORIS writes between consecutive states of one tier.
+
+    BORIS stops an excluded state 1 ms before the START that excludes it, so a
+    subject coded without pause reads "gaze A until 9.999 s, gaze B from 10.000
+    s". Read literally, every such millisecond is uncoded time that ends a run.
+
+    Rule: ``bouts`` are one subject's bouts of one tier (one behavioural
+    category, whose codes are taken as mutually exclusive). A state whose STOP
+    falls at most ``tolerance`` (+1 µs for decimal rounding) before the next
+    START of a state of the tier is extended to that START, unless a
+    state of the tier already starts where it stops. Points, zero-length states
+    and larger gaps are left as coded: a gap of a frame or more is one the coder
+    placed (BORIS's frame steps are whole frames), not one the tool wrote.
+
+    Returns
+    -------
+    bouts : list of Bout
+        The bouts, in the order given, with the closed offsets.
+    closed : int
+        How many gaps were closed.
+
+    Examples
+    --------
+    >>> a, b = Bout("m", "gaze A", "", 0.0, 9.999), Bout("m", "gaze B", "", 10.0, 12.0)
+    >>> closed, n = close_tool_gaps([a, b])
+    >>> [(x.onset, x.offset) for x in closed], n
+    ([(0.0, 10.0), (10.0, 12.0)], 1)
+    """
+    onsets = np.sort(np.array([b.onset for b in bouts if b.offset > b.onset], dtype=float))
+    if len(onsets) < 2:
+        return list(bouts), 0
+    out, closed = [], 0
+    for bout in bouts:
+        if bout.offset > bout.onset:
+            j = int(np.searchsorted(onsets, bout.offset - _TOUCH_S, side="left"))
+            if j < len(onsets) and onsets[j] > bout.offset + _TOUCH_S \
+                    and onsets[j] - bout.offset <= tolerance + _GAP_SLACK_S:
+                bout = Bout(bout.subject, bout.code, bout.modifier, bout.onset, float(onsets[j]), bout.flag)
+                closed += 1
+        out.append(bout)
+    return out, closed
+
+
 # ------------------------------------------------------- bouts → Sessions
 @dataclass
 class SourceTracker:
@@ -308,6 +366,8 @@ def session_from_bouts(
     """One observation's bouts as a Session (partners resolved, episodes split off).
 
     ``tier_of`` gives the tier (category or ``"behavior"``) of a behaviour code.
+    The 1-ms gaps BORIS writes between consecutive states of one subject's tier
+    are closed (:func:`close_tool_gaps`) and counted in ``metadata["warnings"]``.
     """
     episodes_tier = options.episodes_tier
     episode_bouts = [b for b in bouts if episodes_tier and episodes_tier in (b.code, tier_of(b.code))]
@@ -317,7 +377,10 @@ def session_from_bouts(
             grouped[(bout.subject, tier_of(bout.code))].append(bout)
     tiers: dict[tuple[str, str], Tier] = {}
     origin: dict[tuple[str, str], str] = {}
+    gaps = 0
     for (subject, tier_name), rows in sorted(grouped.items()):
+        rows, closed = close_tool_gaps(rows)
+        gaps += closed
         key = _resolve(options, subject=subject, tier=tier_name, tracker=tracker)
         source = f"{subject_label(subject)}:{tier_name}"
         if key in tiers:
@@ -330,9 +393,15 @@ def session_from_bouts(
                           np.array([b.onset for b in rows], dtype=float),
                           np.array([b.offset for b in rows], dtype=float),
                           np.array(flags, dtype=object) if any(flags) else None)
+    metadata = dict(metadata)
+    if gaps:
+        metadata["warnings"] = [*metadata.get("warnings", []),
+                                f"{gaps} gap(s) of at most 1 ms between consecutive states of one subject's "
+                                f"tier were closed (BORIS stops an excluded state 1 ms before the next starts)"]
+        metadata["tool_gaps_closed"] = gaps
     return Session(id=session_id, tiers=tiers,
                    episodes=_episodes(episode_bouts, name=name, observation=session_id),
-                   metadata=dict(metadata))
+                   metadata=metadata)
 
 
 def check_episodes_tier(options, *, name: str, codes: Iterable[str], tiers: Iterable[str]) -> None:
@@ -355,8 +424,58 @@ def sniff(path: Path, head: bytes) -> bool:
     return text.startswith("{") and ('"behaviors_conf"' in text or '"project_format_version"' in text)
 
 
+def _too_many(name: str, count: int, read_bytes: int) -> FileFormatError:
+    return FileFormatError(
+        f"{name}: holds more than {MAX_JSON_CONTAINERS:,} JSON objects and lists ({count:,} in its first "
+        f"{read_bytes / 2**20:.1f} MiB), far more than a BORIS project holds (one per event); refusing to "
+        f"read it. Check that it is the project you meant, or open it in BORIS and save it again.")
+
+
+def _inflate(raw: bytes, *, name: str) -> bytes:
+    """Decompress gzip data in chunks, refusing it once it passes the size or structure caps."""
+    chunks: list[bytes] = []
+    total = containers = 0
+    data = raw
+    try:
+        while data:
+            inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            while not inflater.eof:
+                out = inflater.decompress(data, _INFLATE_CHUNK)
+                data = inflater.unconsumed_tail
+                if not out and not data:
+                    raise EOFError("the compressed stream ends early")
+                total += len(out)
+                containers += out.count(b"{") + out.count(b"[")
+                if total > MAX_MEMBER_BYTES:
+                    raise FileFormatError(
+                        f"{name}: uncompresses to more than {MAX_MEMBER_BYTES // 2**20} MiB; refusing to "
+                        f"read it. Check that it is the project you meant.")
+                if containers > MAX_JSON_CONTAINERS:
+                    raise _too_many(name, containers, total)
+                chunks.append(out)
+            data = inflater.unused_data.lstrip(b"\x00")  # a further gzip member, or padding
+    except (zlib.error, EOFError) as error:
+        raise FileFormatError(
+            f"{name}: the gzip data is damaged or truncated ({error}). Re-copy the file, or open the "
+            f"project in BORIS and save it again.") from None
+    return b"".join(chunks)
+
+
+def _project_bytes(path: Path) -> bytes:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise FileFormatError(f"{path}: cannot read the file ({error.strerror}).") from None
+    if raw[:2] == b"\x1f\x8b":
+        return _inflate(raw, name=path.name)
+    containers = raw.count(b"{") + raw.count(b"[")
+    if containers > MAX_JSON_CONTAINERS:
+        raise _too_many(path.name, containers, len(raw))
+    return raw
+
+
 def _load_project(path: Path) -> dict:
-    text = decode_text(read_bytes(path), name=path.name)
+    text = decode_text(_project_bytes(path), name=path.name)
     try:
         project = json.loads(text)
     except json.JSONDecodeError as error:
@@ -364,6 +483,10 @@ def _load_project(path: Path) -> dict:
             f"{path.name}: the JSON is malformed or truncated at line {error.lineno}, column "
             f"{error.colno} ({error.msg}). Open the project in BORIS and save it again, or restore it "
             f"from a backup.") from None
+    except RecursionError:
+        raise FileFormatError(
+            f"{path.name}: the JSON is nested far more deeply than a BORIS project (hundreds of levels); "
+            f"refusing to read it. Check that it is the project you meant.") from None
     if not isinstance(project, dict) or not isinstance(project.get("observations"), dict):
         raise FileFormatError(
             f"{path.name}: is JSON but not a BORIS project (it has no 'observations' object). "
@@ -392,11 +515,13 @@ class _Ethogram:
         categories: dict[str, str] = {}
         for idx in sorted(conf, key=_index_order):
             behaviour = conf[idx]
-            code = str(behaviour.get("code", ""))
+            if not isinstance(behaviour, Mapping):
+                continue
+            code = _text(behaviour.get("code", ""))
             if not code or code in kinds:
                 continue
-            kinds[code] = "state" if "state" in str(behaviour.get("type", "")).lower() else "point"
-            categories[code] = str(behaviour.get("category") or "").strip() or DEFAULT_TIER
+            kinds[code] = "state" if "state" in _text(behaviour.get("type", "")).lower() else "point"
+            categories[code] = _text(behaviour.get("category") or "").strip() or DEFAULT_TIER
         return cls(kinds, categories)
 
     def tier_of(self, code: str) -> str:
@@ -405,6 +530,21 @@ class _Ethogram:
 
 def _index_order(key: str) -> tuple[int, str]:
     return (int(key), "") if str(key).isdigit() else (math.inf, str(key))  # type: ignore[return-value]
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float))
+
+
+def _short(value: Any) -> str:
+    """A value for a message: scalars as written, containers by kind and size (never a deep repr)."""
+    if _is_scalar(value):
+        text = repr(value)
+        return text if len(text) <= 60 else text[:57] + "…"
+    if isinstance(value, (list, dict)):
+        inner = ", ".join(repr(v) if _is_scalar(v) else type(v).__name__ for v in list(value)[:6])
+        return f"a {type(value).__name__} of {len(value)} item(s) [{inner}{', …' if len(value) > 6 else ''}]"
+    return type(value).__name__
 
 
 def _time(value: Any, *, name: str, observation: str, index: int) -> float:
@@ -416,7 +556,7 @@ def _time(value: Any, *, name: str, observation: str, index: int) -> float:
         time = math.nan
     if not math.isfinite(time):
         raise FileFormatError(
-            f"{name}: observation {observation!r}, event {index + 1}: the time {value!r} is not a number "
+            f"{name}: observation {observation!r}, event {index + 1}: the time {_short(value)} is not a number "
             f"of seconds (an IMAGES observation without timestamps?). attunement needs timed events: "
             f"code the observation against media or live time.")
     return time
@@ -429,10 +569,10 @@ def _events(obs: Mapping[str, Any], ethogram: _Ethogram, *, name: str, observati
                               f"Re-save the project in BORIS.")
     events = []
     for index, row in enumerate(raw):
-        if not isinstance(row, list) or len(row) < 3:
+        if not isinstance(row, list) or len(row) < 3 or not all(_is_scalar(v) for v in row[1:4]):
             raise FileFormatError(
                 f"{name}: observation {observation!r}, event {index + 1}: expected "
-                f"[time, subject, code, modifier, comment, …], got {row!r}. Re-save the project in BORIS.")
+                f"[time, subject, code, modifier, comment, …], got {_short(row)}. Re-save the project in BORIS.")
         # LIVE: 5 fields; MEDIA: + frame index; IMAGES: + image index, image path. Only the first
         # four matter here, whatever the observation type.
         time = _time(row[0], name=name, observation=observation, index=index)
@@ -445,36 +585,46 @@ def _events(obs: Mapping[str, Any], ethogram: _Ethogram, *, name: str, observati
     return events
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value) if _is_scalar(value) else _short(value)
+
+
 def _media_files(obs: Mapping[str, Any]) -> dict[str, list[str]]:
     """Files per player: ``{"1": [...], "2": [...]}`` from a dict, a list (old projects) or nothing."""
     files = obs.get("file")
     if isinstance(files, Mapping):
         out = {}
         for player, paths in files.items():
-            paths = [paths] if isinstance(paths, str) else list(paths or [])
+            paths = [paths] if isinstance(paths, str) else list(paths) if isinstance(paths, list) else []
             if paths:
-                out[str(player)] = [str(p) for p in paths]
+                out[str(player)] = [_text(p) for p in paths]
         return out
     if isinstance(files, list) and files:
-        return {"1": [str(p) for p in files]}
+        return {"1": [_text(p) for p in files]}
     return {}
 
 
 def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return number if math.isfinite(number) else None
 
 
 def _media_end(obs: Mapping[str, Any], files: Mapping[str, list[str]], offset: float) -> tuple[float | None, str]:
-    if str(obs.get("type", "")).upper() != "MEDIA":
-        return None, f"it is a {obs.get('type') or 'non-media'} observation with no media length"
+    if _text(obs.get("type", "")).upper() != "MEDIA":
+        return None, f"it is a {_text(obs.get('type')) or 'non-media'} observation with no media length"
     player1 = files.get("1", [])
     if not player1:
         return None, "player 1 has no media file"
-    lengths = ((obs.get("media_info") or {}).get("length") or {})
+    lengths = _mapping(_mapping(obs.get("media_info")).get("length"))
     values = [_number(lengths.get(p)) for p in player1]
     if any(v is None for v in values):
         return None, "the project does not record the media length (media_info)"
@@ -484,29 +634,29 @@ def _media_end(obs: Mapping[str, Any], files: Mapping[str, list[str]], offset: f
 def _metadata(project: Mapping[str, Any], obs: Mapping[str, Any], files: dict[str, list[str]],
               media_end: float | None, offset: float) -> dict[str, Any]:
     meta: dict[str, Any] = {
-        "observation_type": str(obs.get("type", "")),
-        "date": str(obs.get("date", "")),
-        "description": str(obs.get("description", "")),
+        "observation_type": _text(obs.get("type", "")),
+        "date": _text(obs.get("date", "")),
+        "description": _text(obs.get("description", "")),
         "time_offset_s": offset,
-        "project_name": str(project.get("project_name", "")),
-        "format_version": str(project.get("project_format_version", "")),
+        "project_name": _text(project.get("project_name", "")),
+        "format_version": _text(project.get("project_format_version", "")),
     }
     if offset > 7 * 24 * 3600:
         meta["time_offset_is_epoch"] = True
     if files:
         meta["media_files"] = files
-        info = obs.get("media_info") or {}
-        offsets = {str(k): _number(v) for k, v in (info.get("offset") or {}).items() if str(k) in files}
+        info = _mapping(obs.get("media_info"))
+        offsets = {str(k): _number(v) for k, v in _mapping(info.get("offset")).items() if str(k) in files}
         if offsets:
             meta["media_offsets_s"] = offsets
-        fps = [_number((info.get("fps") or {}).get(p)) for p in files.get("1", [])]
+        fps = [_number(_mapping(info.get("fps")).get(p)) for p in files.get("1", [])]
         if fps and fps[0] is not None:
             meta["fps"] = fps[0]  # of the first player-1 file, as BORIS's exports print it
     if media_end is not None:
         meta["media_length_s"] = round(media_end - offset, 6)
-    ivs = obs.get("independent_variables") or {}
+    ivs = _mapping(obs.get("independent_variables"))
     if ivs:
-        meta["independent_variables"] = {str(k): v if isinstance(v, (int, float, str)) else str(v)
+        meta["independent_variables"] = {str(k): v if isinstance(v, (int, float, str)) else _short(v)
                                          for k, v in ivs.items()}
     interval = obs.get("observation time interval")
     if isinstance(interval, list) and len(interval) == 2 and any(_number(v) for v in interval):
@@ -547,38 +697,57 @@ def _observation_session(
 def read(path: Path, options) -> list[Session]:
     """Read a BORIS project: one Session per observation (see the module docstring).
 
+    The unit of failure is the observation: one that cannot be read (an
+    unpaired START that ``close_unpaired`` does not close, an event without a
+    usable time, a STOP with no START …) is left out and its message — file,
+    observation, subject, behaviour, time and fix — is listed in every
+    Session's ``metadata["skipped"]``; the other observations are read. With
+    ``options.strict`` the first such observation refuses the whole file.
+
     Raises
     ------
     FileFormatError
-        Malformed JSON (with line and column), a project without observations
-        (or whose observations hold no event; empty observations beside coded
-        ones are left out and named in each Session's ``metadata["warnings"]``),
-        an unpaired state event (unless ``close_unpaired`` says how to close it),
-        an event without a usable time.
+        Malformed, damaged or oversized JSON or gzip data (with line and
+        column where there is one); a project without observations; a project
+        none of whose observations holds an event or could be read; with
+        ``strict``, any observation that cannot be read.
     """
     path = Path(path)
     name = path.name
     project = _load_project(path)
     ethogram = _Ethogram.from_project(project, name=name)
-    subjects = {str(s.get("name", "")) for s in (project.get("subjects_conf") or {}).values()
+    subjects = {_text(s.get("name", "")) for s in _mapping(project.get("subjects_conf")).values()
                 if isinstance(s, Mapping)}
     check_episodes_tier(options, name=name, codes=ethogram.kinds,
                         tiers=[*ethogram.categories.values(), DEFAULT_TIER])
     tracker = SourceTracker(set())
     for subject in subjects & set(options.partners.mapping):
         options.partners.used.add(subject)  # a declared subject is no typo, even without events
-    sessions = [_observation_session(project, obs_id, obs, ethogram, name=name, options=options,
-                                     tracker=tracker, subjects=subjects)
-                for obs_id, obs in project["observations"].items()]
-    options.partners.check_all_used(name=name, available=tracker.available())
+    sessions: list[Session] = []
+    skipped: list[str] = []
+    for obs_id, obs in project["observations"].items():
+        try:
+            sessions.append(_observation_session(project, obs_id, obs, ethogram, name=name, options=options,
+                                                 tracker=tracker, subjects=subjects))
+        except MappingError:
+            raise
+        except FileFormatError as error:
+            skip_unit(options.strict, skipped, f"{error} The observation was left out; the rest of the file "
+                                               f"was read (--strict refuses the whole file).")
     coded = [session for session in sessions if not session.is_empty]
+    if skipped and not coded:
+        raise FileFormatError(f"{name}: none of its observations could be read; the first: {skipped[0]}")
+    options.partners.check_all_used(name=name, available=tracker.available())
     empty = [session.id for session in sessions if session.is_empty]
     if not coded:
         raise FileFormatError(
             f"{name}: none of its {len(sessions)} observation(s) holds an event, so there is nothing to read. "
             f"Code the observations in BORIS and save the project, then read it again.")
+    notes = []
     if empty:
-        note = (f"observation(s) without events left out: {', '.join(map(repr, empty))}")
-        coded = [s.replace(metadata={**s.metadata, "warnings": [*s.metadata.get("warnings", []), note]})
+        notes.append(f"observation(s) without events left out: {', '.join(map(repr, empty))}")
+    if notes or skipped:
+        coded = [s.replace(metadata={**s.metadata, "warnings": [*s.metadata.get("warnings", []), *notes],
+                                     **({"skipped": list(skipped)} if skipped else {})})
                  for s in coded]
     return coded
