@@ -161,8 +161,9 @@ def test_status_that_contradicts_the_pairing_is_refused(tmp_path):
                                               r"behaviour 'gaze', 2.000 s\) is marked STOP but no START"):
         read(_write(tmp_path, "bad.tsv", rows))
     rows = [CURRENT_TABULAR, _current_row("d1", "infant", "gaze", "", "", "", "START", "NA")]
-    with pytest.raises(FileFormatError, match=r"bad.tsv: line 2: Time 'NA' is not a number of seconds"):
-        read(_write(tmp_path, "bad.tsv", rows))
+    with pytest.raises(FileFormatError, match=r"^bad.tsv: line 2: the row has Time 'NA', which is not a number "
+                                              r"of seconds .* The row was left out \(--strict refuses"):
+        read(_write(tmp_path, "bad.tsv", rows), strict=True)
 
 
 CURRENT_AGGREGATED = ["Observation id", "Observation date", "Description", "Observation type", "Source",
@@ -192,7 +193,7 @@ def test_current_aggregated_layout(tmp_path):
     assert session.metadata["export_layout"] == "current aggregated"
     assert session.metadata["independent_variables"] == {"group": "ctl"}
     bad = [CURRENT_AGGREGATED, _aggregated_row("infant", "cry", "", "STATE", "9", "2", "-7")]
-    with pytest.raises(FileFormatError, match=r"agg.tsv: line 2: behaviour 'cry' stops \(2.000 s\) before"):
+    with pytest.raises(FileFormatError, match=r"agg.tsv: line 2: the row has behaviour 'cry' stopping \(2.000 s\) before"):
         read(_write(tmp_path, "agg.tsv", bad))
 
 

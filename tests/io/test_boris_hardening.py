@@ -17,7 +17,7 @@ import textwrap
 import pytest
 
 from attunement import FileFormatError, read
-from attunement.io import boris
+from attunement.io import boris, detect_format
 
 BEHAVIOURS = {
     "0": {"type": "State event", "key": "a", "code": "mutual gaze", "category": "gaze", "modifiers": "",
@@ -176,3 +176,91 @@ def test_gzip_that_inflates_to_millions_of_empty_objects_is_refused_early(tmp_pa
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.startswith("bomb.boris.gz: holds more than 2,000,000 JSON objects and lists")
+
+
+# ------------------------------------------------------- export layouts
+def _write_text(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_headerless_legacy_tabular_live_export_is_read_by_position(tmp_path):
+    """Rows of BORIS's legacy tabular layout whose header block and header row were cut off (as lab scripts
+    do), for a LIVE observation: media 'LIVE', length and FPS 'NA'. Hand-paired: mother gaze 1.0–5.0."""
+    path = _write_text(tmp_path, "live.csv", "1.000,LIVE,NA,NA,mother,gaze,looking,,START\n"
+                                             "2.500,LIVE,NA,NA,infant,smile,,,POINT\n"
+                                             "5.000,LIVE,NA,NA,mother,gaze,looking,,STOP\n")
+    assert detect_format(path).name == "boris-export"
+    (session,) = read(path)
+    assert _records(session.tier("mother", "looking")) == [("gaze", 1.0, 5.0)]
+    assert _records(session.tier("infant", "behavior")) == [("smile", 2.5, 2.5)]
+    assert "read by position, as BORIS's legacy tabular-events layout" in session.metadata["warnings"][0]
+
+
+def test_boris_app_three_column_observation_file(tmp_path):
+    """BORIS-App writes ``<id>.boris_observation.tsv``: time (many decimals), behaviour, START/STOP, and
+    points without a status (BORIS-App's own test.boris_observation.tsv has this shape). Hand-paired."""
+    text = ("2.15203905105\tgroom\tSTART\n"
+            "5.5\tgroom\tSTOP\n"
+            "6.25\tscratch\n"
+            "7.0\tfeed\tSTART\n"
+            "9.75\tfeed\tSTOP\n")
+    path = _write_text(tmp_path, "den 3.boris_observation.tsv", text)
+    assert detect_format(path).name == "boris-export"
+    (session,) = read(path)
+    assert session.id == "den 3"
+    assert _records(session.tier("unassigned", "behavior")) == [
+        ("groom", 2.152039, 5.5), ("scratch", 6.25, 6.25), ("feed", 7.0, 9.75)]
+
+
+def test_renamed_columns_are_matched_to_borises_names(tmp_path):
+    """'Behaviour', 'Behavioural category', 'Start (seconds)', 'Stop (seconds)' and lower case."""
+    text = ("observation id,subject,Behaviour,Behavioural category,behavior type,Start (seconds),Stop (seconds)\n"
+            "d1,mother,gaze,looking,STATE,1.0,4.0\n"
+            "d1,infant,smile,,POINT,2.0,2.0\n")
+    path = _write_text(tmp_path, "renamed.csv", text)
+    assert detect_format(path).name == "boris-export"
+    (session,) = read(path)
+    assert _records(session.tier("mother", "looking")) == [("gaze", 1.0, 4.0)]
+    assert _records(session.tier("infant", "behavior")) == [("smile", 2.0, 2.0)]
+
+
+def test_a_boris_header_without_a_needed_column_is_refused_naming_it(tmp_path):
+    path = _write_text(tmp_path, "cut.csv", "Time,Subject,Behavior,Behavioral category\n1.0,mother,gaze,\n")
+    assert detect_format(path).name == "boris-export"
+    with pytest.raises(FileFormatError) as info:
+        read(path, rate=1.0)
+    assert str(info.value).startswith("cut.csv: line 1: looks like a BORIS events export, but its header has no "
+                                      "Status (or Behavior type) column (it has: Time, Subject, Behavior, "
+                                      "Behavioral category)")
+
+
+def test_a_row_shorter_than_its_header_is_left_out_with_its_line(tmp_path):
+    """A legacy aggregated export whose third data row was cut after two fields: that row is listed with
+    its line (4) and the other rows are read; --strict refuses the file at that line."""
+    header = ("Observation id\tObservation date\tDescription\tMedia file\tTotal length\tFPS\tSubject\tBehavior\t"
+              "Behavioral category\tModifiers\tBehavior type\tStart (s)\tStop (s)\tDuration (s)\tComment start\t"
+              "Comment stop")
+    rows = [f"d1\t\t\tLIVE\tNA\tNA\tmother\tgaze\t\t\tSTATE\t{a}\t{b}\t0\t\t" for a, b in (("0", "2"), ("3", "4"))]
+    path = _write_text(tmp_path, "cut.tsv", "\n".join([header, *rows, "d1\t2024"]) + "\n")
+    (session,) = read(path)
+    assert _records(session.tier("mother", "behavior")) == [("gaze", 0.0, 2.0), ("gaze", 3.0, 4.0)]
+    (message,) = session.metadata["skipped"]
+    assert message.startswith("cut.tsv: line 4: the row has 2 field(s) where the header has 16: its Subject, "
+                              "Behavior, Behavior type, Start (s), Stop (s) are missing. The row was left out")
+    with pytest.raises(FileFormatError, match=r"^cut.tsv: line 4: the row has 2 field\(s\)"):
+        read(path, strict=True)
+
+
+def test_an_unpaired_start_in_an_export_leaves_out_its_observation_only(tmp_path):
+    header = ("Observation id,Observation date,Description,Observation duration,Observation type,Source,"
+              "Time offset (s),Media duration (s),FPS,Subject,Behavior,Behavioral category,Behavior type,Time,"
+              "Media file name,Image index,Image file path,Comment")
+    row = "{o},,,10,LIVE,NA,0,NA,NA,mother,gaze,,{s},{t},NA,NA,NA,"
+    text = "\n".join([header, row.format(o="ok", s="START", t=1), row.format(o="ok", s="STOP", t=2),
+                      row.format(o="open", s="START", t=3)]) + "\n"
+    (session,) = read(_write_text(tmp_path, "two.csv", text))
+    assert session.id == "ok"
+    assert session.metadata["skipped"][0].startswith(
+        "two.csv: observation 'open': subject 'mother', behaviour 'gaze' starts at 3.000 s (line 4) and never stops")

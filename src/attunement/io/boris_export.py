@@ -37,6 +37,27 @@ observation id; partner = subject (``No focal subject`` → ``"unassigned"``);
 tier = behavioural category or ``"behavior"``; code = behaviour code, or
 ``"code [modifiers]"`` with the modifier columns joined by ``|``.
 
+Headerless and renamed layouts
+    A legacy tabular export whose header block and header row were cut off is
+    read by position (``Time, Media file path, Total length, FPS, Subject,
+    Behavior, [Behavioral category, modifiers …], Comment, Status``; LIVE rows
+    carry ``NA`` for the media, length and FPS). BORIS-App's observation file
+    (``<id>.boris_observation.tsv``: ``time, behaviour[, START|STOP]`` per line,
+    no header, no subject; a row without a status is a point) is read as one
+    observation without a focal subject. Renamed columns that editing or
+    localisation produce (``Behaviour``, ``Start (seconds)``, ``Modifier 1`` …)
+    are matched to BORIS's names, case-insensitively. A header that names
+    BORIS's columns but lacks one a layout needs is refused, naming it.
+
+Units of failure
+    A row shorter than the header, or without a usable time or status, is left
+    out and listed with its line in ``metadata["skipped"]``; an observation
+    whose events cannot be paired is left out and listed the same way; the rest
+    is read. ``strict`` refuses the file at the first such unit.
+
+BORIS's 1-ms gaps (a state stopped 1 ms before the next starts) are closed as
+in the project reader (:func:`attunement.io.boris.close_tool_gaps`).
+
 A BORIS *observation list* export (one row per observation, no events) is
 recognised and refused with a message that says which export to make instead.
 """
@@ -54,7 +75,7 @@ from typing import Any
 
 from ..errors import FileFormatError
 from ..session import Session
-from ._common import decode_text, read_bytes
+from ._common import decode_text, read_bytes, skip_unit
 from .boris import (
     DEFAULT_TIER,
     NO_FOCAL_SUBJECT,
@@ -77,6 +98,7 @@ _HEADER_SCAN_ROWS = 200
 #: Column names of the legacy aggregated layout, counted from the row's end.
 _LEGACY_AGGREGATED_TAIL = ("Subject", "Behavior", "Behavioral category", "Modifiers", "Behavior type",
                            "Start (s)", "Stop (s)", "Duration (s)", "Comment start", "Comment stop")
+_LEGACY_TABULAR_HEAD = ("Time", "Media file path", "Total length", "FPS", "Subject", "Behavior")
 _LEGACY_AGGREGATED_HEAD = ("Observation id", "Observation date", "Description", "Media file",
                            "Total length", "FPS")
 
@@ -123,15 +145,46 @@ def _blank(row: Sequence[str]) -> bool:
 # ------------------------------------------------------------------ layout
 @dataclass
 class _Layout:
-    kind: str                      # "tabular" | "aggregated" | "observation-list"
-    version: str                   # "legacy" | "current"
+    kind: str                      # "tabular" | "aggregated" | "observation-list" | "incomplete"
+    version: str                   # "legacy" | "current" | "app"
     header_row: int | None         # index into _Table.rows; None: headerless (positional)
     columns: dict[str, int] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)
+    missing: str = ""              # for "incomplete": what a BORIS-looking header lacks
 
 
-def _classify_header(row: Sequence[str]) -> tuple[str, str] | None:
-    names = {cell.strip() for cell in row}
+#: Renamed columns seen in edited or localised exports → BORIS's names (matched case-insensitively,
+#: with runs of spaces collapsed).
+_ALIASES = {
+    "behaviour": "Behavior", "behavioural category": "Behavioral category",
+    "behaviour type": "Behavior type", "event type": "Behavior type",
+    "start (seconds)": "Start (s)", "start (sec)": "Start (s)", "start": "Start (s)",
+    "stop (seconds)": "Stop (s)", "stop (sec)": "Stop (s)", "stop": "Stop (s)",
+    "duration (seconds)": "Duration (s)", "duration (sec)": "Duration (s)",
+    "time (s)": "Time", "time (seconds)": "Time", "time (sec)": "Time",
+    "subject name": "Subject", "focal subject": "Subject", "media file name": "Media file name",
+}
+_KNOWN = ("Observation id", "Observation date", "Description", "Observation duration", "Observation type",
+          "Source", "Time offset (s)", "Media duration (s)", "FPS", "FPS (frame/s)", "Media file path",
+          "Media file", "Total length", "Subject", "Behavior", "Behavioral category", "Modifiers",
+          "Behavior type", "Status", "Time", "Start (s)", "Stop (s)", "Duration (s)", "Comment",
+          "Comment start", "Comment stop", "Subjects", "Media file name", "Image index", "Image file path")
+_CANONICAL = {**{name.lower(): name for name in _KNOWN}, **_ALIASES}
+#: Columns only BORIS writes: a header naming one of them besides a behaviour column is BORIS's.
+_BORIS_MARKERS = ("Behavioral category", "Behavior type", "Status", "Media file path", "Observation id",
+                  "Start (s)", "Stop (s)", "Total length", "FPS", "FPS (frame/s)", "Modifiers",
+                  "Comment start")
+
+
+def _canonical(cell: str) -> str:
+    name = " ".join(cell.split())
+    if re.fullmatch(r"(?i)modifier ?#? ?\d+", name):
+        return "Modifier #" + re.sub(r"\D", "", name)
+    return _CANONICAL.get(name.lower(), name)
+
+
+def _classify_header(row: Sequence[str]) -> tuple[str, str] | tuple[str, str, str] | None:
+    names = {_canonical(cell) for cell in row}
     if "Behavior" in names and "Start (s)" in names and "Stop (s)" in names:
         legacy = "Observation type" not in names
         return "aggregated", "legacy" if legacy else "current"
@@ -141,7 +194,22 @@ def _classify_header(row: Sequence[str]) -> tuple[str, str] | None:
         return "tabular", "current"
     if "Observation id" in names and "Subjects" in names and "Behavior" not in names:
         return "observation-list", "legacy"
+    markers = sorted(names & set(_BORIS_MARKERS))
+    if ("Behavior" in names and markers) or len(markers) >= 3:
+        # a BORIS header that lacks what a reader needs: say which column
+        if "Behavior" not in names:
+            missing = "Behavior"
+        elif "Start (s)" in names or "Stop (s)" in names:
+            missing = "Stop (s)" if "Start (s)" in names else "Start (s)"
+        elif "Time" not in names:
+            missing = "Time (or Start (s) and Stop (s))"
+        else:
+            missing = "Status (or Behavior type)"
+        return "incomplete", "legacy", missing
     return None
+
+
+_STATUSES = ("START", "STOP", "POINT")
 
 
 def _headerless_aggregated(row: Sequence[str]) -> bool:
@@ -150,18 +218,40 @@ def _headerless_aggregated(row: Sequence[str]) -> bool:
     return row[-6].strip() in _BOUT_TYPES and _float(row[-5]) is not None and _float(row[-4]) is not None
 
 
-def _find_layout(table: _Table) -> _Layout | None:
+def _headerless_tabular(row: Sequence[str]) -> bool:
+    """A legacy tabular row without its header: Time, Media file path, Total length, FPS, Subject,
+    Behavior, [Behavioral category, modifiers …], Comment, Status."""
+    return (len(row) >= 8 and _float(row[0]) is not None and row[-1].strip().upper() in _STATUSES
+            and all(_float(row[i]) is not None or row[i].strip() in ("NA", "") for i in (2, 3)))
+
+
+def _app_rows(rows: Sequence[Sequence[str]]) -> bool:
+    """BORIS-App's observation file: ``time<TAB>behaviour[<TAB>START|STOP]``, no header."""
+    data = [r for r in rows[:200] if not _blank(r)]
+    if not data or not all(2 <= len(r) <= 3 and _float(r[0]) is not None and r[1].strip()
+                           and _float(r[1]) is None for r in data):
+        return False
+    return all(len(r) == 2 or r[2].strip().upper() in _STATUSES for r in data) and \
+        any(len(r) == 3 and r[2].strip().upper() in ("START", "STOP") for r in data)
+
+
+def _find_layout(table: _Table, *, name: str = "") -> _Layout | None:
     for index, row in enumerate(table.rows[:_HEADER_SCAN_ROWS]):
         found = _classify_header(row)
         if found:
-            names = [cell.strip() for cell in row]
+            names = [_canonical(cell) for cell in row]
             columns: dict[str, int] = {}
             for i, column in enumerate(names):
                 columns.setdefault(column, i)
-            return _Layout(found[0], found[1], index, columns, names)
+            return _Layout(found[0], found[1], index, columns, names, found[2] if len(found) > 2 else "")
     first = next((row for row in table.rows if not _blank(row)), None)
     if first is not None and _headerless_aggregated(first):
         return _Layout("aggregated", "legacy", None)
+    if first is not None and _headerless_tabular(first):
+        return _Layout("tabular", "legacy", None)
+    if _app_rows(table.rows) or (name.lower().endswith(".boris_observation.tsv") and first is not None
+                                 and 2 <= len(first) <= 3 and _float(first[0]) is not None):
+        return _Layout("tabular", "app", None)
     return None
 
 
@@ -173,7 +263,7 @@ def sniff(path: Path, head: bytes) -> bool:
         text = head.decode("utf-8-sig", errors="replace")
     if len(head) >= 64 * 1024 and "\n" in text:
         text = text.rsplit("\n", 1)[0]  # drop a line cut by the head's end
-    return _find_layout(_Table.parse(text, name=path.name, strict=False)) is not None
+    return _find_layout(_Table.parse(text, name=path.name, strict=False), name=path.name) is not None
 
 
 # ----------------------------------------------------------------- helpers
@@ -202,13 +292,20 @@ class _Row:
 
     def __init__(self, cells: list[str], line: int, layout: _Layout) -> None:
         self.cells, self.line, self.layout = cells, line, layout
-        if layout.header_row is None:
-            width = len(cells)
+        width = len(cells)
+        if layout.header_row is not None:
+            self.columns = layout.columns
+        elif layout.version == "app":
+            self.columns = {"Time": 0, "Behavior": 1, "Status": 2}
+        elif layout.kind == "tabular":
+            self.columns = {n: i for i, n in enumerate(_LEGACY_TABULAR_HEAD)}
+            if width >= 9:  # BORIS ≥ 7 writes the category after the behaviour
+                self.columns["Behavioral category"] = 6
+            self.columns.update({"Comment": width - 2, "Status": width - 1})
+        else:
             self.columns = {n: i for i, n in enumerate(_LEGACY_AGGREGATED_HEAD)}
             self.columns.update({n: width - len(_LEGACY_AGGREGATED_TAIL) + i
                                  for i, n in enumerate(_LEGACY_AGGREGATED_TAIL)})
-        else:
-            self.columns = layout.columns
 
     def get(self, *names: str, default: str = "") -> str:
         for column in names:
@@ -295,7 +392,9 @@ def _observations(table: _Table, layout: _Layout, *, path: Path) -> list[_Observ
     name = path.name
     start = 0 if layout.header_row is None else layout.header_row + 1
     block = _legacy_block(table.rows[:layout.header_row]) if layout.header_row else {}
-    default_id = str(block.pop("observation_id", "") or path.stem)
+    stem = path.name[:-len(".boris_observation.tsv")] if path.name.lower().endswith(".boris_observation.tsv") \
+        else path.stem
+    default_id = str(block.pop("observation_id", "") or stem)
     observations: dict[str, _Observation] = {}
     for cells, line in zip(table.rows[start:], table.lines[start:]):
         if _blank(cells):
@@ -362,24 +461,56 @@ def _media_files(obs: _Observation) -> None:
 
 
 def _modifiers(row: _Row) -> str:
-    if "Modifiers" in row.columns or row.layout.header_row is None:
+    layout = row.layout
+    if layout.version == "app":
+        return ""
+    if "Modifiers" in row.columns or (layout.header_row is None and layout.kind == "aggregated"):
         return row.get("Modifiers")
     return _joined_modifiers(row.between("Behavioral category", ["Behavior type", "Status", "Comment"]))
 
 
+def _row_problem(row: _Row, needed: Sequence[str]) -> str | None:
+    """Why a row cannot be read (a needed cell is missing), or None."""
+    width = len(row.layout.names) if row.layout.header_row is not None else None
+    missing = [c for c in needed if c in row.columns and row.columns[c] >= len(row.cells)]
+    if missing:
+        have = f"{len(row.cells)} field(s)" + (f" where the header has {width}" if width else "")
+        return f"has {have}: its {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing"
+    return None
+
+
+def _skip_row(row: _Row, problem: str, *, name: str, options, skipped: list[str]) -> None:
+    skip_unit(options.strict, skipped,
+              f"{name}: line {row.line}: the row {problem}. The row was left out (--strict refuses the file); "
+              f"correct it, or export the events from BORIS again.")
+
+
 # ------------------------------------------------------------------ tabular
-def _tabular_bouts(obs: _Observation, *, name: str, options) -> tuple[list[Bout], list[str]]:
-    status_column = "Status" if obs.rows[0].layout.version == "legacy" else "Behavior type"
+def _tabular_bouts(obs: _Observation, *, name: str, options, skipped: list[str]) -> tuple[list[Bout], list[str]]:
+    layout = obs.rows[0].layout
+    status_column = "Behavior type" if layout.version == "current" else "Status"
     events = []
     for row in obs.rows:
+        needed = ("Time", "Behavior") if layout.version == "app" else ("Time", "Subject", "Behavior", status_column)
+        problem = _row_problem(row, needed)
         status = row.get(status_column).strip().upper()
-        if status not in _STATUS_KINDS:
-            raise FileFormatError(
-                f"{name}: line {row.line}: {status_column} is {row.get(status_column)!r}; expected START, "
-                f"STOP or POINT. Export the tabular events from BORIS again.")
-        events.append(Event(row.time("Time", name=name), _subject(row.get("Subject")), row.get("Behavior"),
+        if layout.version == "app" and not status:
+            status = "POINT"  # BORIS-App writes points without a status
+        time = _float(row.get("Time"))
+        if problem is None and status not in _STATUS_KINDS:
+            problem = f"has {status_column} {row.get(status_column)!r}; expected START, STOP or POINT"
+        if problem is None and time is None:
+            problem = (f"has Time {row.get('Time')!r}, which is not a number of seconds (an IMAGES "
+                       f"observation without timestamps?)")
+        if problem is not None:
+            _skip_row(row, problem, name=name, options=options, skipped=skipped)
+            continue
+        events.append(Event(time, _subject(row.get("Subject")), row.get("Behavior"),  # type: ignore[arg-type]
                             _modifiers(row), _STATUS_KINDS[status], f"line {row.line}", status
                             if status != "POINT" else ""))
+    if not events:
+        raise FileFormatError(f"{name}: observation {obs.id!r} has no readable event row. Export the events "
+                              f"from BORIS again.")
     bouts, unpaired = pair_events(events, name=name, observation=obs.id)
     media_end, problem = None, "the export gives no media length"
     meta = obs.metadata
@@ -394,21 +525,29 @@ def _tabular_bouts(obs: _Observation, *, name: str, options) -> tuple[list[Bout]
 
 
 # --------------------------------------------------------------- aggregated
-def _aggregated_bouts(obs: _Observation, *, name: str) -> list[Bout]:
+def _aggregated_bouts(obs: _Observation, *, name: str, options, skipped: list[str]) -> list[Bout]:
     bouts = []
     for row in obs.rows:
+        problem = _row_problem(row, ("Subject", "Behavior", "Behavior type", "Start (s)", "Stop (s)"))
         kind = row.get("Behavior type").strip().upper()
-        if kind not in _BOUT_TYPES:
-            raise FileFormatError(
-                f"{name}: line {row.line}: Behavior type is {row.get('Behavior type')!r}; expected STATE "
-                f"or POINT. Export the aggregated events from BORIS again.")
-        onset = row.time("Start (s)", name=name)
-        offset = onset if kind == "POINT" else row.time("Stop (s)", name=name)
-        if offset < onset:
-            raise FileFormatError(
-                f"{name}: line {row.line}: behaviour {row.get('Behavior')!r} stops ({offset:.3f} s) before "
-                f"it starts ({onset:.3f} s). Correct the row or export the events again.")
-        bouts.append(Bout(_subject(row.get("Subject")), row.get("Behavior"), _modifiers(row), onset, offset))
+        onset, stop = _float(row.get("Start (s)")), _float(row.get("Stop (s)"))
+        if problem is None and kind not in _BOUT_TYPES:
+            problem = f"has Behavior type {row.get('Behavior type')!r}; expected STATE or POINT"
+        if problem is None and (onset is None or (kind == "STATE" and stop is None)):
+            column = "Start (s)" if onset is None else "Stop (s)"
+            problem = (f"has {column} {row.get(column)!r}, which is not a number of seconds (an IMAGES "
+                       f"observation without timestamps?)")
+        offset = onset if kind == "POINT" else stop
+        if problem is None and offset < onset:  # type: ignore[operator]
+            problem = (f"has behaviour {row.get('Behavior')!r} stopping ({offset:.3f} s) before it starts "
+                       f"({onset:.3f} s)")
+        if problem is not None:
+            _skip_row(row, problem, name=name, options=options, skipped=skipped)
+            continue
+        bouts.append(Bout(_subject(row.get("Subject")), row.get("Behavior"), _modifiers(row), onset, offset))  # type: ignore[arg-type]
+    if not bouts:
+        raise FileFormatError(f"{name}: observation {obs.id!r} has no readable row. Export the events from "
+                              f"BORIS again.")
     return bouts
 
 
@@ -416,22 +555,34 @@ def _aggregated_bouts(obs: _Observation, *, name: str) -> list[Bout]:
 def read(path: Path, options) -> list[Session]:
     """Read a BORIS tabular or aggregated events export (see the module docstring).
 
+    The unit of failure is the row, then the observation: a row that is
+    shorter than the header, or has no usable time or status, is left out and
+    listed (``metadata["skipped"]``, with its line); an observation whose
+    events cannot be paired (an unpaired START that ``close_unpaired`` does not
+    close) is left out and listed. ``options.strict`` refuses the file instead.
+
     Raises
     ------
     FileFormatError
-        When no BORIS export header is found, for an observation list, for a
-        row without a usable time or status, and for an unpaired START unless
-        ``close_unpaired`` says how to close it.
+        When no BORIS export header is found; for a BORIS header that lacks a
+        needed column (named); for an observation list; when no observation
+        can be read; with ``strict``, for any bad row or observation.
     """
     path = Path(path)
     name = path.name
     table = _Table.parse(decode_text(read_bytes(path), name=name), name=name)
-    layout = _find_layout(table)
+    layout = _find_layout(table, name=name)
     if layout is None:
         raise FileFormatError(
             f"{name}: no BORIS export header found (expected a row naming Subject, Behavior and either "
             f"Time with Status/Behavior type, or Start (s) and Stop (s)). Export the events from BORIS "
             f"as tabular or aggregated events, in TSV or CSV.")
+    if layout.kind == "incomplete":
+        raise FileFormatError(
+            f"{name}: line {table.lines[layout.header_row or 0]}: looks like a BORIS events export, but its "
+            f"header has no {layout.missing} column (it has: {', '.join(n for n in layout.names if n)}). "
+            f"Restore BORIS's column names (tabular events need Time and Status or Behavior type; aggregated "
+            f"events need Start (s) and Stop (s)), or export the events from BORIS again.")
     if layout.kind == "observation-list":
         raise FileFormatError(
             f"{name}: this is a BORIS observation list (one row per observation: id, date, subjects, "
@@ -442,19 +593,33 @@ def read(path: Path, options) -> list[Session]:
                         tiers=[DEFAULT_TIER, *(c for o in observations for c in o.categories.values())])
     tracker = SourceTracker(set())
     sessions = []
+    skipped: list[str] = []
     for obs in observations:
         _media_files(obs)
-        if layout.kind == "tabular":
-            bouts, warnings = _tabular_bouts(obs, name=name, options=options)
-        else:
-            bouts, warnings = _aggregated_bouts(obs, name=name), []
+        try:
+            if layout.kind == "tabular":
+                bouts, warnings = _tabular_bouts(obs, name=name, options=options, skipped=skipped)
+            else:
+                bouts, warnings = _aggregated_bouts(obs, name=name, options=options, skipped=skipped), []
+        except FileFormatError as error:
+            skip_unit(options.strict, skipped, f"{error} The observation was left out; the rest of the file "
+                                               f"was read (--strict refuses the whole file).")
+            continue
         if layout.header_row is None:
-            warnings.insert(0, "the file has no header row; its columns were read by position, as "
-                               "BORIS's legacy aggregated-events layout")
+            what = {"app": "BORIS-App's observation file (time, behaviour, START/STOP); no subject",
+                    "tabular": "BORIS's legacy tabular-events layout",
+                    "aggregated": "BORIS's legacy aggregated-events layout"}
+            warnings.insert(0, f"the file has no header row; its columns were read by position, as "
+                               f"{what['app' if layout.version == 'app' else layout.kind]}")
         metadata = dict(obs.metadata)
         if warnings:
             metadata["warnings"] = warnings
         sessions.append(session_from_bouts(session_id=obs.id, bouts=bouts, tier_of=obs.tier_of,
                                             options=options, metadata=metadata, name=name, tracker=tracker))
+    if not sessions:
+        first = skipped[0] if skipped else "no rows"
+        raise FileFormatError(f"{name}: none of its observations could be read; the first problem: {first}")
     options.partners.check_all_used(name=name, available=tracker.available())
+    if skipped:
+        sessions = [s.replace(metadata={**s.metadata, "skipped": list(skipped)}) for s in sessions]
     return sessions
