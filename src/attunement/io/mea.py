@@ -3,7 +3,9 @@
 One row per video frame, one whitespace-separated column per region of interest,
 optionally a first line of quoted names (``"pat" "th"``). The frame rate is not
 in the file: give it (``rate``, e.g. ``--rate 25``); non-integer rates such as
-29.97 are fine. ``NA`` or an empty field is a missing frame.
+29.97 are fine. ``NA`` or an empty field is a missing frame; a value beyond
+±1e150 (its square overflows) is read as missing, with a note in
+``metadata["warnings"]``.
 
 Each column becomes the signal ``motion_energy`` of the partner named by its
 header (or ``s1``, ``s2`` … without one). Map names with ``partners``, e.g.
@@ -25,6 +27,7 @@ import numpy as np
 from ..errors import FileFormatError
 from ..session import Session, Signal
 from ._common import decode_text, read_bytes
+from ._timing import mask_absurd
 
 SIGNAL = "motion_energy"
 
@@ -86,10 +89,12 @@ def read(path: Path, options) -> list[Session]:
             f"got {lines[first_index][:40]!r}. Is this a Motion Energy Analysis output?")
     width = len(names)
     values: list[list[float]] = []
+    lines_of: list[int] = []
     for number, line in enumerate(lines[body_start:], start=body_start + 1):
         fields = line.split()
         if not fields:
             continue
+        lines_of.append(number)
         if len(fields) != width:
             raise FileFormatError(
                 f"{path.name}: line {number}: has {len(fields)} values where the file has {width} columns. "
@@ -108,6 +113,10 @@ def read(path: Path, options) -> list[Session]:
     if not values:
         raise FileFormatError(f"{path.name}: holds no frames after its header.")
     data = np.array(values, dtype=np.float64)
+    notes = []
+    for k, column in enumerate(names):
+        data[:, k], note = mask_absurd(data[:, k], np.asarray(lines_of), column=column)
+        notes += [note] if note else []
     signals: dict[tuple[str, str], np.ndarray] = {}
     partners = options.partners
     for k, column in enumerate(names):
@@ -122,5 +131,7 @@ def read(path: Path, options) -> list[Session]:
     metadata = {"rate_hz": float(options.rate), "samples": int(len(data)), "columns": list(names)}
     if number:
         metadata.update(dyad=dyad, session_number=number)
+    if notes:
+        metadata["warnings"] = notes
     return [Session(id=stem, signals={k: Signal(v, float(options.rate), 0.0) for k, v in signals.items()},
                     metadata=metadata)]

@@ -14,8 +14,17 @@ but ``confidence`` and ``success`` is missing (NaN) there. Use
 
 Samples are placed by ``frame`` number (a skipped frame is a missing sample).
 The rate is ``--rate`` when given, else estimated from the timestamps and
-snapped to the nearest standard video rate (23.976, 24, 25, 29.97, 30, 50, 59.94,
-60 …) within 0.03 %.
+snapped to the nearest nominal rate (any whole number of frames per second,
+23.976, 29.97, 59.94 …) within 0.03 % (or 1 ms over the file's span, the
+timestamps' rounding): a 15 fps file is read as 15 Hz, not 15.0003 Hz (see
+:mod:`attunement.io._timing`).
+
+Checks before any grid is allocated: a file with a header and no rows, a
+timestamp that is not a finite number of seconds ≥ 0, a frame number that is
+not a whole number ≥ 0, and a frame or timestamp far from the others (a span
+more than ten times the frames given, plus 1,000) are errors that name the
+line. Signal values that are infinite or beyond ±1e150 are read as missing,
+with a note in ``metadata["warnings"]``.
 
 Naming: a file ``<session>_<partner>.csv`` gives session ``<session>`` and
 partner ``<partner>`` (a stem without ``_`` is the session, partner
@@ -40,13 +49,14 @@ import pandas as pd
 from ..errors import FileFormatError
 from ..session import Session, Signal
 from ._common import PartnerMap, decode_text, read_bytes
+from ._timing import check_span, mask_absurd, snap_rate
 
 __all__ = ["read", "sniff", "read_dyad", "SIGNAL_PATTERN", "STANDARD_RATES"]
 
 #: Columns kept as signals.
 SIGNAL_PATTERN = re.compile(r"^(confidence|success|gaze_angle_[xy]|pose_[TR][xyz]|AU\d\d_[rc])$")
 
-#: Video rates the estimated rate snaps to (the nearest, within 0.03 %).
+#: Common video rates (kept for reference; estimates snap to any nominal rate of :mod:`._timing`).
 STANDARD_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 48.0, 50.0, 60000 / 1001, 60.0, 100.0, 120.0)
 
 _KEEP_ON_FAILURE = ("confidence", "success")
@@ -68,10 +78,9 @@ def sniff(path: Path, head: bytes) -> bool:
     return {"face", "confidence"} <= names and any(n.startswith("AU") for n in names)
 
 
-def _snap(rate: float) -> float:
-    """The nearest standard video rate within 0.03 % (29.97 and 30 are 0.1 % apart), else the estimate."""
-    nearest = min(STANDARD_RATES, key=lambda standard: abs(rate - standard))
-    return nearest if abs(rate - nearest) <= 3e-4 * nearest else rate
+def _snap(rate: float, span_s: float | None = None) -> float:
+    """The nearest nominal video rate within tolerance, else the estimate (see :func:`~._timing.snap_rate`)."""
+    return snap_rate(rate, span_s=span_s)
 
 
 def _estimate_rate(frames: np.ndarray, times: np.ndarray, name: str) -> float:
@@ -79,7 +88,37 @@ def _estimate_rate(frames: np.ndarray, times: np.ndarray, name: str) -> float:
     steps = float(frames.max() - frames.min())
     if span <= 0 or steps <= 0:
         raise FileFormatError(f"{name}: has too few frames to tell the frame rate. Give it with --rate.")
-    return _snap(steps / span)
+    return _snap(steps / span, span)
+
+
+def _check_timing(numeric: dict[str, np.ndarray], lines: np.ndarray, name: str) -> None:
+    """Timestamps finite and ≥ 0, frames whole and ≥ 0, and neither far from the others."""
+    times = numeric["timestamp"]
+    bad = ~np.isfinite(times) | (times < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise FileFormatError(f"{name}: line {int(lines[i])}: the timestamp {times[i]:g} is not a number of seconds "
+                              f"≥ 0. Re-run OpenFace, or correct that row.")
+    frames = numeric.get("frame")
+    if frames is not None:
+        bad = ~np.isfinite(frames) | (frames < 0) | (np.mod(np.nan_to_num(frames), 1) != 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise FileFormatError(f"{name}: line {int(lines[i])}: the frame {frames[i]:g} is not a whole number "
+                                  f"≥ 0. Re-run OpenFace, or correct that row.")
+    faces = numeric.get("face_id", np.zeros(len(times)))
+    for face in np.unique(faces[np.isfinite(faces)]):
+        rows = np.flatnonzero(faces == face)
+        if frames is not None:
+            f = frames[rows]
+            check_span(float(f.max() - f.min()) + 1, f, lines[rows], name=name, where=f"face {int(face)}",
+                       what="frame", fix=" (OpenFace numbers frames from 1, one per video frame)")
+        t = np.sort(times[rows])
+        steps = np.diff(t)
+        positive = steps[steps > 0]
+        if len(positive):
+            check_span(float(t[-1] - t[0]) / float(np.median(positive)) + 1, times[rows], lines[rows], name=name,
+                       where=f"face {int(face)}", what="timestamp", unit=" s", fix="")
 
 
 def read(path: Path, options) -> list[Session]:
@@ -97,7 +136,12 @@ def read(path: Path, options) -> list[Session]:
                 f"{name}: is OpenFace output for still images (no timestamp column), not a video. "
                 f"Run FeatureExtraction on the video to get one row per frame.")
         raise FileFormatError(f"{name}: has no 'timestamp' column. Is this an OpenFace 2.x CSV?")
+    if len(frame) == 0:
+        raise FileFormatError(f"{name}: has OpenFace's header but no frames (no row after line 1): OpenFace could "
+                              f"not read the video. Check the video file and run FeatureExtraction again.")
+    lines = np.arange(len(frame)) + 2
     numeric = {}
+    notes = []
     for column in frame.columns:
         values = pd.to_numeric(frame[column].str.strip(), errors="coerce")
         bad = values.isna() & frame[column].notna()
@@ -106,9 +150,13 @@ def read(path: Path, options) -> list[Session]:
             raise FileFormatError(f"{name}: line {i + 2}, column {column!r}: {frame[column].iloc[i]!r} is not a "
                                   f"number. Re-run OpenFace or check the file is not truncated.")
         numeric[column] = values.to_numpy(dtype=float)
+        if SIGNAL_PATTERN.match(column):
+            numeric[column], note = mask_absurd(numeric[column], lines, column=column)
+            notes += [note] if note else []
     times = numeric["timestamp"]
     if np.isnan(times).any():
         raise FileFormatError(f"{name}: line {int(np.flatnonzero(np.isnan(times))[0]) + 2}: the timestamp is empty.")
+    _check_timing(numeric, lines, name)
     frames = numeric.get("frame", None)
     if frames is None:
         rate_guess = options.rate or _estimate_rate(np.arange(len(times)), times, name)
@@ -155,6 +203,8 @@ def read(path: Path, options) -> list[Session]:
             signals[key] = Signal(out, rate, start)
     # one mapping serves every file of a dyad (one file per partner), so keys for other files are not errors
     metadata = {"rate_hz": rate, "frames": int(len(times)), "failed_frames": int((success == 0).sum())}
+    if notes:
+        metadata["warnings"] = notes
     return [Session(id=session_id, signals=signals, metadata=metadata)]
 
 

@@ -42,6 +42,7 @@ from .._files import atomic_path
 from ..errors import FileFormatError
 from ..session import Session, Signal
 from ._common import decode_text, read_bytes
+from ._timing import check_span, mask_absurd, snap_rate
 
 __all__ = ["LONG_COLUMNS", "write_signals", "signals_frame", "merge_sessions", "read", "sniff"]
 
@@ -170,16 +171,28 @@ def _rate_from_times(times: np.ndarray, *, name: str, where: str) -> float:
         raise FileFormatError(f"{name}: {where} has two samples at the same time ({finite[1:][steps <= 0][0]:g} s). "
                               f"Each time may appear once per signal.")
     # the typical step among the short ones (a skipped sample makes a step of two), then the whole span in
-    # whole numbers of that step, so that jitter in rounded times does not bias the rate
+    # whole numbers of that step, so that jitter in rounded times does not bias the rate; a span far longer
+    # than the samples is left for _place to name
     step = float(np.median(steps[steps <= 1.5 * steps.min()]))
+    span = float(finite[-1] - finite[0])
+    if span / step > 10 * len(finite) + 1000:
+        return 1.0 / step
     total = float(np.rint(steps / step).sum())
-    return total / float(finite[-1] - finite[0])
+    return snap_rate(total / span, span_s=span)
 
 
-def _place(times: np.ndarray, values: np.ndarray, rate: float, *, name: str, where: str) -> Signal:
+def _place(times: np.ndarray, values: np.ndarray, rate: float, *, name: str, where: str,
+           lines: np.ndarray) -> Signal:
+    """Put samples on the grid ``t0 + k / rate``; refuses a span far longer than the samples first."""
+    if not np.isfinite(times).all():
+        i = int(np.flatnonzero(~np.isfinite(times))[0])
+        raise FileFormatError(f"{name}: {where}: line {int(lines[i])}: the time {times[i]:g} is not a finite "
+                              f"number of seconds. Correct or remove that row.")
     order = np.argsort(times, kind="stable")
-    times, values = times[order], values[order]
+    times, values, lines = times[order], values[order], lines[order]
     start = float(times[0])
+    check_span((float(times[-1]) - start) * rate + 1, times, lines, name=name, where=where, what="time",
+               unit=" s", fix=" (or check --rate)")
     position = (times - start) * rate
     index = np.rint(position).astype(np.int64)
     off = np.abs(position - index) > 0.25
@@ -224,7 +237,8 @@ def _read_long(frame: pd.DataFrame, lower: dict, path: Path, options) -> list[Se
     if np.isnan(times).any():
         line = int(np.flatnonzero(np.isnan(times))[0]) + 2
         raise FileFormatError(f"{name}: line {line}: the time is empty. Give every sample a time in seconds.")
-    values = _numbers(frame, lower["value"], name, "values")
+    lines_all = np.arange(len(frame)) + 2
+    values, note = mask_absurd(_numbers(frame, lower["value"], name, "values"), lines_all, column=lower["value"])
     rates = _numbers(frame, lower["rate_hz"], name, "rates in Hz") if "rate_hz" in lower else None
     text = {c: frame[lower[c]].fillna("").astype(str).str.strip().to_numpy(dtype=object)
             for c in ("session", "partner", "signal")}
@@ -251,9 +265,11 @@ def _read_long(frame: pd.DataFrame, lower: dict, path: Path, options) -> list[Se
         else:
             rate = _rate_from_times(times[rows], name=name, where=where)
         key = partners.resolve(source=f"{partner}_{signal}", partner=partner, tier=signal)
-        sessions.setdefault(sid, {})[key] = _place(times[rows], values[rows], rate, name=name, where=where)
+        sessions.setdefault(sid, {})[key] = _place(times[rows], values[rows], rate, name=name, where=where,
+                                                   lines=lines_all[rows])
     partners.check_all_used(name=name, available=sorted(set(text["partner"])))
-    return [Session(id=str(sid), signals=signals) for sid, signals in sessions.items()]
+    metadata = {"warnings": [note]} if note else {}
+    return [Session(id=str(sid), signals=signals, metadata=dict(metadata)) for sid, signals in sessions.items()]
 
 
 def _read_wide(frame: pd.DataFrame, lower: dict, path: Path, options) -> list[Session]:
@@ -277,7 +293,11 @@ def _read_wide(frame: pd.DataFrame, lower: dict, path: Path, options) -> list[Se
         raise FileFormatError(
             f"{name}: column {malformed[0]!r} is not named <partner>_<signal> (e.g. infant_AU12_r). Rename it, "
             f"or map it with the partner mapping ({malformed[0]}=partner:signal).")
-    data = {c: _numbers(frame, c, name, "signal values") for c in signal_columns}
+    lines_all = np.arange(len(frame)) + 2
+    data, notes = {}, []
+    for column in signal_columns:
+        data[column], note = mask_absurd(_numbers(frame, column, name, "signal values"), lines_all, column=column)
+        notes += [note] if note else []
     if session_column is None:
         groups = [(path.stem, np.arange(len(frame)))]
     else:
@@ -310,9 +330,12 @@ def _read_wide(frame: pd.DataFrame, lower: dict, path: Path, options) -> list[Se
             if key in signals:
                 raise FileFormatError(f"{name}: two columns map to partner {key[0]!r}, signal {key[1]!r}. "
                                       f"Map each column to its own signal.")
-            signals[key] = _place(times, data[column][rows], rate, name=name, where=f"{where}, column {column!r}")
-        sessions.append(Session(id=str(sid), signals=signals,
-                                metadata={"rate_hz": rate, "samples": int(len(rows))}))
+            signals[key] = _place(times, data[column][rows], rate, name=name, where=f"{where}, column {column!r}",
+                                  lines=lines_all[rows])
+        metadata: dict = {"rate_hz": rate, "samples": int(len(rows))}
+        if notes:
+            metadata["warnings"] = list(notes)
+        sessions.append(Session(id=str(sid), signals=signals, metadata=metadata))
     partners.check_all_used(name=name, available=signal_columns)
     return sessions
 
