@@ -87,6 +87,10 @@ class ReadOptions:
         reader calls :func:`~attunement.io._common.skip_unit`, which records the
         message in the Sessions' ``metadata["skipped"]`` — and the rest of the
         file is read. ``strict=True`` refuses the whole file instead.
+    format_named : bool
+        Whether the caller named the format (``format=``) rather than letting
+        :func:`read` detect it; a reader may then set aside its doubts about a
+        guess (the sampled reader's check for continuous columns).
     """
 
     partners: PartnerMap = field(default_factory=PartnerMap)
@@ -95,6 +99,7 @@ class ReadOptions:
     session_column: str | None = None
     close_unpaired: Literal["error", "last-event", "media-end"] = "error"
     strict: bool = False
+    format_named: bool = False
 
     def __post_init__(self) -> None:
         self.partners = PartnerMap.coerce(self.partners)
@@ -184,7 +189,8 @@ def read(
             f"Invalid value for the 'format' parameter: {format!r}. Allowed values are "
             f"{', '.join(repr(f.name) for f in FORMATS)}.")
     options = ReadOptions(partners=PartnerMap.coerce(partners), episodes_tier=episodes_tier, rate=rate,
-                          session_column=session_column, close_unpaired=close_unpaired, strict=strict)
+                          session_column=session_column, close_unpaired=close_unpaired, strict=strict,
+                          format_named=format is not None)
     sessions = fmt.load().read(path, options)
     if not sessions:
         raise FileFormatError(f"{path.name}: holds no coded sessions ({fmt.description}). "

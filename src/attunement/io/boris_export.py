@@ -310,14 +310,14 @@ class _Row:
     def get(self, *names: str, default: str = "") -> str:
         for column in names:
             i = self.columns.get(column)
-            if i is not None and i < len(self.cells):
+            if i is not None and 0 <= i < len(self.cells):
                 return self.cells[i]
         return default
 
     def between(self, after: str, before: Sequence[str]) -> list[str]:
         """Cells strictly between column ``after`` and the first of ``before`` that exists."""
         start = self.columns.get(after)
-        if start is None:
+        if start is None or start < 0:
             return []
         ends = [self.columns[b] for b in before if b in self.columns and self.columns[b] > start]
         if not ends:
@@ -472,7 +472,7 @@ def _modifiers(row: _Row) -> str:
 def _row_problem(row: _Row, needed: Sequence[str]) -> str | None:
     """Why a row cannot be read (a needed cell is missing), or None."""
     width = len(row.layout.names) if row.layout.header_row is not None else None
-    missing = [c for c in needed if c in row.columns and row.columns[c] >= len(row.cells)]
+    missing = [c for c in needed if c in row.columns and not 0 <= row.columns[c] < len(row.cells)]
     if missing:
         have = f"{len(row.cells)} field(s)" + (f" where the header has {width}" if width else "")
         return f"has {have}: its {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing"

@@ -1,7 +1,10 @@
 """Motion Energy Analysis (MEA) text files, as read by rMEA's ``readMEA`` (FORMATS.md §10).
 
 One row per video frame, one whitespace-separated column per region of interest,
-optionally a first line of quoted names (``"pat" "th"``). The frame rate is not
+optionally a first line of quoted names (``"pat" "th"``). Named explicitly
+(``--format mea``), a comma- or semicolon-separated copy (``pat,th`` then one
+row of numbers per frame) is read too; such a CSV is not detected as MEA, since
+its content cannot be told from a sampled table of numeric codes. The frame rate is not
 in the file: give it (``rate``, e.g. ``--rate 25``); non-integer rates such as
 29.97 are fine. ``NA`` or an empty field is a missing frame; a value beyond
 ±1e150 (its square overflows) is read as missing, with a note in
@@ -66,6 +69,18 @@ def sniff(path: Path, head: bytes) -> bool:
     return width >= 2 and all(len(r) == width and all(_is_number(t) for t in r) for r in rows)
 
 
+def _whitespace(line: str) -> list[str]:
+    return line.split()
+
+
+def _splitter(line: str):
+    """Whitespace (rMEA's layout); a comma or semicolon when the first line holds one (MEA saved as CSV)."""
+    for delimiter in (",", ";"):
+        if delimiter in line:
+            return lambda text, d=delimiter: [t.strip() for t in text.split(d)]
+    return _whitespace
+
+
 def read(path: Path, options) -> list[Session]:
     if options.rate is None:
         raise FileFormatError(
@@ -76,9 +91,10 @@ def read(path: Path, options) -> list[Session]:
     first_index = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first_index is None:
         raise FileFormatError(f"{path.name}: the MEA file is empty.")
-    tokens = lines[first_index].split()
-    if _is_header(tokens):
-        names = [t.strip('"') for t in tokens]
+    split = _splitter(lines[first_index])
+    tokens = split(lines[first_index])
+    if _is_header(tokens) or (split is not _whitespace and tokens and not any(_is_number(t) for t in tokens)):
+        names = [t.strip().strip('"') for t in tokens]
         body_start = first_index + 1
     elif all(_is_number(t) for t in tokens):
         names = [f"s{k + 1}" for k in range(len(tokens))]
@@ -91,9 +107,9 @@ def read(path: Path, options) -> list[Session]:
     values: list[list[float]] = []
     lines_of: list[int] = []
     for number, line in enumerate(lines[body_start:], start=body_start + 1):
-        fields = line.split()
-        if not fields:
+        if not line.strip():
             continue
+        fields = split(line)
         lines_of.append(number)
         if len(fields) != width:
             raise FileFormatError(

@@ -107,7 +107,12 @@ def _check_timing(numeric: dict[str, np.ndarray], lines: np.ndarray, name: str) 
             raise FileFormatError(f"{name}: line {int(lines[i])}: the frame {frames[i]:g} is not a whole number "
                                   f"≥ 0. Re-run OpenFace, or correct that row.")
     faces = numeric.get("face_id", np.zeros(len(times)))
-    for face in np.unique(faces[np.isfinite(faces)]):
+    bad = ~np.isfinite(faces) | (faces < 0) | (faces > 10_000) | (np.mod(np.nan_to_num(faces), 1) != 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise FileFormatError(f"{name}: line {int(lines[i])}: the face_id {faces[i]:g} is not a face number "
+                              f"(a whole number from 0). Re-run OpenFace, or correct that row.")
+    for face in np.unique(faces):
         rows = np.flatnonzero(faces == face)
         if frames is not None:
             f = frames[rows]
@@ -128,7 +133,8 @@ def read(path: Path, options) -> list[Session]:
         frame = pd.read_csv(io.StringIO(text), sep=",", skipinitialspace=True, dtype=str, keep_default_na=False,
                             na_values=[""])
     except (pd.errors.ParserError, ValueError) as error:
-        raise FileFormatError(f"{name}: not a valid OpenFace CSV ({error}). Check that the file is complete.") from None
+        detail = " ".join(str(error).split())
+        raise FileFormatError(f"{name}: not a valid OpenFace CSV ({detail}). Check that the file is complete.") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if "timestamp" not in frame.columns:
         if "face" in frame.columns:

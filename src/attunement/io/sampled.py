@@ -17,6 +17,12 @@ Columns:
   ``{"p": "client", "t": "therapist"}``.
 
 Numbers written as floats (``2.0``) are codes ``"2"``.
+
+A table detected as sampled (the format not named) whose code column holds
+only numbers, more than :data:`MAX_NUMERIC_CODES` of them distinct, is refused:
+it is a continuous signal (motion energy, action-unit intensity), and the
+message points at ``--format signals`` and ``--format mea``. Naming the format
+(``--format sampled``) reads such numbers as codes.
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ from ..session import Session, Tier
 from ._common import decode_text, read_bytes
 
 _SESSION_COLUMNS = ("session", "id")
+#: More distinct numeric values than this in one column reads as a signal, not codes, unless the
+#: format was named (``--format sampled``); coding schemes hold a few to a few dozen codes.
+MAX_NUMERIC_CODES = 30
 _TIME_COLUMNS = ("time", "time_s")
 
 
@@ -79,18 +88,33 @@ def _runs(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Tier:
     return Tier(codes[first][keep], starts[first][keep], ends[last][keep])
 
 
+def _refuse_continuous(frame: pd.DataFrame, columns: list[str], *, name: str) -> None:
+    """Raise when a column looks like a continuous signal: all numbers, more than :data:`MAX_NUMERIC_CODES` distinct."""
+    for column in columns:
+        cells = frame[column].dropna().astype(str).str.strip()
+        cells = cells[cells != ""]
+        numbers = pd.to_numeric(cells, errors="coerce")
+        if len(cells) == 0 or numbers.isna().any():
+            continue
+        distinct = numbers.nunique()
+        if distinct > MAX_NUMERIC_CODES:
+            examples = ", ".join(f"{v:g}" for v in numbers.drop_duplicates().iloc[:4])
+            raise FileFormatError(
+                f"{name}: column {column!r} holds {distinct:,} distinct numbers ({examples}, …): a continuous "
+                f"signal, not codes. Read it with --format signals (a table of time and <partner>_<signal> "
+                f"columns) or --format mea (Motion Energy Analysis output), or with --format sampled if these "
+                f"numbers really are codes.")
+
+
 def read(path: Path, options) -> list[Session]:
-    if options.rate is None:
-        raise FileFormatError(
-            f"{path.name}: a sampled table does not say its sampling rate. Give it with --rate "
-            f"(samples per second, e.g. --rate 1 for one row per second).")
     text = decode_text(read_bytes(path), name=path.name)
     header = text.split("\n", 1)[0]
     try:
         frame = pd.read_csv(io.StringIO(text), sep=_delimiter(header), dtype=str,
                             keep_default_na=False, na_values=[""], skipinitialspace=True)
     except (pd.errors.ParserError, ValueError) as error:
-        raise FileFormatError(f"{path.name}: not a valid table ({error}). "
+        detail = " ".join(str(error).split())
+        raise FileFormatError(f"{path.name}: not a valid table ({detail}). "
                               f"Check that every row has the header's number of fields.") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     lower = {c.lower(): c for c in frame.columns}
@@ -105,6 +129,12 @@ def read(path: Path, options) -> list[Session]:
     code_columns = [c for c in frame.columns if c not in (session_column, time_column)]
     if not code_columns:
         raise FileFormatError(f"{path.name}: has no code columns besides the session and time columns.")
+    if not options.format_named:
+        _refuse_continuous(frame, code_columns, name=path.name)
+    if options.rate is None:
+        raise FileFormatError(
+            f"{path.name}: a sampled table does not say its sampling rate. Give it with --rate "
+            f"(samples per second, e.g. --rate 1 for one row per second).")
 
     step = 1.0 / options.rate
     if session_column is None:

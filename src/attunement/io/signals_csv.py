@@ -216,9 +216,12 @@ def _read_frame(path: Path) -> pd.DataFrame:
         frame = pd.read_csv(io.StringIO(text), sep=_delimiter(header), dtype=str, keep_default_na=False,
                             na_values=[""], skipinitialspace=True)
     except (pd.errors.ParserError, ValueError) as error:
-        raise FileFormatError(f"{path.name}: not a valid table ({error}). "
+        detail = " ".join(str(error).split())
+        raise FileFormatError(f"{path.name}: not a valid table ({detail}). "
                               f"Check that every row has the header's number of fields.") from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) == 0:
+        raise FileFormatError(f"{path.name}: has a header but no rows of samples. Check that the file is complete.")
     return restore_frame(frame)  # undo the formula neutralisation of write_signals
 
 
