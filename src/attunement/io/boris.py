@@ -20,13 +20,32 @@ States and points
     (subject, code, **exact** modifier string) alternate START, STOP, START …
     Point events are instants (``onset == offset``). So ``r`` with modifier
     ``m1`` and ``r`` with ``None`` are two separate states. An odd count leaves
-    an *unpaired START*: by default the reader raises an error that names the
-    observation, subject, behaviour and time; with ``close_unpaired`` set to
+    an *unpaired START*: by default its observation is left out and listed in
+    ``metadata["skipped"]`` (hence ``errors.csv``) with the observation,
+    subject, behaviour, time and fix, and the other observations are read
+    (``strict`` refuses the file); with ``close_unpaired`` set to
     ``"last-event"`` (the observation's last event) or ``"media-end"`` (time
     offset + the player-1 media length) it closes the state there and flags the
     interval ``"imputed"``. A code missing from the ethogram is read as point
     events, with a warning. The ethogram's ``excluded`` lists are not used:
     pairing follows the stored events alone.
+
+BORIS's 1-ms gaps
+    BORIS stops an excluded state exactly 1 ms before the START that excludes
+    it. Rule: within one subject's tier (one behavioural category), a state
+    whose STOP lies at most 1 ms (+1 µs for decimal rounding) before the next
+    START of a state of that tier is extended to that START
+    (:func:`close_tool_gaps`); the count is noted in ``metadata["warnings"]``
+    and ``metadata["tool_gaps_closed"]``. Larger gaps — a frame or more, at any
+    FPS — are the coder's and stay uncoded time. (Datavyu's reader handles its
+    own convention, inclusive offsets, in :mod:`attunement.io.datavyu`; the
+    two rules differ, so they share no helper.)
+
+Limits
+    A project whose gzip stream inflates past 256 MiB, or that holds more than
+    :data:`MAX_JSON_CONTAINERS` JSON objects and arrays, is refused while it is
+    inflated or before it is parsed; damaged gzip data and JSON nested deeper
+    than Python's parser allows are errors that say so.
 
 How a project maps onto Sessions
     - one Session per observation; its id is the observation id;
