@@ -18,9 +18,10 @@ from ._direct import grid
 
 @pytest.mark.parametrize("protocol", [None, "still-face"])
 def test_analyze_recovers_the_true_mismatches_on_noise_free_codes(protocol):
-    """Every simulated mismatch episode — times, repaired or censored, who led — is found by analyze."""
+    """Every simulated mismatch episode — times, repaired or censored, who led — is found by analyze
+    (with the still-face scored too: icep-r itself leaves it out, see tests/measures/test_coverage.py)."""
     sim = simulate(["attuned", "intrusive", "withdrawn"], protocol=protocol, seconds=60, dyads=30, seed=5)
-    found = analyze(sim.sessions, "icep-r").mismatches
+    found = analyze(sim.sessions, attunement.load_scheme("icep-r").without_episode_rules()).mismatches
     columns = ["session", "episode", "onset_s", "offset_s", "repaired", "led_by"]
     truth = sim.truth[columns].sort_values(["session", "onset_s"]).reset_index(drop=True)
     found = found[columns].sort_values(["session", "onset_s"]).reset_index(drop=True)
@@ -102,7 +103,7 @@ def test_simulate_command_writes_tidy_csv_and_eaf(tmp_path):
     assert [s.id for s in sessions] == ["intrusive-4-0000", "intrusive-4-0001", "intrusive-4-0002"]
     assert [e.name for e in sessions[0].episodes] == ["play", "still-face", "reunion"]
     truth = pd.read_csv(tmp_path / "sim.truth.csv")
-    found = analyze(sessions, "icep-r").mismatches
+    found = analyze(sessions, attunement.load_scheme("icep-r").without_episode_rules()).mismatches
     assert len(truth) == len(found)
     arousal = attunement.read(tmp_path / "sim.arousal.csv")
     direct = simulate("intrusive", protocol="still-face", seconds=20, dyads=3, seed=4).sessions

@@ -50,14 +50,18 @@ def test_example_is_coded_second_by_second_without_gaps(example):
 def test_example_analyses_cleanly_with_the_still_face_signature(example):
     """Unknown codes would raise (unknown="error" is the default). The caregiver keeps a
     still face (Cneu) for the whole still-face episode; infant Ipos is lower there than
-    in play; matching is 30–60% in play and lower in the still-face episode."""
+    in play; matching is 30–60% in play. icep-r does not score matching in the still-face
+    (the caregiver is unresponsive by protocol); scored anyway, it is lower there than in play."""
     results = attunement.analyze([example], "icep-r")
     rows = results.sessions.set_index("episode")
     assert list(rows.index) == ["play", "still-face", "reunion", "all"]
     assert 0.3 <= rows.loc["play", "prop_matched"] <= 0.6
-    assert rows.loc["still-face", "prop_matched"] < rows.loc["play", "prop_matched"]
+    assert not rows.loc["still-face", "matching_scored"] and np.isnan(rows.loc["still-face", "prop_matched"])
     assert rows.loc["play", "repairs_led_infant"] > 0 and rows.loc["play", "repairs_led_caregiver"] > 0
-    assert rows.loc["still-face", "repairs_led_caregiver"] == 0  # she does not respond
+    every = attunement.analyze([example], attunement.load_scheme("icep-r").without_episode_rules())
+    scored = every.sessions.set_index("episode")
+    assert scored.loc["still-face", "prop_matched"] < scored.loc["play", "prop_matched"]
+    assert scored.loc["still-face", "repairs_led_caregiver"] == 0  # she does not respond
     budget = results.time_budget.set_index(["partner", "episode", "code"])["prop"]
     assert budget[("caregiver", "still-face", "Cneu")] == 1.0
     assert budget[("infant", "still-face", "Ipos")] < budget[("infant", "play", "Ipos")]

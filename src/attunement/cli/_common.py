@@ -81,12 +81,36 @@ LabelsOption = Annotated[Optional[Path], typer.Option(
                                      "YAML 'code: label' mapping. Tables keep the code and add a label column.")]
 
 
-def _load_scheme(name: str, recode: Sequence[str] | None):
-    """The scheme a command names, with any ``--recode`` applied."""
-    from ..schemes import load_scheme, parse_recode
+UncodedAsOption = Annotated[Optional[list[str]], typer.Option(
+    "--uncoded-as", metavar="PARTNER=STATE",
+    help="Read a partner's uncoded time inside the episodes as this state (event-style coding: no annotation = "
+         "the behaviour is absent), e.g. --uncoded-as infant=away. Repeat per partner. Scheme key: uncoded.")]
+BridgeOption = Annotated[Optional[str], typer.Option(
+    "--bridge", metavar="SECONDS",
+    help="Give uncoded gaps shorter than this the state coded before them (both partners), or PARTNER=SECONDS. "
+         "Scheme key: bridge.")]
+
+
+def _load_scheme(name: str, recode: Sequence[str] | None, uncoded_as: Sequence[str] | None = None,
+                 bridge: str | None = None):
+    """The scheme a command names, with any ``--recode``, ``--uncoded-as`` and ``--bridge`` applied."""
+    from ..schemes import load_scheme, parse_bridge, parse_recode, parse_uncoded
 
     scheme = load_scheme(name)
-    return scheme.recoded(parse_recode(list(recode))) if recode else scheme
+    if recode:
+        scheme = scheme.recoded(parse_recode(list(recode)))
+    if uncoded_as or bridge is not None:
+        scheme = scheme.with_uncoded(parse_uncoded(list(uncoded_as or ())),
+                                     parse_bridge(bridge, scheme.partners) if bridge is not None else None)
+    return scheme
+
+
+def _report_analysis_notes(results) -> None:
+    """The analysis' warnings and the scheme's episode notes, each once."""
+    for warning in getattr(results, "warnings", ()):
+        console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    for note in getattr(results, "notes", ()):
+        console.print(f"note: {escape(note)}", soft_wrap=True)
 
 
 def _parse_partners(items: Sequence[str] | None) -> dict[str, str]:

@@ -13,7 +13,7 @@ from rich.table import Table
 from ..errors import AttunementError, SessionError, did_you_mean
 from ..io import Failure
 from ..session import Session
-from ._common import (CloseOption, LabelsOption, MetadataOption, OverwriteOption, StrictOption, FormatOption, RateOption,
+from ._common import (BridgeOption, UncodedAsOption, _load_scheme, CloseOption, LabelsOption, MetadataOption, OverwriteOption, StrictOption, FormatOption, RateOption,
                       SessionColumnOption, _apply_metadata, _fail, _output_run, _read_inputs, _report_failures,
                       _report_notes, app, console, esc, expand_inputs, out_console, out_option)
 
@@ -126,6 +126,8 @@ def agreement(
     coder: Annotated[Optional[list[str]], typer.Option("--coder", metavar="NAME", help="Name the coders, in order (default A, B, C …).")] = None,
     scheme: Annotated[Optional[str], typer.Option("--scheme", "-s", help="Name the codes by this scheme's states; and, with one file per coder and two or more sessions, analyse each coder's files with it and give the ICC between coders of prop_matched and latency_mean_s across sessions.")] = None,
     labels: LabelsOption = None,
+    uncoded_as: UncodedAsOption = None,
+    bridge: BridgeOption = None,
     out: Annotated[Path, out_option("attunement-agreement")] = Path("attunement-agreement"),
     overwrite: OverwriteOption = False,
     metadata: MetadataOption = None,
@@ -140,7 +142,8 @@ def agreement(
     try:
         with _output_run(out, command="agreement", inputs=[*inputs, scheme, metadata, labels],
                          overwrite=overwrite) as run:
-            code_labels = labels_from_options(scheme=load_scheme(scheme) if scheme else None, labels_file=labels)
+            code_labels = labels_from_options(scheme=_load_scheme(scheme, None, uncoded_as, bridge) if scheme else None,
+                                              labels_file=labels)
             inputs, failed = expand_inputs(inputs)
             if failed:
                 raise AttunementError(failed[0].message)
@@ -194,7 +197,8 @@ def agreement(
             icc_table = None
             if scheme:
                 if len(inputs) >= 2 and len(groups) >= 2:
-                    icc_table = _icc(groups, names, scheme, n_files=len(inputs))
+                    icc_table = _icc(groups, names, _load_scheme(scheme, None, uncoded_as, bridge),
+                                     n_files=len(inputs))
                 else:
                     why = ("several coders' tiers of one file" if len(inputs) < 2
                            else f"{len(groups)} session coded by every coder")
@@ -246,7 +250,7 @@ def _label_fleiss(frame, code_labels):
     return out
 
 
-def _icc(groups: list[list[Session]], names: list[str], scheme: str, *, n_files: int):
+def _icc(groups: list[list[Session]], names: list[str], scheme, *, n_files: int):
     """ICC between coders of prop_matched and latency_mean_s, from each coder's analysis of the grouped sessions."""
     from .. import agreement as ag
     from ..measures import analyze

@@ -15,7 +15,8 @@ from ..errors import AttunementError, did_you_mean
 from ..io import Failure
 from ..session import Session
 from ._common import (CloseOption, StrictOption, EpisodesOption, ExcludeUnknownOption, FormatOption, MetadataOption,
-                      OverwriteOption, PartnerOption, RateOption, RecodeOption, SessionColumnOption, _load_scheme,
+                      OverwriteOption, PartnerOption, RateOption, RecodeOption, SessionColumnOption, UncodedAsOption, BridgeOption,
+                      _load_scheme, _report_analysis_notes,
                       _apply_metadata, _fail, _nothing_done, _output_files, _output_run, _progress, _read_inputs, _report_failures,
                       _report_notes, app, console, esc, out_console, out_option)
 
@@ -39,6 +40,8 @@ def analyze(
     min_mismatch: Annotated[float, typer.Option("--min-mismatch", metavar="SECONDS", help="Drop mismatch episodes shorter than this.")] = 0.0,
     recode: RecodeOption = None,
     exclude_unknown: ExcludeUnknownOption = False,
+    uncoded_as: UncodedAsOption = None,
+    bridge: BridgeOption = None,
     eaf: Annotated[bool, typer.Option("--eaf", help="Also write a copy of each ELAN input with matched, mismatch and repair tiers.")] = False,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html.")] = True,
     max_timelines: Annotated[int, typer.Option("--max-timelines", help="Sessions drawn in the report (the tables hold all).")] = 50,
@@ -48,7 +51,7 @@ def analyze(
     from ..exports import write_tables
     try:
         with _output_run(out, command="analyze", inputs=[*inputs, scheme, metadata], overwrite=overwrite) as run:
-            chosen = _load_scheme(scheme, recode)
+            chosen = _load_scheme(scheme, recode, uncoded_as, bridge)
             sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
                                               session_column=session_column, close_unpaired=close_unpaired,
                                               strict=strict)
@@ -81,6 +84,7 @@ def analyze(
         return
     _report_notes(sessions)
     _report_failures(failures)
+    _report_analysis_notes(results)
     console.print(f"Analysed {n} session(s) with scheme {esc(repr(chosen.name))}; tables in {esc(out)}/"
                   + (f", report: {esc(out / 'report.html')}" if report else ""))
     if failures:

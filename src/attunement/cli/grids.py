@@ -11,6 +11,8 @@ from ..errors import AttunementError
 from ._common import (
     ExcludeUnknownOption,
     RecodeOption,
+    UncodedAsOption,
+    BridgeOption,
     _load_scheme,
     CloseOption, StrictOption,
     EpisodesOption,
@@ -53,6 +55,8 @@ def grids(
     group: Annotated[str | None, typer.Option("--group", metavar="FIELD", help="Also aggregate over groups of sessions given by this metadata field.")] = None,
     recode: RecodeOption = None,
     exclude_unknown: ExcludeUnknownOption = False,
+    uncoded_as: UncodedAsOption = None,
+    bridge: BridgeOption = None,
     trj: Annotated[bool, typer.Option("--trj", help="Also write each trajectory as a GridWare .trj file (folder trj/).")] = False,
     trj_values: Annotated[str, typer.Option("--trj-values", help="States in the .trj files as 'names' or as 'numbers' (1, 2, … in the scheme's order).")] = "names",
     sdis: Annotated[bool, typer.Option("--sdis", help="Also write the partners' states of all sessions as one GSEQ SDIS file (states.sds).")] = False,
@@ -70,7 +74,7 @@ def grids(
         return
     try:
         with _output_run(out, command="grids", inputs=[*inputs, scheme, metadata], overwrite=overwrite) as run:
-            chosen = _load_scheme(scheme, recode)
+            chosen = _load_scheme(scheme, recode, uncoded_as, bridge)
             sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
                                               session_column=session_column, close_unpaired=close_unpaired,
                                               strict=strict)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import AttunementError
-from ._common import (CloseOption, MetadataOption, OverwriteOption, StrictOption, EpisodesOption, FormatOption,
+from ._common import (BridgeOption, UncodedAsOption, _load_scheme, _report_analysis_notes, CloseOption, MetadataOption, OverwriteOption, StrictOption, EpisodesOption, FormatOption,
                       PartnerOption, RateOption, SessionColumnOption, _apply_metadata, _fail, _nothing_done,
                       _output_run, _read_inputs, _report_failures, _report_notes, app, console, esc, out_option)
 
@@ -29,17 +29,18 @@ def study(
     session_column: SessionColumnOption = None,
     close_unpaired: CloseOption = "error",
     strict: StrictOption = False,
+    uncoded_as: UncodedAsOption = None,
+    bridge: BridgeOption = None,
 ) -> None:
     """Still-face study: per-episode measures, still-face and reunion effects, group comparisons."""
     from .. import measures
     from ..exports import write_errors, write_table
     from ..report.study import write_study_report
-    from ..schemes import load_scheme
     from ..study import episode_measures, group_models, still_face_effects
 
     try:
         with _output_run(out, command="study", inputs=[*inputs, scheme, metadata], overwrite=overwrite) as run:
-            chosen = load_scheme(scheme)
+            chosen = _load_scheme(scheme, None, uncoded_as, bridge)
             sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
                                               session_column=session_column, close_unpaired=close_unpaired,
                                               strict=strict)
@@ -73,6 +74,7 @@ def study(
         return
     _report_notes(sessions)
     _report_failures(failures)
+    _report_analysis_notes(results)
     if models is not None and len(models):
         fits = models.drop_duplicates("measure")
         for fit in fits[~fits.converged | fits.boundary].itertuples():

@@ -9,7 +9,10 @@ import typer
 
 from ..errors import AttunementError, SessionError, did_you_mean
 from ._common import (
+    BridgeOption,
+    UncodedAsOption,
     _load_scheme,
+    _report_analysis_notes,
     CloseOption, StrictOption,
     EpisodesOption,
     FormatOption,
@@ -90,6 +93,8 @@ def sync(
     scheme: Annotated[str | None, typer.Option("--scheme", "-s", help="Also analyse the sessions' coded tiers with this scheme and show both side by side.")] = None,
     recode: Annotated[list[str] | None, typer.Option("--recode", metavar="PARTNER:CODE=STATE", help="With --scheme: map a code to another state.")] = None,
     exclude_unknown: Annotated[bool, typer.Option("--exclude-unknown", help="With --scheme: codes the scheme does not list are excluded time.")] = False,
+    uncoded_as: UncodedAsOption = None,
+    bridge: BridgeOption = None,
     cells: Annotated[bool, typer.Option("--cells", help="Also write every correlation (wcc_cells: one row per window and lag).")] = False,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write sync.html.")] = True,
     max_sessions: Annotated[int, typer.Option("--max-sessions", help="Sessions drawn in the page (the tables hold all).")] = 20,
@@ -108,7 +113,7 @@ def sync(
         with _output_run(out, command="sync", inputs=[*inputs, scheme, metadata], overwrite=overwrite) as run:
             coded_scheme = None
             if scheme:
-                coded_scheme = _load_scheme(scheme, recode)
+                coded_scheme = _load_scheme(scheme, recode, uncoded_as, bridge)
             sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
                                               session_column=session_column, close_unpaired=close_unpaired,
                                               strict=strict)
@@ -207,6 +212,8 @@ def sync(
         return
     _report_notes(sessions)
     _report_failures(failures)
+    if coded is not None:
+        _report_analysis_notes(coded)
     n = len(result.wcc)
     console.print(esc(f"Measured synchrony of {name!r} in {n} session(s); tables in {out}/"
                       + (f", page: {out / 'sync.html'}" if report else "")))

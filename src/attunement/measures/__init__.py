@@ -26,6 +26,7 @@ from .time_budget import time_budget_rows
 
 __all__ = ["analyze", "Results", "session_columns"]
 
+NOT_SCORED = 2  # a display status only: segments of an episode whose matching is not scored
 _ENDED_BY = np.array(["match", "episode end", "excluded time"], dtype=object)
 
 
@@ -35,7 +36,11 @@ def session_columns(scheme: Scheme, k: float) -> list[str]:
     return ["session", "episode", "seconds_scored", "seconds_matched", "prop_matched", "ruptures",
             "repairs", "mismatch_episodes", "censored", f"prop_repaired_within_{k_label(k)}",
             "latency_mean_s", "latency_median_s", f"repairs_led_{a}", f"repairs_led_{b}",
-            "repairs_joint", "ruptures_per_min", "repairs_per_min"]
+            "repairs_joint", "ruptures_per_min", "repairs_per_min", "prop_scored", f"seconds_coded_{a}",
+            f"seconds_coded_{b}", "matching_scored"]
+
+
+_COUNT_COLUMNS = ("ruptures", "repairs", "mismatch_episodes", "censored", "repairs_joint")
 
 
 MISMATCH_COLUMNS = ["session", "episode", "onset_s", "offset_s", "duration_s", "repaired", "led_by",
@@ -66,6 +71,12 @@ class Results:
         state_<b>, status`` (``matched``, ``mismatched``, ``excluded``).
     failures : list of Failure
         Sessions that could not be analysed, with the reason.
+    warnings : list of str
+        Cautions about the whole analysis, each once (e.g. most mismatch
+        episodes cut by uncoded time: see :func:`coverage_warning`).
+    notes : list of str
+        How the scheme frames some episodes (not scored, or read with another
+        match set), one line per rule that applied.
     """
 
     scheme: Scheme
@@ -76,6 +87,8 @@ class Results:
     time_budget: pd.DataFrame
     segments: pd.DataFrame
     failures: list[Failure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"sessions": self.sessions, "mismatches": self.mismatches,
@@ -83,8 +96,14 @@ class Results:
 
 
 def _segments(session_id: str, timeline: Timeline) -> dict[str, np.ndarray]:
-    """Merge elementary segments that share both states, the episode and the status."""
-    keys = np.stack([timeline.state_a, timeline.state_b, timeline.episode, timeline.status])
+    """Merge elementary segments that share both states, the episode and the status.
+
+    Segments of an episode the scheme does not score get the status ``not scored``.
+    """
+    shown = timeline.status.copy()
+    unscored = np.flatnonzero(~timeline.scored_episodes)
+    shown[np.isin(timeline.episode, unscored)] = NOT_SCORED
+    keys = np.stack([timeline.state_a, timeline.state_b, timeline.episode, shown])
     change = np.ones(keys.shape[1], dtype=bool)
     change[1:] = np.any(keys[:, 1:] != keys[:, :-1], axis=0)
     start = np.flatnonzero(change)
@@ -92,7 +111,7 @@ def _segments(session_id: str, timeline: Timeline) -> dict[str, np.ndarray]:
     names_a = np.array([*timeline.names_a, ""], dtype=object)  # index -1 → ""
     names_b = np.array([*timeline.names_b, ""], dtype=object)
     episodes = np.array([*timeline.episode_names, ""], dtype=object)
-    status = np.array(["mismatched", "matched", "excluded"], dtype=object)  # index -1 → excluded
+    status = np.array(["mismatched", "matched", "not scored", "excluded"], dtype=object)  # -1 → excluded
     return {
         "session": np.full(len(start), session_id, dtype=object),
         "episode": episodes[timeline.episode[start]],
@@ -100,7 +119,7 @@ def _segments(session_id: str, timeline: Timeline) -> dict[str, np.ndarray]:
         "offset_s": timeline.bounds[end] / TICKS_PER_SECOND,
         "state_a": names_a[timeline.state_a[start]],
         "state_b": names_b[timeline.state_b[start]],
-        "status": status[timeline.status[start]],
+        "status": status[shown[start]],
     }
 
 
@@ -178,7 +197,8 @@ def analyze(
     if not min_mismatch_s >= 0:
         raise AttunementError(f"the minimum mismatch duration must be ≥ 0 s, got {min_mismatch_s}")
     a, b = scheme.partners
-    rename = {"repairs_led_a": f"repairs_led_{a}", "repairs_led_b": f"repairs_led_{b}"}
+    rename = {"repairs_led_a": f"repairs_led_{a}", "repairs_led_b": f"repairs_led_{b}",
+              "seconds_coded_a": f"seconds_coded_{a}", "seconds_coded_b": f"seconds_coded_{b}"}
     led_names = np.array([a, b, "joint", ""], dtype=object)  # index -1 → ""
     session_rows: list[dict] = []
     mismatch_parts: list[dict[str, np.ndarray]] = []
@@ -186,13 +206,15 @@ def analyze(
     budget_rows: list[dict] = []
     failures: list[Failure] = []
     seen: set[str] = set()
+    cut: dict[str, tuple[int, int]] = {}
+    framed: dict[str, None] = {}
     for session in sessions:
         try:
             if session.id in seen:
                 raise AttunementError(
                     f"{session._where()}: a session with this id was already analysed in this batch. "
                     f"Give each session a unique id (rename one of the files).")
-            timeline = build_timeline(session, scheme, unknown=unknown)
+            timeline = build_timeline(session, scheme, unknown=unknown, framing=True)
             runs = mismatch_runs(timeline, min_mismatch_s=min_mismatch_s)
             if leader is not None:
                 runs["led"] = np.where(runs["repaired"], leader(timeline, runs), -1)
@@ -204,6 +226,11 @@ def analyze(
                 on_progress(1)
             continue
         seen.add(session.id)
+        cut[session.id] = _cut_by_uncoded(timeline, runs)
+        for name in timeline.episode_names:
+            rule = scheme.episode_rule(name)
+            if rule is not None and name in {e.name for e in session.episodes}:
+                framed[rule.describe()] = None
         scopes: list[tuple[str, list[int] | None]] = []
         if session.episodes:
             scopes = [(name, [i]) for i, name in enumerate(timeline.episode_names)]
@@ -232,11 +259,50 @@ def analyze(
     segments = _concat(segment_parts, ["session", "episode", "onset_s", "offset_s", "state_a",
                                        "state_b", "status"])
     segments = segments.rename(columns={"state_a": f"state_{a}", "state_b": f"state_{b}"})
+    table = pd.DataFrame(session_rows, columns=session_columns(scheme, k))
+    if len(table) and not table["matching_scored"].all():  # counts stay integers beside the empty rows
+        counts = [*_COUNT_COLUMNS, f"repairs_led_{a}", f"repairs_led_{b}"]
+        table[counts] = table[counts].astype("Int64")
+    warning = coverage_warning(cut)
     return Results(
         scheme=scheme, k=k, min_mismatch_s=min_mismatch_s,
-        sessions=pd.DataFrame(session_rows, columns=session_columns(scheme, k)),
+        sessions=table,
         mismatches=_concat(mismatch_parts, MISMATCH_COLUMNS),
         time_budget=pd.DataFrame(budget_rows, columns=BUDGET_COLUMNS),
         segments=segments,
         failures=failures,
+        warnings=[warning] if warning else [],
+        notes=list(framed),
     )
+
+
+def _cut_by_uncoded(timeline: Timeline, runs: dict[str, np.ndarray]) -> tuple[int, int]:
+    """(mismatch episodes cut by uncoded time, all mismatch episodes) of one session.
+
+    A mismatch episode is cut by uncoded time when it ends in excluded time at an
+    instant where either partner has no code at all (not an excluded code).
+    """
+    ended_excluded = runs["ended_by"] == 2
+    if not ended_excluded.any():
+        return 0, len(ended_excluded)
+    gap = timeline.uncoded_at(runs["offset"][ended_excluded])
+    return int(gap.sum()), len(ended_excluded)
+
+
+def coverage_warning(cut: dict[str, tuple[int, int]], *, limit: int = 5) -> str:
+    """One warning for the sessions in which most mismatch episodes are cut by uncoded time, or ``""``.
+
+    ``cut`` maps a session id to (episodes cut by uncoded time, all mismatch
+    episodes). A session counts when more than half of its mismatch episodes,
+    and at least two, are cut.
+    """
+    flagged = [(sid, c, n) for sid, (c, n) in cut.items() if c >= 2 and 2 * c > n]
+    if not flagged:
+        return ""
+    listed = ", ".join(f"{sid} ({c} of {n})" for sid, c, n in flagged[:limit])
+    more = f" and {len(flagged) - limit} more" if len(flagged) > limit else ""
+    return (f"In {len(flagged)} of {len(cut)} session(s) most mismatch episodes end in uncoded time, so they "
+            f"are censored rather than repaired or not: {listed}{more}. Uncoded time ends every run. If no code "
+            f"means the behaviour is absent (event-style coding), say which state it is with --uncoded-as "
+            f"PARTNER=STATE (scheme key 'uncoded'); close short gaps with --bridge SECONDS (scheme key 'bridge'). "
+            f"Compare seconds_coded_<partner> and prop_scored in sessions.csv.")

@@ -20,6 +20,22 @@ Definitions (SCIENCE.md, "Operational definitions"; Tronick & Cohn 1989):
 - **minimum mismatch duration** (``min_mismatch_s``): mismatch episodes shorter
   than this are dropped — not counted as episodes, and the rupture and repair
   that bound them are not counted either. Matched and scored time are unchanged.
+
+Coverage (how much of the session the measures rest on):
+
+- **seconds coded** (``seconds_coded_<partner>``): seconds inside the scope's
+  episodes in which the partner's compared tier holds any code (excluded and
+  unknown codes included; before any bridging or ``uncoded`` state).
+- **share scored** (``prop_scored``): ``seconds_scored`` over the seconds the
+  scope's episodes span (without episodes: from the first onset to the last
+  offset of a scored code of either partner). A low share means the measures
+  rest on little of the session.
+
+Episode framing (:mod:`attunement.schemes._framing`): an episode the scheme
+does not score (``score: false``; ``matching_scored`` is False) gets no
+matching, rupture or repair measures (empty), and is left out of the ``all``
+row's measures and of its ``prop_scored`` denominator; its coded seconds are
+still counted.
 """
 
 from __future__ import annotations
@@ -83,12 +99,27 @@ def mismatch_runs(timeline: Timeline, *, min_mismatch_s: float = 0.0) -> dict[st
     return runs
 
 
+_MEASURES = ("seconds_scored", "seconds_matched", "prop_matched", "ruptures", "repairs", "mismatch_episodes",
+             "censored", "prop_repaired_within", "latency_mean_s", "latency_median_s", "repairs_led_a",
+             "repairs_led_b", "repairs_joint", "ruptures_per_min", "repairs_per_min")
+
+
 def summarize(
     timeline: Timeline, runs: dict[str, np.ndarray], *, episodes: list[int] | None, k: float,
 ) -> dict[str, float]:
     """The session measures over some episodes (all of them when ``episodes`` is None)."""
     seg_len = np.diff(timeline.bounds)
     status, episode = timeline.status, timeline.episode
+    scored_eps = timeline.scored_episodes
+    chosen = np.arange(len(timeline.episode_names)) if episodes is None else np.asarray(episodes, dtype=np.int64)
+    span_ticks = np.diff(timeline.episode_bounds[chosen[scored_eps[chosen]]], axis=1).sum()
+    coded = (timeline.coded_ticks[chosen].sum(axis=0) / TICKS_PER_SECOND if timeline.coded_ticks is not None
+             else np.full(2, math.nan))
+    coverage = {"prop_scored": math.nan, "seconds_coded_a": float(coded[0]), "seconds_coded_b": float(coded[1]),
+                "matching_scored": bool(scored_eps[chosen].any())}
+    if not coverage["matching_scored"]:
+        keys = [f"{m}_{k_label(k)}" if m == "prop_repaired_within" else m for m in _MEASURES]
+        return {**dict.fromkeys(keys, math.nan), **coverage}
     in_scope = episode >= 0 if episodes is None else np.isin(episode, episodes)
     scored_ticks = seg_len[in_scope & (status != EXCLUDED)].sum()
     matched_ticks = seg_len[in_scope & (status == MATCHED)].sum()
@@ -119,4 +150,6 @@ def summarize(
         "repairs_joint": int((led == 2).sum()),
         "ruptures_per_min": ruptures / minutes if minutes else nan,
         "repairs_per_min": repairs / minutes if minutes else nan,
+        **coverage,
+        "prop_scored": scored_ticks / span_ticks if span_ticks else nan,
     }

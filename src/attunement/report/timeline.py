@@ -46,8 +46,10 @@ __all__ = ["Palette", "timeline_svg", "svg_defs", "format_time", "tick_step"]
 #: is kept for excluded time.
 STATE_COLOURS = ("#F2D06B", "#7FAEDD", "#E890A8", "#A58BD6", "#5FBFB0", "#C9D45C", "#E0A36A",
                  "#9AD3F0", "#D6A3C9", "#8FBF6A")
-STATUS_COLOURS = {"matched": "#74BC8A", "mismatched": "#F4C38E", "excluded": "url(#att-hatch)"}
-STATUS_LABELS = {"matched": "matched", "mismatched": "mismatched", "excluded": "excluded / not coded"}
+STATUS_COLOURS = {"matched": "#74BC8A", "mismatched": "#F4C38E", "excluded": "url(#att-hatch)",
+                  "not scored": "#DDDDDD"}
+STATUS_LABELS = {"matched": "matched", "mismatched": "mismatched", "excluded": "excluded / not coded",
+                 "not scored": "matching not scored in this episode (see the scheme's note)"}
 #: Repair markers: colour and shape by who led (first partner, second partner, joint).
 LEADER_STYLES = (("#1F5FA8", "circle"), ("#8E2F7A", "square"), ("#333333", "diamond"))
 
