@@ -223,6 +223,8 @@ def write_report(
         "inputs": [str(i) for i in inputs],
         "failures": all_failures,
         "notes": reader_notes(sessions),
+        "analysis_warnings": list(results.warnings),
+        "framing_notes": list(results.notes),
         "columns": columns,
         "groups": groups,
         "anchors": anchors,

@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..measures.rupture_repair import k_label
@@ -80,6 +81,12 @@ def session_table_columns(scheme: Scheme, k: float) -> list[Column]:
         Column("repairs_joint", "joint", "Repairs in which both changed at the same instant", "int"),
         Column("ruptures_per_min", "ruptures / min", "Ruptures per minute of scored time", "rate"),
         Column("repairs_per_min", "repairs / min", "Repairs per minute of scored time", "rate"),
+        Column("prop_scored", "share scored", "Scored seconds over the seconds the episodes span: how much of the "
+               "session the measures rest on", "pct"),
+        Column(f"seconds_coded_{a}", f"coded {a} (s)", f"Seconds in which the {a}'s tier holds any code "
+               f"(before any bridging or uncoded state)", "seconds"),
+        Column(f"seconds_coded_{b}", f"coded {b} (s)", f"Seconds in which the {b}'s tier holds any code "
+               f"(before any bridging or uncoded state)", "seconds"),
     ]
 
 
@@ -122,8 +129,17 @@ def session_groups(sessions: pd.DataFrame, columns: Sequence[Column]) -> list[tu
     groups: list[tuple[str, list[list[Cell]]]] = []
     for sid, records in grouped.items():
         records.sort(key=lambda r: r["episode"] != "all")  # stable: the whole-session row first
-        groups.append((sid, [[format_cell(r.get(c.key), c.kind) for c in columns] for r in records]))
+        groups.append((sid, [[_episode_cell(r, c) if c.key == "episode" else format_cell(r.get(c.key), c.kind)
+                              for c in columns] for r in records]))
     return groups
+
+
+def _episode_cell(record: dict, column: Column) -> Cell:
+    """The episode's name, marked when the scheme does not score matching in it."""
+    cell = format_cell(record.get(column.key), column.kind)
+    if record.get("matching_scored") is False or record.get("matching_scored") is np.False_:
+        return Cell(f"{cell.text} (not scored)", cell.sort, cell.kind)
+    return cell
 
 
 def mismatch_rows(mismatches: pd.DataFrame) -> list[list[Cell]]:
