@@ -230,7 +230,7 @@ def analyze(
         for name in timeline.episode_names:
             rule = scheme.episode_rule(name)
             if rule is not None and name in {e.name for e in session.episodes}:
-                framed[rule.describe()] = None
+                framed[rule.describe(name)] = None
         scopes: list[tuple[str, list[int] | None]] = []
         if session.episodes:
             scopes = [(name, [i]) for i, name in enumerate(timeline.episode_names)]

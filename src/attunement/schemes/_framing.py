@@ -68,12 +68,12 @@ class EpisodeRule:
             return True
         return is_pattern(self.key) and compile_key(self.key, where="episodes").fullmatch(name) is not None
 
-    def describe(self) -> str:
-        """One line for the report and the command line."""
+    def describe(self, episode: str | None = None) -> str:
+        """One line for the report and the command line, naming ``episode`` (default: the key)."""
         how = ("matching is not scored" if not self.score
                else "matching is read with its own match set: "
                     + "; ".join(" + ".join(p) for p in sorted(self.match or ())))
-        return f"episode {self.key!r}: {how}" + (f". {self.note}" if self.note else ".")
+        return f"episode {(episode or self.key)!r}: {how}" + (f". {self.note}" if self.note else ".")
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
