@@ -136,7 +136,6 @@ def agreement(
     """Agreement between coders: Cohen's kappa on time units and on aligned events, per code, and Fleiss' kappa for 3+ coders."""
     from .. import agreement as ag
     from ..exports import write_errors, write_table
-    from ..schemes import load_scheme
     from ..schemes.labels import labels_from_options
 
     try:
