@@ -161,7 +161,7 @@ def simulate(
     (2, 360)
     >>> from attunement import analyze
     >>> found = analyze(sim.sessions, "icep-r").mismatches  # icep-r does not score the still-face
-    >>> len(found) == (sim.truth.episode != "still-face").sum()
+    >>> len(found) == int((sim.truth.episode != "still-face").sum())
     True
     """
     presets = _presets(preset)
