@@ -318,27 +318,141 @@ def test_doctype_and_billion_laughs_refused(tmp_path):
         read(path)
 
 
-def test_annotation_ending_before_start_names_tier_and_id(tmp_path):
-    path = _write(tmp_path, "back.eaf", slots=[("ts1", 2500), ("ts2", 1200)],
-                  tiers=[("infant gaze", "u", None, "infant", [("a7", "ts1", "ts2", "on")])])
-    with pytest.raises(FileFormatError, match=r"back.eaf: tier 'infant gaze', annotation 'a7' ends before it starts: "
-                                              r"onset 2.500 s \(slot ts1\), offset 1.200 s \(slot ts2\)\. "
-                                              r"Correct the annotation's times in ELAN"):
-        read(path)
+def test_annotation_ending_before_start_is_left_out_and_named(tmp_path):
+    """The annotation is the unit of failure: a7 is left out and listed, a8 is read; strict refuses."""
+    path = _write(tmp_path, "back.eaf", slots=[("ts1", 2500), ("ts2", 1200), ("ts3", 4000)],
+                  tiers=[("infant gaze", "u", None, "infant", [("a7", "ts1", "ts2", "on"), ("a8", "ts2", "ts3", "off")])])
+    message = ("back.eaf: tier 'infant gaze', annotation 'a7' ends before it starts: onset 2.500 s (slot ts1), "
+               "offset 1.200 s (slot ts2). Correct the annotation's times in ELAN.")
+    [session] = read(path)
+    tier = session.tier("infant", "infant gaze")
+    assert tier.code.tolist() == ["off"] and tier.onset.tolist() == [1.2] and tier.offset.tolist() == [4.0]
+    assert session.metadata["skipped"] == [message]
+    with pytest.raises(FileFormatError) as info:
+        read(path, strict=True)
+    assert str(info.value) == message
+
+
+def test_one_reversed_annotation_among_many_refuses_nothing_else(tmp_path):
+    """example_solis_child_mother.eaf with a209 (CHI, ts6–ts9 = 2040.011–2041.402 s) reversed, in a copy:
+    CHI loses that one annotation and vcm@CHI the REF a293 that hangs on it; every other tier is read as
+    in the original file (counts from the untouched file, which test_counts_and_times_match_pympi checks
+    against pympi). Before, the whole document was refused."""
+    source = corpus_file("elan", "example_solis_child_mother.eaf")
+    copy = tmp_path / "solis.eaf"
+    data = source.read_bytes()
+    old = b'ANNOTATION_ID="a209" TIME_SLOT_REF1="ts6" TIME_SLOT_REF2="ts9"'
+    assert data.count(old) == 1
+    copy.write_bytes(data.replace(old, b'ANNOTATION_ID="a209" TIME_SLOT_REF1="ts9" TIME_SLOT_REF2="ts6"'))
+    [original] = read(source)
+    [session] = read(copy)
+    counts = {key: len(tier) for key, tier in original.tiers.items()}
+    counts[("Child", "CHI")] -= 1
+    counts[("CHI", "vcm@CHI")] -= 1
+    assert {key: len(tier) for key, tier in session.tiers.items()} == counts
+    assert session.metadata["skipped"] == [
+        "solis.eaf: tier 'CHI', annotation 'a209' ends before it starts: onset 2041.402 s (slot ts9), offset "
+        "2040.011 s (slot ts6). Correct the annotation's times in ELAN.",
+        "solis.eaf: tier 'vcm@CHI', annotation 'a293' (through annotation 'a209' on tier 'CHI') ends before it "
+        "starts: onset 2041.402 s (slot ts9), offset 2040.011 s (slot ts6). Correct the annotation's times in ELAN."]
+    with pytest.raises(FileFormatError, match=r"^solis.eaf: tier 'CHI', annotation 'a209' ends before it starts"):
+        read(copy, strict=True)
 
 
 def test_dangling_references(tmp_path):
-    path = _write(tmp_path, "slot.eaf", slots=[("ts1", 0)], tiers=[("t", "u", None, None, [("a1", "ts1", "ts9", "x")])])
+    path = _write(tmp_path, "slot.eaf", slots=[("ts1", 0), ("ts2", 5)],
+                  tiers=[("t", "u", None, None, [("a1", "ts1", "ts9", "x"), ("a3", "ts1", "ts2", "y")]),
+                         ("r", "r", "t", None, [("a2", "a1", None, "z")])])
+    [session] = read(path)
+    assert session.tier("unassigned", "t").code.tolist() == ["y"]
+    assert session.metadata["skipped"] == [
+        "slot.eaf: tier 't', annotation 'a1' refers to time slot 'ts9', which TIME_ORDER does not hold. The file "
+        "is damaged; restore it from a backup or re-align the annotation in ELAN.",
+        "slot.eaf: tier 'r', annotation 'a2' refers to annotation 'a1', which was left out (see its own "
+        "message). Correct that annotation in ELAN."]
+    assert session.metadata["empty_tiers"] == ["r"]
     with pytest.raises(FileFormatError, match=r"tier 't', annotation 'a1' refers to time slot 'ts9'"):
-        read(path)
+        read(path, strict=True)
     path = _write(tmp_path, "ref.eaf", slots=[("ts1", 0), ("ts2", 10)],
                   tiers=[("t", "u", None, None, [("a1", "ts1", "ts2", "x")]),
                          ("r", "r", "t", None, [("a2", "a9", None, "y")])])
+    [session] = read(path)
+    assert session.metadata["skipped"] == [
+        "ref.eaf: tier 'r', annotation 'a2' refers to annotation 'a9', which the file does not hold. Re-attach "
+        "or delete the annotation in ELAN."]
     with pytest.raises(FileFormatError, match=r"tier 'r', annotation 'a2' refers to annotation 'a9', which the file"):
-        read(path)
+        read(path, strict=True)
     path = _write(tmp_path, "parent.eaf", slots=[("ts1", 0), ("ts2", 10)],
                   tiers=[("t", "u", "nothere", None, [("a1", "ts1", "ts2", "x")])])
     with pytest.raises(FileFormatError, match=r"tier 't' has PARENT_REF 'nothere', but no tier has that name"):
+        read(path)
+
+
+def test_reference_loop_is_left_out(tmp_path):
+    """r1 → r2 → r3 → r2: all three are left out (r1 leads into the loop), naming the loop; a1 is read."""
+    path = _write(tmp_path, "loop.eaf", slots=[("ts1", 0), ("ts2", 10)],
+                  tiers=[("t", "u", None, None, [("a1", "ts1", "ts2", "x")]),
+                         ("r", "r", "t", None, [("r1", "r2", None, "p"), ("r2", "r3", None, "q"),
+                                                 ("r3", "r2", None, "s")])])
+    [session] = read(path)
+    assert session.tier("unassigned", "t").code.tolist() == ["x"]
+    loop = "Delete one of them in ELAN."
+    assert session.metadata["skipped"] == [
+        f"loop.eaf: tier 'r', annotation 'r1': its references form a loop (r2 → r3 → r2). {loop}",
+        f"loop.eaf: tier 'r', annotation 'r2': its references form a loop (r2 → r3 → r2). {loop}",
+        f"loop.eaf: tier 'r', annotation 'r3': its references form a loop (r2 → r3 → r2). {loop}"]
+
+
+def _chain(tmp_path: Path, n: int, *, one_tier: bool) -> Path:
+    """a0 (0–1000 ms) and n REF annotations r1 → a0, r_i → r_(i-1): on one tier, or each on its own
+    tier whose parent is the previous one (a tier hierarchy n deep)."""
+    refs = [(f"r{i}", "a0" if i == 1 else f"r{i - 1}", None, f"v{i}") for i in range(1, n + 1)]
+    if one_tier:
+        tiers = [("base", "u", None, None, [("a0", "ts1", "ts2", "x")]), ("refs", "r", "base", None, refs)]
+    else:
+        tiers = [("base", "u", None, None, [("a0", "ts1", "ts2", "x")])]
+        tiers += [(f"t{i}", "r", "base" if i == 1 else f"t{i - 1}", None, [refs[i - 1]]) for i in range(1, n + 1)]
+    return _write(tmp_path, "chain.eaf", slots=[("ts1", 0), ("ts2", 1000)], tiers=tiers)
+
+
+@pytest.mark.parametrize("one_tier", [True, False], ids=["one-tier", "tier-per-link"])
+def test_chain_of_3000_references_is_linear(tmp_path, one_tier):
+    """3,000 chained REF annotations took over a minute (each link walked its whole chain with a list
+    membership test): now under a second and far under 500 MB (tracemalloc's peak of the read). Every
+    REF takes a0's interval, 0–1 s."""
+    import time
+    import tracemalloc
+
+    path = _chain(tmp_path, 3000, one_tier=one_tier)
+    start = time.perf_counter()
+    [session] = read(path)
+    elapsed = time.perf_counter() - start
+    tracemalloc.start()
+    read(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    intervals = [t for key, t in session.tiers.items() if key[1] != "base"]
+    assert sum(len(t) for t in intervals) == 3000
+    assert all(t.onset.tolist() == [0.0] * len(t) and t.offset.tolist() == [1.0] * len(t) for t in intervals)
+    assert elapsed < 1.0, f"{elapsed:.2f} s"
+    assert peak < 500 * 2**20, f"{peak / 2**20:.0f} MiB"
+
+
+def test_far_timestamps(tmp_path):
+    """A slot at 1e9 s (1e12 ms) is read exactly, quickly; one beyond 2**53 ms (where float ms stop being
+    exact) is refused naming the slot."""
+    import time
+
+    path = _write(tmp_path, "far.eaf", slots=[("ts1", 0), ("ts2", 1500), ("ts3", 10**12)],
+                  tiers=[("t", "u", None, None, [("a1", "ts1", "ts2", "x"), ("a2", "ts2", "ts3", "y")])])
+    start = time.perf_counter()
+    [session] = read(path)
+    assert time.perf_counter() - start < 1.0
+    assert session.tier("unassigned", "t").offset.tolist() == [1.5, 1e9]
+    path = _write(tmp_path, "farther.eaf", slots=[("ts1", 0), ("ts2", 2**53 + 1)],
+                  tiers=[("t", "u", None, None, [("a1", "ts1", "ts2", "x")])])
+    with pytest.raises(FileFormatError, match=r"^farther.eaf: time slot 'ts2' has TIME_VALUE '9007199254740993' ms, "
+                                              r"more than 285616 years from the media's start\. The file is damaged"):
         read(path)
 
 

@@ -80,7 +80,7 @@ Examples
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,12 +90,14 @@ import numpy as np
 
 from ..errors import FileFormatError, MappingError
 from ..session import Episode, Session, Tier
-from ._common import local_name, parse_xml, read_bytes
+from ._common import local_name, parse_xml, read_bytes, skip_unit
 
 __all__ = ["sniff", "read"]
 
 ROOT_TAG = "ANNOTATION_DOCUMENT"
 INTERPOLATED = "interpolated"
+#: The largest time a slot may hold, in ms: 2**53 (every ms below it is exact as a float; about 285,000 years).
+MAX_MS = 2 ** 53
 
 _ROOT_MARKERS = tuple(f"<{ROOT_TAG}".encode(encoding) for encoding in ("utf-8", "utf-16-le", "utf-16-be"))
 
@@ -143,6 +145,14 @@ class _Document:
     annotations: dict[str, _Annotation]
     metadata: dict[str, Any]
     warnings: list[str]
+    strict: bool = False
+    skipped: list[str] = field(default_factory=list)
+    #: Annotations left out while parsing (no id, a missing slot): id → why, for the REFs that point at them.
+    dropped: dict[str, str] = field(default_factory=dict)
+
+    def skip(self, message: str) -> None:
+        """Leave one annotation out, or refuse the file under ``strict`` (see :func:`skip_unit`)."""
+        skip_unit(self.strict, self.skipped, f"{self.name}: {message}")
 
 
 @dataclass
@@ -182,20 +192,23 @@ def read(path: Path, options) -> list[Session]:
     Raises
     ------
     FileFormatError
-        Malformed or unsafe XML, a dangling time-slot, tier or annotation
-        reference, an annotation that ends before it starts, or an episode
-        tier that cannot make episodes. The message names the file, tier,
-        annotation and the fix.
+        Malformed or unsafe XML, a dangling tier reference, or an episode
+        tier that cannot make episodes. A bad *annotation* (one that ends
+        before it starts, refers to a time slot or annotation the file does
+        not hold, or whose references loop) is left out and listed in
+        ``metadata["skipped"]``; with ``options.strict`` it refuses the file.
+        The message names the file, tier, annotation, times and the fix.
     MappingError
         A partner-mapping key the file does not hold, or two tiers mapped to
         the same partner and tier.
     """
     path = Path(path)
     root = parse_xml(read_bytes(path), name=path.name)
-    document = _parse_document(root, name=path.name)
+    document = _parse_document(root, name=path.name, strict=bool(getattr(options, "strict", False)))
     times = _resolve_times(document)
-    positions = _subdivision_positions(document)
-    records = {tier_id: _tier_records(document, times, positions, tier)
+    roots = _resolve_roots(document)
+    subdivisions = _inherited_subdivisions(document, _subdivision_positions(document))
+    records = {tier_id: _tier_records(document, times, roots, subdivisions, tier)
                for tier_id, tier in document.tiers.items()}
     return [_build_session(path, document, records, options)]
 
@@ -207,7 +220,7 @@ def _strip_namespaces(root: Element) -> None:
             element.tag = local_name(element.tag)
 
 
-def _parse_document(root: Element, *, name: str) -> _Document:
+def _parse_document(root: Element, *, name: str, strict: bool = False) -> _Document:
     _strip_namespaces(root)
     if root.tag != ROOT_TAG:
         raise FileFormatError(
@@ -219,12 +232,12 @@ def _parse_document(root: Element, *, name: str) -> _Document:
         raise FileFormatError(
             f"{name}: HEADER says TIME_UNITS={units!r}; attunement reads only 'milliseconds'. "
             f"Re-save the file in ELAN.")
-    warnings: list[str] = []
-    slot_index, slot_value = _parse_slots(root, name=name)
+    document = _Document(name, {}, {}, {}, {}, {}, [], strict=strict)
+    document.slot_index, document.slot_value = _parse_slots(root, name=name)
     types = _parse_types(root)
-    tiers, annotations = _parse_tiers(root, name=name, types=types, slots=slot_value, warnings=warnings)
-    metadata = _document_metadata(root, header, tiers, types)
-    return _Document(name, slot_index, slot_value, tiers, annotations, metadata, warnings)
+    document.tiers, document.annotations = _parse_tiers(root, document=document, types=types)
+    document.metadata = _document_metadata(root, header, document.tiers, types)
+    return document
 
 
 def _parse_slots(root: Element, *, name: str) -> tuple[dict[str, int], dict[str, int | None]]:
@@ -244,8 +257,13 @@ def _parse_slots(root: Element, *, name: str) -> tuple[dict[str, int], dict[str,
                 value[slot_id] = int(raw.strip())
             except ValueError:
                 raise FileFormatError(
-                    f"{name}: time slot {slot_id!r} has TIME_VALUE {raw!r}, which is not a whole number "
+                    f"{name}: time slot {slot_id!r} has TIME_VALUE {raw[:40]!r}, which is not a whole number "
                     f"of milliseconds. Correct it (or re-save the file in ELAN).") from None
+            if abs(value[slot_id]) > MAX_MS:
+                raise FileFormatError(
+                    f"{name}: time slot {slot_id!r} has TIME_VALUE {raw[:40]!r} ms, more than "
+                    f"{MAX_MS // (1000 * 86400 * 365)} years from the media's start. The file is damaged; "
+                    f"correct the slot or restore the file from a backup.")
         index[slot_id] = position
     return index, value
 
@@ -256,8 +274,9 @@ def _parse_types(root: Element) -> dict[str, dict[str, str | None]]:
             for t in root.findall("LINGUISTIC_TYPE")}
 
 
-def _parse_tiers(root: Element, *, name: str, types: dict, slots: dict[str, int | None],
-                 warnings: list[str]) -> tuple[dict[str, _TierInfo], dict[str, _Annotation]]:
+def _parse_tiers(root: Element, *, document: _Document,
+                 types: dict) -> tuple[dict[str, _TierInfo], dict[str, _Annotation]]:
+    name, warnings = document.name, document.warnings
     tiers: dict[str, _TierInfo] = {}
     annotations: dict[str, _Annotation] = {}
     order = 0
@@ -278,7 +297,7 @@ def _parse_tiers(root: Element, *, name: str, types: dict, slots: dict[str, int 
                          types.get(type_ref, {}).get("stereotype"))
         for wrapper in element.findall("ANNOTATION"):
             for child in wrapper:
-                annotation = _parse_annotation(child, tier_id=tier_id, order=order, name=name, slots=slots)
+                annotation = _parse_annotation(child, tier_id=tier_id, order=order, document=document)
                 if annotation is None:
                     continue
                 order += 1
@@ -298,33 +317,38 @@ def _parse_tiers(root: Element, *, name: str, types: dict, slots: dict[str, int 
     return tiers, annotations
 
 
-def _parse_annotation(element: Element, *, tier_id: str, order: int, name: str,
-                      slots: dict[str, int | None]) -> _Annotation | None:
+def _parse_annotation(element: Element, *, tier_id: str, order: int, document: _Document) -> _Annotation | None:
+    """One annotation; None for other elements and for a bad annotation (left out through ``document.skip``)."""
     kind = element.tag
     if kind not in ("ALIGNABLE_ANNOTATION", "REF_ANNOTATION"):
         return None
     annotation_id = element.get("ANNOTATION_ID")
-    if not annotation_id:
-        raise FileFormatError(
-            f"{name}: tier {tier_id!r}: annotation number {order + 1} has no ANNOTATION_ID. "
-            f"Re-save the file in ELAN.")
     value_element = element.find("ANNOTATION_VALUE")
     value = (value_element.text or "") if value_element is not None else ""
+    if not annotation_id:
+        document.skip(
+            f"tier {tier_id!r}: annotation number {order + 1} ({value[:40]!r}) has no ANNOTATION_ID. "
+            f"Re-save the file in ELAN, which numbers every annotation.")
+        return None
     if kind == "REF_ANNOTATION":
         ref = element.get("ANNOTATION_REF")
         if not ref:
-            raise FileFormatError(
-                f"{name}: tier {tier_id!r}, annotation {annotation_id!r} is a REF_ANNOTATION without "
-                f"ANNOTATION_REF. Re-attach it to a parent annotation in ELAN, or delete it.")
+            message = (f"tier {tier_id!r}, annotation {annotation_id!r} is a REF_ANNOTATION without "
+                       f"ANNOTATION_REF. Re-attach it to a parent annotation in ELAN, or delete it.")
+            document.dropped[annotation_id] = message
+            document.skip(message)
+            return None
         return _Annotation(annotation_id, tier_id, value, order, ref=ref,
                            previous=element.get("PREVIOUS_ANNOTATION") or None)
     begin, end = element.get("TIME_SLOT_REF1"), element.get("TIME_SLOT_REF2")
     for slot in (begin, end):
-        if slot not in slots:
-            raise FileFormatError(
-                f"{name}: tier {tier_id!r}, annotation {annotation_id!r} refers to time slot {slot!r}, "
-                f"which TIME_ORDER does not hold. The file is damaged; restore it from a backup or "
-                f"re-save it in ELAN.")
+        if slot not in document.slot_value:
+            message = (f"tier {tier_id!r}, annotation {annotation_id!r} refers to time slot {slot!r}, "
+                       f"which TIME_ORDER does not hold. The file is damaged; restore it from a backup or "
+                       f"re-align the annotation in ELAN.")
+            document.dropped[annotation_id] = message
+            document.skip(message)
+            return None
     return _Annotation(annotation_id, tier_id, value, order, begin=begin, end=end)
 
 
@@ -408,9 +432,9 @@ def _top_down(document: _Document) -> list[_TierInfo]:
     for tier in document.tiers.values():
         children[tier.parent].append(tier)
     ordered: list[_TierInfo] = []
-    queue = list(children[None])
+    queue = deque(children[None])
     while queue:
-        tier = queue.pop(0)
+        tier = queue.popleft()
         ordered.append(tier)
         queue.extend(children[tier.id])
     if len(ordered) < len(document.tiers):
@@ -542,7 +566,11 @@ def _propose(document: _Document, parent: _Annotation, group: list[_Annotation],
 
 
 def _fallback_by_position(document: _Document, times: _Times) -> None:
-    """Unaligned slots no parent chain reached: interpolate by TIME_ORDER position, with a warning."""
+    """Unaligned slots no parent chain reached: interpolate by TIME_ORDER position, with a warning.
+
+    A slot with no aligned slot on one side keeps no time; the annotations that
+    use it are left out when their intervals are made (:func:`_tier_records`).
+    """
     ms = times.ms
     used = {s for a in document.annotations.values() if a.alignable for s in (a.begin, a.end)}
     missing = sorted((s for s in used if s not in ms), key=document.slot_index.__getitem__)
@@ -550,23 +578,22 @@ def _fallback_by_position(document: _Document, times: _Times) -> None:
         return
     ordered = sorted(document.slot_index, key=document.slot_index.__getitem__)
     known_positions = [document.slot_index[s] for s in ordered if s in ms]
+    interpolated = []
     for slot in missing:
         position = document.slot_index[slot]
         right = bisect.bisect_right(known_positions, position)
         if right == 0 or right == len(known_positions):
-            owner = next(a for a in document.annotations.values() if a.alignable and slot in (a.begin, a.end))
-            raise FileFormatError(
-                f"{document.name}: tier {owner.tier!r}, annotation {owner.id!r} uses time slot {slot!r}, "
-                f"which has no time, and no aligned slot lies on both sides of it to infer one. Align "
-                f"the annotation in ELAN.")
+            continue
         before, after = known_positions[right - 1], known_positions[right]
         start_ms, stop_ms = ms[ordered[before]], ms[ordered[after]]
         ms[slot] = start_ms + (position - before) * _java_quotient(stop_ms - start_ms, after - before)
         times.proposed.add(slot)
-    document.warnings.append(
-        f"{len(missing)} unaligned time slot(s) ({', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}) "
-        f"are not inside an aligned parent annotation; their times were interpolated by their position "
-        f"in TIME_ORDER and flagged 'interpolated'.")
+        interpolated.append(slot)
+    if interpolated:
+        document.warnings.append(
+            f"{len(interpolated)} unaligned time slot(s) ({', '.join(interpolated[:5])}"
+            f"{' …' if len(interpolated) > 5 else ''}) are not inside an aligned parent annotation; their times "
+            f"were interpolated by their position in TIME_ORDER and flagged 'interpolated'.")
 
 
 # ---------------------------------------------------------- intervals
@@ -580,45 +607,101 @@ class _Record:
     subdivision: tuple[int, int] | None = None
 
 
-def _tier_records(document: _Document, times: _Times, positions: dict[str, tuple[int, int]],
-                  tier: _TierInfo) -> list[_Record]:
-    """The tier's intervals in ms, sorted by onset (ties: subdivision order, then file order)."""
+def _tier_records(document: _Document, times: _Times, roots: dict[str, _Annotation | str],
+                  subdivisions: dict[str, tuple[int, int] | None], tier: _TierInfo) -> list[_Record]:
+    """The tier's intervals in ms, sorted by onset (ties: subdivision order, then file order).
+
+    A bad annotation (see :func:`_resolve_roots`; one whose slot has no time; one
+    that ends before it starts) is left out through ``document.skip``.
+    """
     records: list[_Record] = []
     for annotation in tier.annotations:
-        root = _alignable_root(document, annotation)
+        root = roots[annotation.id]
+        if isinstance(root, str):
+            document.skip(root)
+            continue
+        via = f" (through annotation {root.id!r} on tier {root.tier!r})" if root is not annotation else ""
+        where = f"tier {tier.id!r}, annotation {annotation.id!r}{via}"
+        untimed = [slot for slot in (root.begin, root.end) if slot not in times.ms]
+        if untimed:
+            document.skip(
+                f"{where} uses time slot {untimed[0]!r}, which has no time, and no aligned slot lies on both "
+                f"sides of it to infer one. Align the annotation in ELAN.")
+            continue
         onset, offset = times.ms[root.begin], times.ms[root.end]
         if offset < onset:
             how = " (interpolated)" if {root.begin, root.end} & times.proposed else ""
-            via = f" (through annotation {root.id!r} on tier {root.tier!r})" if root is not annotation else ""
-            raise FileFormatError(
-                f"{document.name}: tier {tier.id!r}, annotation {annotation.id!r}{via} ends before it starts"
-                f"{how}: onset {onset / 1000:.3f} s (slot {root.begin}), offset {offset / 1000:.3f} s "
-                f"(slot {root.end}). Correct the annotation's times in ELAN.")
+            document.skip(
+                f"{where} ends before it starts{how}: onset {onset / 1000:.3f} s (slot {root.begin}), "
+                f"offset {offset / 1000:.3f} s (slot {root.end}). Correct the annotation's times in ELAN.")
+            continue
         flag = INTERPOLATED if {root.begin, root.end} & times.proposed else ""
-        subdivision = _inherited_subdivision(document, annotation, positions)
+        subdivision = subdivisions.get(annotation.id)
         key = (onset, root.order, subdivision[0] if subdivision else 0, annotation.order)
         records.append(_Record(annotation.value, onset, offset, flag, key, subdivision))
     records.sort(key=lambda r: r.sort_key)
     return records
 
 
-def _alignable_root(document: _Document, annotation: _Annotation) -> _Annotation:
-    """The alignable annotation at the end of a REF chain (the annotation itself if alignable)."""
-    seen = [annotation.id]
-    current = annotation
-    while not current.alignable:
-        target = document.annotations.get(current.ref)
-        if target is None:
-            raise FileFormatError(
-                f"{document.name}: tier {annotation.tier!r}, annotation {current.id!r} refers to annotation "
-                f"{current.ref!r}, which the file does not hold. Re-attach or delete the annotation in ELAN.")
-        if target.id in seen:
-            raise FileFormatError(
-                f"{document.name}: tier {annotation.tier!r}, annotation {annotation.id!r}: its references "
-                f"form a loop ({' → '.join(seen + [target.id])}). Delete one of them in ELAN.")
-        seen.append(target.id)
-        current = target
-    return current
+def _resolve_roots(document: _Document) -> dict[str, _Annotation | str]:
+    """Every annotation's alignable root (REF → REF → ALIGNABLE), or why it has none.
+
+    Linear in the number of annotations: each chain is walked once and every
+    annotation on it remembers the result, so a chain of n REF annotations costs
+    O(n), not O(n²) walks of O(n) each. An annotation whose chain reaches an
+    annotation the file does not hold, or loops, maps to the message (without
+    the file name) that :func:`_tier_records` passes to ``document.skip``.
+    """
+    annotations = document.annotations
+    result: dict[str, _Annotation | str] = {}
+    for start in annotations.values():
+        if start.id in result:
+            continue
+        path: list[_Annotation] = []
+        on_path: set[str] = set()
+        current = start
+        outcome: _Annotation | tuple[str, str, list[str]]
+        while True:
+            if current.id in result:
+                outcome = result[current.id] if not isinstance(result[current.id], str) else (
+                    "inherited", current.id, [])
+                break
+            if current.alignable:
+                outcome = current
+                path.append(current)
+                break
+            target = annotations.get(current.ref)
+            path.append(current)
+            on_path.add(current.id)
+            if target is None:
+                outcome = ("dangling", current.id, [])
+                break
+            if target.id in on_path:
+                cycle = [a.id for a in path[next(i for i, a in enumerate(path) if a.id == target.id):]]
+                outcome = ("loop", target.id, cycle + [target.id])
+                break
+            current = target
+        for annotation in path:
+            result[annotation.id] = outcome if isinstance(outcome, _Annotation) else _unresolved_message(
+                document, annotation, outcome)
+    return result
+
+
+def _unresolved_message(document: _Document, annotation: _Annotation, outcome: tuple[str, str, list[str]]) -> str:
+    kind, at, cycle = outcome
+    where = f"tier {annotation.tier!r}, annotation {annotation.id!r}"
+    if kind == "loop":
+        return (f"{where}: its references form a loop ({' → '.join(cycle)}). Delete one of them in ELAN.")
+    if kind == "inherited":
+        return (f"{where} refers (through annotation {at!r}) to an annotation that was left out. Correct that "
+                f"annotation in ELAN (see its own message).")
+    missing = document.annotations[at].ref
+    via = f" (through annotation {at!r})" if at != annotation.id else ""
+    if missing in document.dropped:
+        return (f"{where}{via} refers to annotation {missing!r}, which was left out (see its own message). "
+                f"Correct that annotation in ELAN.")
+    return (f"{where}{via} refers to annotation {missing!r}, which the file does not hold. Re-attach or delete "
+            f"the annotation in ELAN.")
 
 
 def _subdivision_positions(document: _Document) -> dict[str, tuple[int, int]]:
@@ -656,18 +739,34 @@ def _previous_order(siblings: list[_Annotation]) -> list[_Annotation] | None:
     return ordered if len(ordered) == len(siblings) else None
 
 
-def _inherited_subdivision(document: _Document, annotation: _Annotation,
-                           positions: dict[str, tuple[int, int]]) -> tuple[int, int] | None:
-    """The (index, count) of the nearest symbolically subdivided annotation up the REF chain."""
-    current, seen = annotation, set()
-    while current.id not in seen:
-        if current.id in positions:
-            return positions[current.id]
-        seen.add(current.id)
-        if current.alignable or current.ref not in document.annotations:
-            return None
-        current = document.annotations[current.ref]
-    return None
+def _inherited_subdivisions(document: _Document,
+                            positions: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int] | None]:
+    """Every annotation's (index, count) of the nearest symbolically subdivided annotation up its REF chain.
+
+    Each chain is walked once (linear, as in :func:`_resolve_roots`).
+    """
+    annotations = document.annotations
+    result: dict[str, tuple[int, int] | None] = {}
+    for start in annotations.values():
+        path: list[str] = []
+        seen: set[str] = set()
+        current = start
+        while True:
+            if current.id in result:
+                found = result[current.id]
+                break
+            path.append(current.id)
+            if current.id in positions:
+                found = positions[current.id]
+                break
+            seen.add(current.id)
+            if current.alignable or current.ref not in annotations or current.ref in seen:
+                found = None
+                break
+            current = annotations[current.ref]
+        for annotation_id in path:
+            result[annotation_id] = found
+    return result
 
 
 # ------------------------------------------------------------- session
@@ -717,6 +816,8 @@ def _build_session(path: Path, document: _Document, records: dict[str, list[_Rec
         metadata["interpolated_intervals"] = proposed
     if document.warnings:
         metadata["warnings"] = list(document.warnings)
+    if document.skipped:
+        metadata["skipped"] = list(document.skipped)
     return Session(id=path.stem, tiers=tiers, episodes=episodes, metadata=metadata)
 
 
