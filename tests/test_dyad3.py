@@ -2,10 +2,11 @@
 
 The file (corpus README) has a cell that ends before it starts, a typo hand code
 ``l``, a look coded ``2`` (looks are 0 or 1) and a one-argument column with empty
-``()`` cells. Reading stops at the first: it names the column, the db line, both
-times and the fix. In a copy with that cell's times put right (made in tmp_path;
-the corpus file is never touched), the scheme step names the unknown codes with
-their counts.
+``()`` cells. The cell is the unit of failure: the reversed cell is left out and
+listed (naming the column, the db line, both times and the fix) and the rest is
+read; ``strict`` refuses the file with that message. In a copy with that cell's
+times put right (made in tmp_path; the corpus file is never touched), the scheme
+step names the unknown codes with their counts.
 """
 
 from __future__ import annotations
@@ -35,13 +36,18 @@ def _fixed_copy(tmp_path: Path) -> Path:
     return copy
 
 
+REVERSED = ("dyad3.opf: column 'childhands', db line 5: the cell ends before it starts (onset 00:53:54:290 = "
+            "3234.290 s, offset 00:52:35:076 = 3155.076 s). Correct the cell's onset or offset in Datavyu, save the "
+            "project, and read it again.")
+
+
 def test_onset_after_offset_is_named_precisely():
+    (session,) = read(corpus_file("datavyu", "dyad3.opf"), partners=MAPPING)
+    assert session.metadata["skipped"] == [REVERSED]
+    assert session.tier("infant", "hand").code.tolist() == ["right", "left"]
     with pytest.raises(FileFormatError) as info:
-        read(corpus_file("datavyu", "dyad3.opf"), partners=MAPPING)
-    assert str(info.value) == (
-        "dyad3.opf: column 'childhands', db line 5: the cell ends before it starts (onset 00:53:54:290 = "
-        "3234.290 s, offset 00:52:35:076 = 3155.076 s). Correct the cell's onset or offset in Datavyu, save the "
-        "project, and read it again.")
+        read(corpus_file("datavyu", "dyad3.opf"), partners=MAPPING, strict=True)
+    assert str(info.value) == REVERSED
 
 
 def test_typo_codes_are_listed_with_counts(tmp_path):

@@ -43,6 +43,7 @@ READABLE = [
     ("datavyu/demo_data_to_csv2.csv", {}, "datavyu-csv"),
     ("datavyu/dyad1.opf", {}, "datavyu"),
     ("datavyu/dyad2.opf", {}, "datavyu"),
+    ("datavyu/dyad3.opf", {}, "datavyu"),
     ("datavyu/childhands__dyad1.csv", {}, "datavyu-csv"),
     ("datavyu/parenthands__dyad1.csv", {}, "datavyu-csv"),
     ("nonverbal/nonverbal.csv", {"rate": 1.0}, "sampled"),
@@ -54,7 +55,8 @@ REFUSED = [
     ("boris/export_observations_list_test1.tsv", {}, "export_observations_list_test1.tsv: this is a BORIS observation list"),
     ("observer/otx_parser_test.otx", {}, "otx_parser_test.otx: is a Noldus The Observer XT project template"),
     ("observer/otx_parser_test.otb", {}, "otx_parser_test.otb: is a Noldus The Observer XT project template"),
-    ("datavyu/dyad3.opf", {}, "dyad3.opf: column 'childhands', db line 5: the cell ends before it starts"),
+    ("datavyu/dyad3.opf", {"strict": True},
+     "dyad3.opf: column 'childhands', db line 5: the cell ends before it starts"),
 ]
 
 

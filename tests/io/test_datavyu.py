@@ -135,14 +135,63 @@ def test_mapping_one_argument_and_collisions():
 
 
 # ------------------------------------------------------------- dyad3
-def test_dyad3_onset_after_offset_names_column_line_and_times():
-    """db line 5 of dyad3 reads 00:53:54:290,00:52:35:076: 3234.290 s and 3155.076 s."""
-    expected = ("dyad3.opf: column 'childhands', db line 5: the cell ends before it starts "
-                "(onset 00:53:54:290 = 3234.290 s, offset 00:52:35:076 = 3155.076 s). Correct the cell's "
-                "onset or offset in Datavyu, save the project, and read it again.")
+DYAD3_MESSAGE = ("dyad3.opf: column 'childhands', db line 5: the cell ends before it starts "
+                 "(onset 00:53:54:290 = 3234.290 s, offset 00:52:35:076 = 3155.076 s). Correct the cell's "
+                 "onset or offset in Datavyu, save the project, and read it again.")
+
+
+def test_dyad3_onset_after_offset_leaves_out_that_cell():
+    """db line 5 of dyad3 reads 00:53:54:290,00:52:35:076: 3234.290 s and 3155.076 s. The cell is the unit
+    of failure: it is left out and listed; by hand, the rest is childhands (right,2) 313.991–771.741 s and
+    (left,1) 797.193–1071.352 s, and parenthands' two (0) cells (the three () cells code nothing)."""
+    [session] = _read(corpus_file("datavyu", "dyad3.opf"))
+    assert session.metadata["skipped"] == [DYAD3_MESSAGE]
+    hand = session.tier("childhands", "hand")
+    assert hand.code.tolist() == ["right", "left"]
+    assert hand.onset.tolist() == [313.991, 797.193] and hand.offset.tolist() == [771.741, 1071.352]
+    assert session.tier("childhands", "look").code.tolist() == ["2", "1"]
+    assert session.tier("parenthands", "look").code.tolist() == ["0", "0"]
+
+
+def test_dyad3_strict_refuses_the_file():
     with pytest.raises(FileFormatError) as error:
-        _read(corpus_file("datavyu", "dyad3.opf"))
-    assert str(error.value) == expected
+        _read(corpus_file("datavyu", "dyad3.opf"), strict=True)
+    assert str(error.value) == DYAD3_MESSAGE
+
+
+def test_onset_only_cells_are_point_events(tmp_path):
+    """Offset 00:00:00:000 after a later onset is how labs code point events (4 of 9 real .opf files):
+    each such cell is a point at its onset, in TEXT and MATRIX columns alike; they were refused as
+    'ends before it starts' before. Other cells keep the inclusive-offset rule (+1 ms)."""
+    session = _db(tmp_path, (
+        "#4\n"
+        "vocal (TEXT,true,)\n"
+        "00:00:05:000,00:00:00:000,babble\n"
+        "00:00:07:250,00:00:00:000,cry\n"
+        "00:00:09:000,00:00:10:000,coo\n"
+        "touch (MATRIX,true,)-who|NOMINAL\n"
+        "00:01:00:500,00:00:00:000,(mother)\n"
+        "00:00:00:000,00:00:00:000,(infant)\n"))
+    vocal = session.tier("vocal", "vocal")
+    assert vocal.code.tolist() == ["babble", "cry", "coo"]
+    assert vocal.onset.tolist() == [5.0, 7.25, 9.0] and vocal.offset.tolist() == [5.0, 7.25, 10.001]
+    touch = session.tier("touch", "who")
+    assert touch.code.tolist() == ["infant", "mother"]
+    assert touch.onset.tolist() == [0.0, 60.5] and touch.offset.tolist() == [0.0, 60.5]
+    assert "skipped" not in session.metadata
+
+
+def test_reversed_cell_in_a_db_csv_is_left_out_by_line(tmp_path):
+    path = tmp_path / "db.csv"
+    path.write_bytes(b"#4\nlook (NOMINAL,true,)\n00:00:05:000,00:00:04:000,a\n00:00:06:000,00:00:07:000,b\n")
+    [session] = _read(path)
+    assert session.tier("look", "look").code.tolist() == ["b"]
+    assert session.metadata["skipped"] == [
+        "db.csv: column 'look', line 3: the cell ends before it starts (onset 00:00:05:000 = 5.000 s, offset "
+        "00:00:04:000 = 4.000 s). Correct the cell's onset or offset in Datavyu, save the project, and read it "
+        "again."]
+    with pytest.raises(FileFormatError, match=r"^db.csv: column 'look', line 3: the cell ends before it starts"):
+        _read(path, strict=True)
 
 
 # ------------------------------------------------------------- quirks

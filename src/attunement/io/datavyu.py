@@ -61,9 +61,16 @@ Conventions of this reader
   a corrupt cell at ``99:00:00:000``. This reader invents no time for it:
   such lines, and cells timed ``99:00:00:000``, are left out and reported in
   ``metadata["warnings"]`` (by line, never by value).
-- **Errors.** A cell that ends before it starts raises
-  :class:`~attunement.errors.FileFormatError` naming the file, the column, the
-  line (of ``db`` inside an ``.opf``) and both times.
+- **Point events.** A cell whose offset is ``00:00:00:000`` and whose onset
+  is later is a point event at its onset (onset = offset). Datavyu leaves the
+  offset at zero when a coder sets only the onset, which is how labs usually
+  code point events (4 of 9 real ``.opf`` files from two labs).
+- **The cell is the unit of failure.** Any other cell that ends before it
+  starts (offset > 0 and offset < onset) is left out, and the message naming
+  the file, the column, the line (of ``db`` inside an ``.opf``), both times and
+  the fix is listed in ``metadata["skipped"]``; the rest of the file is read.
+  With ``strict`` such a cell raises
+  :class:`~attunement.errors.FileFormatError` with that message instead.
 - **Privacy.** A column named ``id`` (any case) holds participant data such as
   birth dates in real projects: it is not read at all, and it is listed in
   ``metadata["skipped_columns"]``. No message or warning ever quotes a cell's
@@ -97,7 +104,7 @@ import numpy as np
 from ..errors import FileFormatError, SessionError
 from ..session import Episode, Session, Tier
 from . import _common
-from ._common import decode_text, read_bytes, read_zip_members
+from ._common import decode_text, read_bytes, read_zip_members, skip_unit
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import ReadOptions
@@ -385,8 +392,10 @@ class _SourceTier:
     offsets: list[float] = field(default_factory=list)
 
 
-def _column_tiers(column: _Column, *, name: str, line_label: str, warnings: list[str]) -> list[_SourceTier]:
-    """The source tiers of one column (see the module's conventions)."""
+def _column_tiers(column: _Column, *, name: str, line_label: str, warnings: list[str],
+                  skipped: list[str] | None = None, strict: bool = False) -> list[_SourceTier]:
+    """The source tiers of one column (see the module's conventions: point events, bad cells)."""
+    skipped = [] if skipped is None else skipped
     if column.type == "MATRIX":
         tiers = [_SourceTier(f"{column.name}:{arg}", column.name, arg) for arg, _ in column.args]
     else:
@@ -399,13 +408,18 @@ def _column_tiers(column: _Column, *, name: str, line_label: str, warnings: list
             f"a corrupt line; first at line {unknown[0].line}) were left out.")
     onsets = {c.onset_ms for c in known}
     for cell in known:
-        if cell.offset_ms < cell.onset_ms:
-            raise FileFormatError(
-                f"{name}: column {column.name!r}, {line_label} {cell.line}: the cell ends before it starts "
-                f"(onset {_describe_ms(cell.onset_ms)}, offset {_describe_ms(cell.offset_ms)}). "
-                f"Correct the cell's onset or offset in Datavyu, save the project, and read it again.")
-        point = cell.offset_ms == cell.onset_ms
-        end_ms = cell.offset_ms if point or cell.offset_ms in onsets else cell.offset_ms + 1
+        onset_only = cell.offset_ms == 0 < cell.onset_ms
+        if cell.offset_ms < cell.onset_ms and not onset_only:
+            skip_unit(strict, skipped,
+                      f"{name}: column {column.name!r}, {line_label} {cell.line}: the cell ends before it starts "
+                      f"(onset {_describe_ms(cell.onset_ms)}, offset {_describe_ms(cell.offset_ms)}). "
+                      f"Correct the cell's onset or offset in Datavyu, save the project, and read it again.")
+            continue
+        point = onset_only or cell.offset_ms == cell.onset_ms
+        if point:
+            end_ms = cell.onset_ms
+        else:
+            end_ms = cell.offset_ms if cell.offset_ms in onsets else cell.offset_ms + 1
         for tier, value in zip(tiers, cell.values):
             if value:
                 tier.codes.append(value)
@@ -435,6 +449,7 @@ def _build_session(session_id: str, db: _Database, *, name: str, line_label: str
                    metadata: dict) -> Session:
     """A Session from parsed columns: partner mapping, episodes, metadata."""
     warnings = list(db.warnings)
+    skipped: list[str] = []
     partners = options.partners
     tiers: dict[tuple[str, str], Tier] = {}
     origin: dict[tuple[str, str], str] = {}
@@ -445,7 +460,8 @@ def _build_session(session_id: str, db: _Database, *, name: str, line_label: str
         if column.skipped:
             continue
         available.append(column.name)
-        for source in _column_tiers(column, name=name, line_label=line_label, warnings=warnings):
+        for source in _column_tiers(column, name=name, line_label=line_label, warnings=warnings,
+                                    skipped=skipped, strict=options.strict):
             if source.source != column.name:
                 available.append(source.source)
             if _is_episode_tier(source, column, options.episodes_tier):
@@ -476,6 +492,8 @@ def _build_session(session_id: str, db: _Database, *, name: str, line_label: str
     }
     if warnings:
         metadata["warnings"] = warnings
+    if skipped:
+        metadata["skipped"] = skipped
     try:
         return Session(id=session_id, tiers=tiers, episodes=tuple(episodes), metadata=metadata)
     except SessionError as error:
