@@ -142,6 +142,16 @@ class Tier:
         return [(int(keep[i]), int(keep[i + 1])) for i in bad]
 
 
+def seconds_text(value: float) -> str:
+    """A time for a message: ``12.500`` (ms precision), or ``1e+308`` for a value too large to spell out.
+
+    >>> seconds_text(12.5), seconds_text(1e308), seconds_text(float("inf"))
+    ('12.500', '1e+308', 'inf')
+    """
+    value = float(value)
+    return f"{value:.3f}" if math.isfinite(value) and abs(value) < 1e12 else f"{value:g}"
+
+
 @dataclass(frozen=True)
 class Episode:
     """A named time range of a session, such as ``play`` or ``still-face``."""
@@ -152,13 +162,21 @@ class Episode:
 
     def __post_init__(self) -> None:
         if not self.name:
-            raise SessionError("an episode needs a name")
+            raise SessionError("an episode needs a name, such as 'play' or 'still-face'. Name it in the coding file.")
         if not (math.isfinite(self.onset) and math.isfinite(self.offset)):
-            raise SessionError(f"episode {self.name!r} has a time that is not a number")
-        if self.offset <= self.onset:
+            raise SessionError(
+                f"episode {self.name!r} has a time that is not a finite number (onset "
+                f"{seconds_text(self.onset)} s, offset {seconds_text(self.offset)} s). Give the episode a start "
+                f"and an end in seconds.")
+        if self.offset == self.onset:
+            raise SessionError(
+                f"episode {self.name!r} has no duration (onset and offset {seconds_text(self.onset)} s). "
+                f"Give the episode an end after its start.")
+        if self.offset < self.onset:
             raise SessionError(
                 f"episode {self.name!r} ends before it starts "
-                f"(onset {self.onset:.3f} s, offset {self.offset:.3f} s)")
+                f"(onset {seconds_text(self.onset)} s, offset {seconds_text(self.offset)} s). Give the "
+                f"episode an end after its start.")
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,19 +256,25 @@ class Session:
                 i = int(np.flatnonzero(bad_time)[0])
                 raise SessionError(
                     f"{self._where()}: partner {partner!r}, tier {name!r}: code {tier.code[i]!r} has a "
-                    f"time that is not a number. Give every interval an onset and an offset.")
+                    f"time that is not a finite number (onset {seconds_text(tier.onset[i])} s, offset "
+                    f"{seconds_text(tier.offset[i])} s). "
+                    f"Give every interval a finite onset and offset in seconds in the coding file.")
             backwards = tier.offset < tier.onset
             if backwards.any():
                 i = int(np.flatnonzero(backwards)[0])
                 raise SessionError(
                     f"{self._where()}: partner {partner!r}, tier {name!r}: code {tier.code[i]!r} ends "
-                    f"before it starts (onset {tier.onset[i]:.3f} s, offset {tier.offset[i]:.3f} s). "
+                    f"before it starts (onset {seconds_text(tier.onset[i])} s, "
+                    f"offset {seconds_text(tier.offset[i])} s). "
                     f"Correct the interval in the coding file.")
         for a, b in zip(self.episodes, self.episodes[1:]):
             if b.onset < a.offset:
                 raise SessionError(
-                    f"{self._where()}: episodes {a.name!r} ({a.onset:.3f}–{a.offset:.3f} s) and "
-                    f"{b.name!r} ({b.onset:.3f}–{b.offset:.3f} s) overlap. Episodes must not overlap.")
+                    f"{self._where()}: episodes {a.name!r} ({seconds_text(a.onset)}–{seconds_text(a.offset)} s) "
+                    f"and {b.name!r} ({seconds_text(b.onset)}–{seconds_text(b.offset)} s) overlap. Episodes must "
+                    f"not overlap: "
+                    f"correct them in the coding file so that {a.name!r} ends by {seconds_text(b.onset)} s, or "
+                    f"{b.name!r} starts at {seconds_text(a.offset)} s or later.")
 
     # ------------------------------------------------------------------ views
     @property

@@ -9,7 +9,7 @@ limit and a per-input time limit, and prints one JSON line per read:
 Sessions), ``refused`` (an :class:`~attunement.errors.AttunementError` with a
 one-line message) or a defect: ``crash`` (any other exception, with its type),
 ``invalid`` (Sessions that break the contract), ``multiline`` (a message on
-several lines), ``warning`` (a warning escaped the read), ``timeout`` or ``memory``.
+several lines), ``unnamed`` (a message that does not name the file), ``warning`` (a warning escaped the read), ``timeout`` or ``memory``.
 
 The mutations (FORMATS.md §0 lists what readers must survive): truncation at
 several points, byte flips, corrupt deflate streams and gzip members, zip member
@@ -398,6 +398,8 @@ def _read_one_quiet(path: Path, *, forced: str | None, options: dict) -> tuple[s
         message = str(error)
         if "\n" in message or not message.strip():
             return reader, "multiline", message[:300]
+        if path.name not in message:
+            return reader, "unnamed", message[:300]
         return reader, "refused", message[:300]
     except _Timeout:
         return reader, "timeout", ""

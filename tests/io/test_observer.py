@@ -190,7 +190,7 @@ def test_bad_rows(tmp_path):
     with pytest.raises(FileFormatError, match=r"kind.txt: line 2: Event_Type 'State change' is not "):
         read(_utf8(tmp_path, "kind.txt", [header, "1,0;Baby;Cry;State change"]))
     with pytest.raises(FileFormatError, match=r"time.txt: line 3: the time 'abc' in column 'Time_Relative_sf' "
-                                              r"is not a number of seconds"):
+                                              r"is not a finite number of seconds"):
         read(_utf8(tmp_path, "time.txt", [header, "1,0;Baby;Cry;State point", "abc;Baby;Cry;State point"]))
     with pytest.raises(FileFormatError, match=r"frames.txt: line 1: the time columns Time_Relative_f give no "
                                               r"seconds"):
@@ -237,3 +237,15 @@ def test_csv_export_is_detected(tmp_path):
     path = _utf8(tmp_path, "export.csv", lines)
     assert detect_format(path).name == "observer"
     assert _intervals(read(path)[0]) == {("Baby", "behavior"): [("Look|Mum", 0.5, 1.5)]}
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e999", "0:1e308:0"])
+def test_non_finite_times_name_the_line(tmp_path, value):
+    """float() accepts 'nan' and 'inf', and a huge h:m:s overflows to inf: such times reached the Session,
+    whose message named no line (and, before, no file)."""
+    header = "Time_Relative_sf;Subject;Behavior;Event_Type"
+    path = _utf8(tmp_path, "nan.txt", [header, "1.0;Baby;Cry;State point", f"{value};Baby;Cry;State point"])
+    with pytest.raises(FileFormatError) as info:
+        read(path)
+    assert str(info.value) == (f"nan.txt: line 3: the time {value!r} in column 'Time_Relative_sf' is not a finite "
+                               f"number of seconds. Export the time as Time_Relative_sf.")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ..errors import AttunementError, FileFormatError
+from ..errors import AttunementError, FileFormatError, SessionError
 from ..session import Session
 from ._common import PartnerMap
 
@@ -191,7 +191,14 @@ def read(
     options = ReadOptions(partners=PartnerMap.coerce(partners), episodes_tier=episodes_tier, rate=rate,
                           session_column=session_column, close_unpaired=close_unpaired, strict=strict,
                           format_named=format is not None)
-    sessions = fmt.load().read(path, options)
+    try:
+        sessions = fmt.load().read(path, options)
+    except SessionError as error:
+        # a Session refused what a reader built (overlapping episodes, a time that is not finite)
+        # before the reader set its source: name the file
+        message = str(error)
+        raise SessionError(message if message.startswith(f"{path.name}:") or message.startswith(f"{path}:")
+                           else f"{path.name}: {message}") from None
     if not sessions:
         raise FileFormatError(f"{path.name}: holds no coded sessions ({fmt.description}). "
                               f"Check that it is the file you meant and that it was saved after coding.")

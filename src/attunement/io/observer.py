@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -117,6 +118,8 @@ def _parse_seconds(text: str, *, decimal: str) -> float:
     seconds = 0.0
     for part in parts:
         seconds = seconds * 60 + float(part)
+    if not math.isfinite(seconds):
+        raise ValueError(text)  # nan, inf, or a number so large that it overflows
     return seconds
 
 
@@ -307,7 +310,7 @@ def _event(number: int, row: list[str], layout: _Layout, *, decimal: str, name: 
     except ValueError:
         raise FileFormatError(
             f"{name}: line {number}: the time {raw_time!r} in column {layout.header[col['time']].strip()!r} "
-            f"is not a number of seconds. Export the time as Time_Relative_sf.") from None
+            f"is not a finite number of seconds. Export the time as Time_Relative_sf.") from None
     duration = None
     raw_duration = _field(row, col["duration"])
     if raw_duration:
@@ -315,7 +318,7 @@ def _event(number: int, row: list[str], layout: _Layout, *, decimal: str, name: 
             duration = _parse_seconds(raw_duration, decimal=decimal)
         except ValueError:
             raise FileFormatError(
-                f"{name}: line {number}: the duration {raw_duration!r} is not a number of seconds. "
+                f"{name}: line {number}: the duration {raw_duration!r} is not a finite number of seconds. "
                 f"Export Duration_sf as decimal seconds, or leave it out.") from None
     modifiers = [_field(row, i) for i in layout.modifiers]
     code = "|".join([behavior, *(m for m in modifiers if m)])

@@ -20,8 +20,8 @@ import pandas as pd
 
 from .._csvsafe import restore_frame, safe_frame
 from .._files import atomic_path
-from ..errors import FileFormatError
-from ..session import Episode, Session, Tier
+from ..errors import FileFormatError, SessionError
+from ..session import Episode, Session, Tier, seconds_text
 from ._common import decode_text, read_bytes
 
 REQUIRED = ("session", "partner", "tier", "code", "onset", "offset")
@@ -73,6 +73,12 @@ def _numeric(frame: pd.DataFrame, column: str, name: str) -> np.ndarray:
         raise FileFormatError(
             f"{name}: line {i + 2}: {column} {raw.iloc[i]!r} is not a number of seconds. "
             f"Write times as decimal seconds, such as 12.5.")
+    infinite = np.isinf(values)
+    if infinite.any():
+        i = int(np.flatnonzero(infinite)[0])
+        raise FileFormatError(
+            f"{name}: line {i + 2}: {column} {str(raw.iloc[i]).strip()!r} is not a finite number of seconds. "
+            f"Write the time as decimal seconds, such as 12.5 (an empty offset makes a point event).")
     return values
 
 
@@ -90,7 +96,8 @@ def sessions_from_frame(frame: pd.DataFrame, *, name: str, options=None) -> list
         i = int(np.flatnonzero(backwards)[0])
         raise FileFormatError(
             f"{name}: line {i + 2}: code {frame['code'].iloc[i]!r} ends before it starts "
-            f"(onset {onset[i]:.3f} s, offset {offset[i]:.3f} s). Swap or correct the times.")
+            f"(onset {seconds_text(onset[i])} s, offset {seconds_text(offset[i])} s). "
+            f"Swap or correct the times.")
     def text(column: str) -> np.ndarray:
         values = frame[column].to_numpy(dtype=object)
         return np.array([v.strip() if isinstance(v, str) else str(v) for v in values], dtype=object)
@@ -121,7 +128,10 @@ def sessions_from_frame(frame: pd.DataFrame, *, name: str, options=None) -> list
         s, p, t = session_codes[first], partner[first], tier[first]
         if (p == "" and t == EPISODE_TIER) or (episodes_tier and t == episodes_tier):
             for r in rows:
-                episodes_by_session[s].append(Episode(str(code[r]), float(onset[r]), float(offset[r])))
+                try:
+                    episodes_by_session[s].append(Episode(str(code[r]), float(onset[r]), float(offset[r])))
+                except SessionError as error:
+                    raise FileFormatError(f"{name}: line {r + 2}: {error}") from None
             continue
         if partner_map:
             p, t = partner_map.resolve(source=f"{p}:{t}", partner=p, tier=t)
