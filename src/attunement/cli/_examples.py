@@ -63,9 +63,6 @@ EXAMPLES: dict[str, list[str]] = {
         "attune agreement both.eaf --tier A:gaze --tier-b B:gaze \\",
         "    --resolution 0.1 --tolerance 0.5 --uncoded nothing",
     ],
-    "datasets": [
-        "attune datasets",
-    ],
 }
 
 
@@ -99,3 +96,8 @@ def add_examples(app) -> None:
             info.epilog = epilog(name)
         if not info.short_help and info.callback is not None:
             info.short_help = _short_help(info.help or info.callback.__doc__)
+    for group in app.registered_groups:  # sub-apps (attune datasets …): their callback's docstring
+        callback = getattr(group.typer_instance.registered_callback, "callback", None)
+        doc = group.help if isinstance(group.help, str) else getattr(callback, "__doc__", None)
+        if isinstance(doc, str) and not isinstance(group.short_help, str):
+            group.short_help = _short_help(doc)
