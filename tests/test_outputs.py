@@ -348,3 +348,31 @@ def test_a_mapping_error_is_said_once_for_all_sessions(tmp_path):
     assert result.exit_code == 1
     assert result.output.count("compares tier(s)") == 1, result.output
     assert "(10 sessions: s0, s1, s2, …; in ten.csv)" in result.output.replace("\n", " ")
+
+
+def test_the_current_folder_is_not_an_output_folder(tmp_path, monkeypatch):
+    """`--out .` would have had the run's folder renamed under the user's feet; it is refused."""
+    good = tmp_path / "in" / "good.csv"
+    good.parent.mkdir()
+    good.write_text(GOOD)
+    empty = tmp_path / "here"
+    empty.mkdir()
+    monkeypatch.chdir(empty)
+    result = _run("analyze", good, "--scheme", "icep-r", "--out", ".")
+    assert "is the current folder" in _one_line(result.output)
+    assert list(empty.iterdir()) == []
+
+
+def test_a_run_finishing_meanwhile_is_not_replaced(tmp_path):
+    """Two runs into one new folder: the one that finishes second does not silently replace the first."""
+    from attunement._files import output_run
+    from attunement.errors import OutputError
+
+    out = tmp_path / "out"
+    with pytest.raises(OutputError, match="holds an earlier run"):
+        with output_run(out, command="slow") as slow:
+            (slow.path / "slow.csv").write_text("slow")
+            with output_run(out, command="fast") as fast:
+                (fast.path / "fast.csv").write_text("fast")
+    assert sorted(p.name for p in out.iterdir()) == [".attunement-run.json", "fast.csv"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]

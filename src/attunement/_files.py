@@ -233,6 +233,10 @@ def output_run(out: str | Path, *, command: str, inputs: Iterable[str | Path] = 
     target = Path(out)
     if target.is_symlink() and target.is_dir():
         target = _real(target)  # replace the folder the link points at, and keep the link
+    if _within(Path(os.getcwd()), Path(os.path.abspath(target))):
+        raise OutputError(f"{option} {out} is the current folder (or holds it); attune writes a run into a "
+                          f"folder of its own. Give a new folder name, e.g. {option} results.")
+    target = Path(os.path.abspath(target))
     inputs = [str(p) for p in inputs]
     _check_inputs(inputs, folder=target, option=option)
     _check_target(target, overwrite=overwrite, option=option)
@@ -247,6 +251,7 @@ def output_run(out: str | Path, *, command: str, inputs: Iterable[str | Path] = 
     try:
         yield run
         _write_manifest(run)
+        _check_target(target, overwrite=overwrite, option=option)  # another run may have finished meanwhile
         _switch(tmp, target)
     except OSError as error:
         shutil.rmtree(tmp, ignore_errors=True)
