@@ -238,6 +238,17 @@ def _apply_metadata(sessions: list[Session], metadata: Path | None) -> list[Sess
     return apply_metadata(sessions, table)
 
 
+def _metadata_columns(frame, metadata: Path | None):
+    """A per-session table with the ``--metadata`` fields appended (joined on ``session``; names it has kept)."""
+    if metadata is None or "session" not in frame.columns:
+        return frame
+    from ..io.metadata import read_metadata
+
+    table = read_metadata(metadata)
+    extra = [c for c in table.columns if c not in frame.columns]
+    return frame.merge(table[["session", *extra]], on="session", how="left")
+
+
 # ---------------------------------------------------------------------------- outputs
 def _input_files(inputs: Iterable[object]) -> list[str]:
     """Every file among ``inputs`` (folders and patterns expanded; None and missing paths left out)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,9 +16,9 @@ from ..errors import AttunementError, did_you_mean
 from ..io import Failure
 from ..session import Session
 from ._common import (CloseOption, StrictOption, EpisodesOption, ExcludeUnknownOption, FormatOption, MetadataOption,
-                      OverwriteOption, PartnerOption, RateOption, RecodeOption, SessionColumnOption, UncodedAsOption, BridgeOption,
-                      _load_scheme, _report_analysis_notes,
-                      _apply_metadata, _fail, _nothing_done, _output_files, _output_run, _progress, _read_inputs, _report_failures,
+                      OverwriteOption, PartnerOption, RateOption, RecodeOption, SessionColumnOption, UncodedAsOption,
+                      BridgeOption, _load_scheme, _report_analysis_notes, _apply_metadata, _fail, _metadata_columns,
+                      _nothing_done, _output_files, _output_run, _progress, _read_inputs, _report_failures,
                       _report_notes, app, console, esc, out_console, out_option)
 
 
@@ -63,7 +64,7 @@ def analyze(
                                            on_error="collect", on_progress=advance)
             failures += results.failures
             if metadata is not None:
-                results = _with_metadata_columns(results, metadata)
+                results = dataclasses.replace(results, sessions=_metadata_columns(results.sessions, metadata))
             n = results.sessions.session.nunique()
             if n == 0:
                 raise _nothing_done(failures)
@@ -90,18 +91,6 @@ def analyze(
     if failures:
         console.print(f"The failures are listed in {esc(out / 'errors.csv')}.")
         raise typer.Exit(3)
-
-
-def _with_metadata_columns(results, metadata: Path):
-    """Results whose sessions table carries the ``--metadata`` fields (after its own columns; same names skipped)."""
-    import dataclasses
-
-    from ..io.metadata import read_metadata
-
-    table = read_metadata(metadata)
-    extra = [c for c in table.columns if c not in results.sessions.columns]
-    sessions = results.sessions.merge(table[["session", *extra]], on="session", how="left")
-    return dataclasses.replace(results, sessions=sessions)
 
 
 def _grid_figures(sessions: Sequence[Session], scheme) -> dict:

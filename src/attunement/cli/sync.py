@@ -22,6 +22,7 @@ from ._common import (
     RateOption,
     SessionColumnOption,
     _apply_metadata,
+    _metadata_columns,
     _fail,
     _nothing_done,
     _output_run,
@@ -164,6 +165,7 @@ def sync(
                 cal_parts.append(cp.calibration_frame(session.id))
             wccs = list(result.wcc.values())
             tables = dict(result.results.tables())
+            tables["sessions"] = _metadata_columns(tables["sessions"], metadata)
             tables.update({
                 "local_synchrony": result.series,
                 "thresholds": result.thresholds,
