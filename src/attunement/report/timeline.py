@@ -1,4 +1,4 @@
-"""A session's timeline as inline SVG.
+"""A session's timeline as inline SVG, in rows.
 
 One lane per compared partner (in the scheme's order) shows the partner's
 state over time; a band below shows the dyad as matched, mismatched or
@@ -8,6 +8,13 @@ top and bounded by dashed lines; a time axis runs along the bottom. Every
 continuous signal of a partner (``session.signals``) gets a small line-chart
 lane of its own under the timeline, on the same time axis.
 
+A session longer than :data:`ROW_S` seconds is drawn in rows (:func:`row_windows`):
+one row per episode, and rows of at most five minutes within a long episode or
+a session without episodes, all on one scale (seconds per pixel) so that rows
+compare at a glance. A 15-minute session reads as three lines of five minutes
+instead of one line of clumped markers.
+
+Colours come from :mod:`attunement.report.palette` (one colour per meaning).
 The SVG is built by hand: it references nothing outside the page (no fonts, no
 images, no URLs) and uses the hatch patterns of :func:`svg_defs`, which the page
 includes once.
@@ -29,6 +36,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,22 +44,24 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from ..schemes import Scheme
-from ..session import Session, Signal
+from ..session import Episode, Session, Signal
+from . import palette as _palette
+from .palette import Palette
 
-__all__ = ["Palette", "timeline_svg", "svg_defs", "format_time", "tick_step"]
+__all__ = ["Palette", "timeline_svg", "svg_defs", "format_time", "tick_step", "row_windows", "ROW_S"]
 
-#: Colours of states, in the order states are first listed by the scheme. Light
-#: enough for dark text, distinct under the common colour-vision deficiencies
-#: (after Paul Tol's "light" and "muted" schemes), and none of them grey, which
-#: is kept for excluded time.
-STATE_COLOURS = ("#F2D06B", "#7FAEDD", "#E890A8", "#A58BD6", "#5FBFB0", "#C9D45C", "#E0A36A",
-                 "#9AD3F0", "#D6A3C9", "#8FBF6A")
-STATUS_COLOURS = {"matched": "#74BC8A", "mismatched": "#F4C38E", "excluded": "url(#att-hatch)",
-                  "not scored": "#DDDDDD"}
+#: Kept for the pages that colour the dyad band themselves (see :mod:`.palette`).
+STATE_COLOURS = _palette.STATE_COLOURS
+STATUS_COLOURS = {"matched": _palette.MEANINGS["matched"], "mismatched": _palette.MEANINGS["mismatched"],
+                  "excluded": "url(#att-hatch)", "not scored": _palette.MEANINGS["not scored"]}
 STATUS_LABELS = {"matched": "matched", "mismatched": "mismatched", "excluded": "excluded / not coded",
                  "not scored": "matching not scored in this episode (see the scheme's note)"}
-#: Repair markers: colour and shape by who led (first partner, second partner, joint).
-LEADER_STYLES = (("#1F5FA8", "circle"), ("#8E2F7A", "square"), ("#333333", "diamond"))
+EPISODE_FILLS = ("#E9EEF4", "#DCE4EE")
+
+#: The longest row, in seconds: a longer session is drawn in rows.
+ROW_S = 300.0
+#: A stretch shorter than this between episodes joins the row before it.
+MIN_ROW_S = 10.0
 
 # Layout, in SVG user units (the SVG scales to the page through its viewBox).
 WIDTH = 1200
@@ -64,24 +74,7 @@ BAND_H = 18
 MARKER_H = 18
 SIGNAL_H = 44
 AXIS_H = 30
-
-
-@dataclass(frozen=True)
-class Palette:
-    """Colours shared by every timeline of a report, so a state looks the same everywhere."""
-
-    states: dict[str, str]
-    leaders: dict[str, tuple[str, str]]
-
-    @classmethod
-    def for_scheme(cls, scheme: Scheme) -> Palette:
-        names: list[str] = []
-        for partner in scheme.partners:
-            names += [n for n in scheme.state_names(partner) if n not in names]
-        states = {name: STATE_COLOURS[i % len(STATE_COLOURS)] for i, name in enumerate(names)}
-        a, b = scheme.partners
-        leaders = {a: LEADER_STYLES[0], b: LEADER_STYLES[1], "joint": LEADER_STYLES[2]}
-        return cls(states, leaders)
+ROW_GAP = 16
 
 
 def format_time(seconds: float, *, minutes: bool = False) -> str:
@@ -112,13 +105,49 @@ def tick_step(span: float, *, target: int = 12) -> float:
     return 3600 * math.ceil(span / target / 3600)
 
 
+def row_windows(t0: float, t1: float, episodes: Sequence[Episode] = (), *,
+                row_s: float = ROW_S) -> list[tuple[float, float]]:
+    """The time windows of a timeline's rows.
+
+    A span of at most ``row_s`` seconds is one row. A longer one is cut at every
+    episode boundary, each piece longer than ``row_s`` into rows of ``row_s``
+    seconds (the last one shorter); a piece shorter than :data:`MIN_ROW_S`
+    (a pause between episodes) joins the row before it.
+
+    >>> row_windows(0, 900)
+    [(0.0, 300.0), (300.0, 600.0), (600.0, 900.0)]
+    >>> from attunement import Episode
+    >>> row_windows(0, 365, [Episode("play", 0, 120), Episode("still-face", 120, 240), Episode("reunion", 242, 365)])
+    [(0.0, 120.0), (120.0, 242.0), (242.0, 365.0)]
+    """
+    t0, t1 = float(t0), float(t1)
+    if t1 - t0 <= row_s:
+        return [(t0, t1)]
+    cuts = sorted({t0, t1, *(float(t) for e in episodes for t in (e.onset, e.offset) if t0 < t < t1)})
+    pieces = list(zip(cuts[:-1], cuts[1:]))
+    merged: list[tuple[float, float]] = []
+    for start, end in pieces:
+        if merged and end - start < MIN_ROW_S:
+            merged[-1] = (merged[-1][0], end)
+        elif not merged or merged[-1][1] - merged[-1][0] >= MIN_ROW_S:
+            merged.append((start, end))
+        else:  # the first piece was a short lead-in: it joins this one
+            merged[-1] = (merged[-1][0], end)
+    windows: list[tuple[float, float]] = []
+    for start, end in merged:
+        n = max(1, math.ceil((end - start) / row_s - 1e-9))
+        windows += [(start + i * row_s, min(end, start + (i + 1) * row_s)) for i in range(n)]
+    return windows
+
+
 def svg_defs() -> Markup:
     """The patterns the timelines use, in an SVG of no size; include once per page."""
     return Markup(
         '<svg class="att-defs" width="0" height="0" aria-hidden="true" focusable="false">'
         '<defs><pattern id="att-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
-        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#EEEEEE"/>'
-        '<line x1="0" y1="0" x2="0" y2="6" stroke="#B5B5B5" stroke-width="2"/></pattern></defs></svg>')
+        f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{_palette.HATCH_GROUND}"/>'
+        f'<line x1="0" y1="0" x2="0" y2="6" stroke="{_palette.MEANINGS["excluded"]}" stroke-width="2"/>'
+        '</pattern></defs></svg>')
 
 
 def marker_svg(x: float, y: float, shape: str, colour: str, *, size: float = 4.5,
@@ -143,6 +172,12 @@ class _Span:
     onset: float
     offset: float
     kind: str       # "state", "excluded" or "unknown"
+
+
+def lane_spans(session: Session | None, scheme: Scheme, segments: pd.DataFrame, partner: str) -> list[_Span]:
+    """A partner's coded spans: from the session's tier, else from the analysed segments."""
+    spans = _lane_from_session(session, scheme, partner) if session is not None else None
+    return spans if spans is not None else _lane_from_segments(segments, f"state_{partner}")
 
 
 def _lane_from_session(session: Session, scheme: Scheme, partner: str) -> list[_Span] | None:
@@ -178,10 +213,22 @@ def _lane_from_segments(segments: pd.DataFrame, column: str) -> list[_Span]:
     return spans
 
 
+def time_range(session: Session | None, lanes: Sequence[Sequence[_Span]], segments: pd.DataFrame) -> tuple[float, float]:
+    """The span a timeline covers: every coded span, episode and analysed segment."""
+    times = [t for spans in lanes for s in spans for t in (s.onset, s.offset)]
+    if session is not None:
+        times += [t for e in session.episodes for t in (e.onset, e.offset)]
+    if len(segments):
+        times += [float(segments["onset_s"].min()), float(segments["offset_s"].max())]
+    return (min(times), max(times)) if times else (0.0, 1.0)
+
+
 class _Scale:
-    def __init__(self, t0: float, t1: float, width: float = WIDTH) -> None:
+    """Seconds to x: ``[t0, t1]`` onto ``[LEFT, x1]`` (by default the full width)."""
+
+    def __init__(self, t0: float, t1: float, width: float = WIDTH, *, x1: float | None = None) -> None:
         self.t0, self.t1 = t0, max(t1, t0 + 1e-9)
-        self.x0, self.x1 = LEFT, width - RIGHT
+        self.x0, self.x1 = LEFT, (width - RIGHT) if x1 is None else x1
 
     def __call__(self, t: float) -> float:
         return self.x0 + (t - self.t0) / (self.t1 - self.t0) * (self.x1 - self.x0)
@@ -193,18 +240,23 @@ def _rect(x0: float, x1: float, y: float, h: float, fill: str, tip: str, css_cla
             f'fill="{fill}"><title>{escape(tip)}</title></rect>')
 
 
-def _signal_path(signal: Signal, scale: _Scale, y: float, h: float) -> tuple[str, float, float]:
-    """The polyline path of a signal within [y, y + h], its minimum and maximum."""
+def _signal_path(signal: Signal, scale: _Scale, y: float, h: float,
+                 limits: tuple[float, float] | None = None) -> tuple[str, float, float]:
+    """The polyline path of a signal within [y, y + h], and the limits it is drawn between.
+
+    ``limits`` (low, high) fixes the vertical scale, so that the rows of one
+    timeline share it; by default the visible samples' minimum and maximum.
+    """
     times, values = signal.times, signal.values
     keep = (times >= scale.t0) & (times <= scale.t1)
     times, values = times[keep], values[keep]
     finite = np.isfinite(values)
     if not finite.any():
         return "", math.nan, math.nan
-    lo, hi = float(values[finite].min()), float(values[finite].max())
+    lo, hi = limits if limits is not None else (float(values[finite].min()), float(values[finite].max()))
     if hi - lo < 1e-12:
         lo, hi = lo - 0.5, hi + 0.5
-    columns = int(scale.x1 - scale.x0)
+    columns = max(int(scale.x1 - scale.x0), 1)
     if len(values) > 2 * columns:
         # average within each pixel column to keep the page small
         bins = np.minimum(((times - scale.t0) / (scale.t1 - scale.t0) * columns).astype(int), columns - 1)
@@ -227,6 +279,163 @@ def _signal_path(signal: Signal, scale: _Scale, y: float, h: float) -> tuple[str
     return " ".join(parts), lo, hi
 
 
+def _signal_limits(signal: Signal, t0: float, t1: float) -> tuple[float, float] | None:
+    keep = (signal.times >= t0) & (signal.times <= t1) & np.isfinite(signal.values)
+    if not keep.any():
+        return None
+    return float(signal.values[keep].min()), float(signal.values[keep].max())
+
+
+@dataclass(frozen=True)
+class _Drawing:
+    """What every row of one timeline draws, and the colours and scale it shares."""
+
+    scheme: Scheme
+    palette: Palette
+    lanes: list[tuple[str, list[_Span]]]
+    episodes: list[Episode]
+    segments: pd.DataFrame
+    repairs: pd.DataFrame
+    signals: list[tuple[tuple[str, str], Signal, tuple[float, float] | None]]
+    seconds_per_row: float
+    use_minutes: bool
+
+    @property
+    def row_height(self) -> float:
+        return (EPISODE_H + 4 + 2 * (LANE_H + LANE_GAP) + BAND_H + 2 + MARKER_H + 6
+                + len(self.signals) * (SIGNAL_H + 8) + AXIS_H)
+
+
+def _row_svg(d: _Drawing, window: tuple[float, float], top: float) -> list[str]:
+    """One row of the timeline: the window ``[r0, r1]`` drawn from ``top`` down."""
+    r0, r1 = window
+    full = WIDTH - RIGHT - LEFT
+    scale = _Scale(r0, r1, x1=LEFT + full * min(1.0, (r1 - r0) / d.seconds_per_row))
+    a, b = d.scheme.partners
+    y_lanes = top + EPISODE_H + 4
+    y_band = y_lanes + 2 * (LANE_H + LANE_GAP)
+    y_markers = y_band + BAND_H + 2
+    y_signals = y_markers + MARKER_H + 6
+    y_axis = y_signals + len(d.signals) * (SIGNAL_H + 8)
+    out: list[str] = []
+
+    def clip(onset: float, offset: float) -> tuple[float, float] | None:
+        lo, hi = max(onset, r0), min(offset, r1)
+        return (lo, hi) if hi > lo else None
+
+    # episodes: a labelled strip along the top
+    for i, episode in enumerate(d.episodes):
+        span = clip(episode.onset, episode.offset)
+        if span is None:
+            continue
+        x0, x1 = scale(span[0]), scale(span[1])
+        tip = (f"episode {episode.name}: {format_time(episode.onset)} – {format_time(episode.offset)} "
+               f"({episode.offset - episode.onset:.1f} s)")
+        out.append(_rect(x0, x1, top, EPISODE_H, EPISODE_FILLS[i % 2], tip, "episode"))
+        label = escape(episode.name)
+        y_text = top + EPISODE_H - 5
+        if x1 - x0 > 7 * len(episode.name) + 8:
+            out.append(f'<text class="ep-label" x="{(x0 + x1) / 2:.1f}" y="{y_text}" '
+                       f'text-anchor="middle">{label}</text>')
+        else:
+            out.append(f'<text class="ep-label" x="{x0 + 2:.1f}" y="{y_text}">{label}</text>')
+    if not d.episodes:
+        out.append(f'<text class="ep-label muted" x="{LEFT}" y="{top + EPISODE_H - 5}">whole session '
+                   f'(no episodes)</text>')
+
+    # partner lanes
+    for row, (partner, spans) in enumerate(d.lanes):
+        y = y_lanes + row * (LANE_H + LANE_GAP)
+        out.append(f'<text class="lane-label" x="{LEFT - 8}" y="{y + LANE_H / 2 + 4:.1f}" '
+                   f'text-anchor="end">{escape(partner)}</text>')
+        out.append(f'<rect x="{LEFT}" y="{y}" width="{scale.x1 - scale.x0:.2f}" height="{LANE_H}" '
+                   f'class="lane-bg"/>')
+        for span in spans:
+            part = clip(span.onset, span.offset)
+            if part is None:
+                continue
+            x0, x1 = scale(part[0]), scale(part[1])
+            when = f"{format_time(span.onset)} – {format_time(span.offset)} ({span.offset - span.onset:.1f} s)"
+            if span.kind == "state":
+                named = span.code if span.code == span.state else f"{span.code} ({span.state})"
+                fill = d.palette.states.get(span.state, _palette.MEANINGS["excluded"])
+            else:
+                named = f"{span.code} ({'excluded' if span.kind == 'excluded' else 'not in the scheme'})"
+                fill = "url(#att-hatch)"
+            out.append(_rect(x0, x1, y, LANE_H, fill, f"{partner}: {named}, {when}", f"state {span.kind}"))
+            text = span.code if span.kind == "state" else "excl."
+            if x1 - x0 > 6.5 * len(text) + 6:
+                out.append(f'<text class="in-bar" x="{(x0 + x1) / 2:.1f}" y="{y + LANE_H / 2 + 4:.1f}" '
+                           f'text-anchor="middle">{escape(text)}</text>')
+
+    # the dyad: matched / mismatched / excluded
+    out.append(f'<text class="lane-label" x="{LEFT - 8}" y="{y_band + BAND_H / 2 + 4:.1f}" '
+               f'text-anchor="end">dyad</text>')
+    seg = d.segments
+    for onset, offset, status, sa, sb in zip(seg["onset_s"], seg["offset_s"], seg["status"],
+                                            seg[f"state_{a}"], seg[f"state_{b}"]):
+        part = clip(onset, offset)
+        if part is None:
+            continue
+        pair = f"{a} {sa or '–'}, {b} {sb or '–'}"
+        tip = (f"{STATUS_LABELS[status]}: {pair}; {format_time(onset)} – {format_time(offset)} "
+               f"({offset - onset:.1f} s)")
+        out.append(_rect(scale(part[0]), scale(part[1]), y_band, BAND_H, STATUS_COLOURS[status], tip,
+                         f"status {status}"))
+
+    # repairs: each in the row whose window holds its instant (a boundary belongs to the earlier row)
+    out.append(f'<text class="lane-label" x="{LEFT - 8}" y="{y_markers + MARKER_H / 2 + 4:.1f}" '
+               f'text-anchor="end">repairs</text>')
+    out.append(f'<line x1="{LEFT}" x2="{scale.x1:.1f}" y1="{y_markers + MARKER_H / 2:.1f}" '
+               f'y2="{y_markers + MARKER_H / 2:.1f}" class="marker-rule"/>')
+    for onset, offset, led in zip(d.repairs["onset_s"], d.repairs["offset_s"], d.repairs["led_by"]):
+        if not r0 < offset <= r1:
+            continue
+        colour, shape = d.palette.leaders.get(str(led), (_palette.MEANINGS["joint"], "diamond"))
+        who = "both partners at once (joint)" if led == "joint" else str(led)
+        tip = f"repair at {format_time(offset)}, led by {who}, after {offset - onset:.1f} s of mismatch"
+        out.append(marker_svg(scale(offset), y_markers + MARKER_H / 2, shape, colour, title=tip,
+                              data=f' data-led="{escape(led)}"'))
+
+    # signals, on the same time axis and, across rows, the same vertical scale
+    for i, ((partner, name), signal, limits) in enumerate(d.signals):
+        y = y_signals + i * (SIGNAL_H + 8)
+        out.append(f'<text class="lane-label" x="{LEFT - 8}" y="{y + SIGNAL_H / 2 - 2:.1f}" '
+                   f'text-anchor="end">{escape(partner)}</text>')
+        out.append(f'<text class="lane-sub" x="{LEFT - 8}" y="{y + SIGNAL_H / 2 + 10:.1f}" '
+                   f'text-anchor="end">{escape(name)}</text>')
+        out.append(f'<rect x="{LEFT}" y="{y}" width="{scale.x1 - scale.x0:.2f}" height="{SIGNAL_H}" '
+                   f'class="signal-bg"/>')
+        path, lo, hi = _signal_path(signal, scale, y + 3, SIGNAL_H - 6, limits)
+        if path:
+            colour = d.palette.partners.get(partner, _palette.INK)
+            out.append(f'<path class="signal" d="{path}" stroke="{colour}"><title>{escape(partner)} '
+                       f'{escape(name)}: {lo:.3g} to {hi:.3g}</title></path>')
+            out.append(f'<text class="lane-sub" x="{scale.x1 + 4:.1f}" y="{y + 10}">{hi:.3g}</text>')
+            out.append(f'<text class="lane-sub" x="{scale.x1 + 4:.1f}" y="{y + SIGNAL_H - 3}">{lo:.3g}</text>')
+
+    # episode boundaries across the row
+    for episode in d.episodes:
+        for t in (episode.onset, episode.offset):
+            if r0 - 1e-9 <= t <= r1 + 1e-9:
+                x = scale(t)
+                out.append(f'<line class="ep-bound" x1="{x:.2f}" x2="{x:.2f}" y1="{top}" y2="{y_axis:.1f}"/>')
+
+    # time axis
+    step = tick_step(d.seconds_per_row)
+    out.append(f'<line class="axis" x1="{LEFT}" x2="{scale.x1:.1f}" y1="{y_axis + 1}" y2="{y_axis + 1}"/>')
+    first = math.ceil(r0 / step - 1e-9) * step
+    for k in range(int(math.floor((r1 - first) / step + 1e-9)) + 1):
+        t = first + k * step
+        x = scale(t)
+        label = format_time(t, minutes=True) if d.use_minutes else f"{t:g}"
+        out.append(f'<line class="axis" x1="{x:.2f}" x2="{x:.2f}" y1="{y_axis + 1}" y2="{y_axis + 6}"/>')
+        out.append(f'<text class="tick" x="{x:.2f}" y="{y_axis + 17}" text-anchor="middle">{label}</text>')
+    unit = "time (m:ss)" if d.use_minutes else "time (s)"
+    out.append(f'<text class="tick" x="{LEFT - 28}" y="{y_axis + 17}" text-anchor="end">{unit}</text>')
+    return out
+
+
 def timeline_svg(
     session: Session | None,
     *,
@@ -235,6 +444,7 @@ def timeline_svg(
     mismatches: pd.DataFrame,
     palette: Palette,
     session_id: str | None = None,
+    row_s: float = ROW_S,
 ) -> Markup:
     """The timeline of one analysed session, as an ``<svg>`` element.
 
@@ -253,139 +463,38 @@ def timeline_svg(
         Colours shared by every timeline of the report.
     session_id : str, optional
         Needed only when ``session`` is None.
+    row_s : float
+        The longest row in seconds (:func:`row_windows`).
 
     Returns
     -------
     markupsafe.Markup
-        The SVG. Each repair marker has class ``repair`` and a ``data-led``
-        attribute naming who led.
+        The SVG, one ``<g class="row">`` per row. Each repair marker has class
+        ``repair`` and a ``data-led`` attribute naming who led; it is drawn
+        once, in the row that holds its instant.
     """
     sid = session.id if session is not None else str(session_id)
-    a, b = scheme.partners
-    lanes: list[tuple[str, list[_Span]]] = []
-    for partner in (a, b):
-        spans = _lane_from_session(session, scheme, partner) if session is not None else None
-        if spans is None:
-            spans = _lane_from_segments(segments, f"state_{partner}")
-        lanes.append((partner, spans))
+    lanes = [(partner, lane_spans(session, scheme, segments, partner)) for partner in scheme.partners]
+    t0, t1 = time_range(session, [spans for _, spans in lanes], segments)
     episodes = list(session.episodes) if session is not None else []
-    times = [s.onset for _, spans in lanes for s in spans] + [s.offset for _, spans in lanes for s in spans]
-    times += [e.onset for e in episodes] + [e.offset for e in episodes]
-    if len(segments):
-        times += [float(segments["onset_s"].min()), float(segments["offset_s"].max())]
-    t0, t1 = (min(times), max(times)) if times else (0.0, 1.0)
-    scale = _Scale(t0, t1)
-    use_minutes = (t1 - t0) >= 120
+    windows = row_windows(t0, t1, episodes, row_s=row_s)
     signals = []
     if session is not None:
         order = {p: i for i, p in enumerate(scheme.partners)}
-        signals = sorted(session.signals.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0]))
-
-    y_lanes = EPISODE_H + 4
-    y_band = y_lanes + 2 * (LANE_H + LANE_GAP)
-    y_markers = y_band + BAND_H + 2
-    y_signals = y_markers + MARKER_H + 6
-    y_axis = y_signals + len(signals) * (SIGNAL_H + 8)
-    height = y_axis + AXIS_H
+        for key, signal in sorted(session.signals.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0])):
+            signals.append((key, signal, _signal_limits(signal, t0, t1) if len(windows) > 1 else None))
+    drawing = _Drawing(
+        scheme=scheme, palette=palette, lanes=lanes, episodes=episodes, segments=segments,
+        repairs=mismatches[mismatches["repaired"].astype(bool)], signals=signals,
+        seconds_per_row=max(end - start for start, end in windows), use_minutes=(t1 - t0) >= 120)
+    row_h = drawing.row_height
+    height = len(windows) * row_h + (len(windows) - 1) * ROW_GAP
     out: list[str] = [
-        f'<svg class="timeline" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
+        f'<svg class="timeline" viewBox="0 0 {WIDTH} {height:.0f}" width="100%" role="img" '
         f'preserveAspectRatio="xMinYMin meet" aria-label="Timeline of session {escape(sid)}">']
-
-    # episodes: a labelled strip along the top, dashed boundaries through everything
-    for i, episode in enumerate(episodes):
-        x0, x1 = scale(episode.onset), scale(episode.offset)
-        tip = (f"episode {episode.name}: {format_time(episode.onset)} – {format_time(episode.offset)} "
-               f"({episode.offset - episode.onset:.1f} s)")
-        out.append(_rect(x0, x1, 0, EPISODE_H, "#E9EEF4" if i % 2 == 0 else "#DCE4EE", tip, "episode"))
-        label = escape(episode.name)
-        if x1 - x0 > 7 * len(episode.name) + 8:
-            out.append(f'<text class="ep-label" x="{(x0 + x1) / 2:.1f}" y="{EPISODE_H - 5}" '
-                       f'text-anchor="middle">{label}</text>')
-        else:
-            out.append(f'<text class="ep-label" x="{x0 + 2:.1f}" y="{EPISODE_H - 5}">{label}</text>')
-    if not episodes:
-        out.append(f'<text class="ep-label muted" x="{LEFT}" y="{EPISODE_H - 5}">whole session '
-                   f'(no episodes)</text>')
-
-    # partner lanes
-    for row, (partner, spans) in enumerate(lanes):
-        y = y_lanes + row * (LANE_H + LANE_GAP)
-        out.append(f'<text class="lane-label" x="{LEFT - 8}" y="{y + LANE_H / 2 + 4:.1f}" '
-                   f'text-anchor="end">{escape(partner)}</text>')
-        out.append(f'<rect x="{LEFT}" y="{y}" width="{scale.x1 - scale.x0:.2f}" height="{LANE_H}" '
-                   f'class="lane-bg"/>')
-        for span in spans:
-            x0, x1 = scale(span.onset), scale(span.offset)
-            when = f"{format_time(span.onset)} – {format_time(span.offset)} ({span.offset - span.onset:.1f} s)"
-            if span.kind == "state":
-                named = span.code if span.code == span.state else f"{span.code} ({span.state})"
-                fill = palette.states.get(span.state, "#CCCCCC")
-            else:
-                named = f"{span.code} ({'excluded' if span.kind == 'excluded' else 'not in the scheme'})"
-                fill = "url(#att-hatch)"
-            out.append(_rect(x0, x1, y, LANE_H, fill, f"{partner}: {named}, {when}", f"state {span.kind}"))
-            text = span.code if span.kind == "state" else "excl."
-            if x1 - x0 > 6.5 * len(text) + 6:
-                out.append(f'<text class="in-bar" x="{(x0 + x1) / 2:.1f}" y="{y + LANE_H / 2 + 4:.1f}" '
-                           f'text-anchor="middle">{escape(text)}</text>')
-
-    # the dyad: matched / mismatched / excluded
-    out.append(f'<text class="lane-label" x="{LEFT - 8}" y="{y_band + BAND_H / 2 + 4:.1f}" '
-               f'text-anchor="end">dyad</text>')
-    for onset, offset, status, sa, sb in zip(segments["onset_s"], segments["offset_s"], segments["status"],
-                                            segments[f"state_{a}"], segments[f"state_{b}"]):
-        x0, x1 = scale(onset), scale(offset)
-        pair = f"{a} {sa or '–'}, {b} {sb or '–'}"
-        tip = (f"{STATUS_LABELS[status]}: {pair}; {format_time(onset)} – {format_time(offset)} "
-               f"({offset - onset:.1f} s)")
-        out.append(_rect(x0, x1, y_band, BAND_H, STATUS_COLOURS[status], tip, f"status {status}"))
-
-    # repairs
-    out.append(f'<text class="lane-label" x="{LEFT - 8}" y="{y_markers + MARKER_H / 2 + 4:.1f}" '
-               f'text-anchor="end">repairs</text>')
-    out.append(f'<line x1="{LEFT}" x2="{scale.x1:.1f}" y1="{y_markers + MARKER_H / 2:.1f}" '
-               f'y2="{y_markers + MARKER_H / 2:.1f}" class="marker-rule"/>')
-    repaired = mismatches[mismatches["repaired"].astype(bool)]
-    for onset, offset, led in zip(repaired["onset_s"], repaired["offset_s"], repaired["led_by"]):
-        colour, shape = palette.leaders.get(str(led), ("#555555", "circle"))
-        who = "both partners at once (joint)" if led == "joint" else str(led)
-        tip = f"repair at {format_time(offset)}, led by {who}, after {offset - onset:.1f} s of mismatch"
-        out.append(marker_svg(scale(offset), y_markers + MARKER_H / 2, shape, colour, title=tip,
-                              data=f' data-led="{escape(led)}"'))
-
-    # signals, on the same time axis
-    for i, ((partner, name), signal) in enumerate(signals):
-        y = y_signals + i * (SIGNAL_H + 8)
-        out.append(f'<text class="lane-label" x="{LEFT - 8}" y="{y + SIGNAL_H / 2 - 2:.1f}" '
-                   f'text-anchor="end">{escape(partner)}</text>')
-        out.append(f'<text class="lane-sub" x="{LEFT - 8}" y="{y + SIGNAL_H / 2 + 10:.1f}" '
-                   f'text-anchor="end">{escape(name)}</text>')
-        out.append(f'<rect x="{LEFT}" y="{y}" width="{scale.x1 - scale.x0:.2f}" height="{SIGNAL_H}" '
-                   f'class="signal-bg"/>')
-        path, lo, hi = _signal_path(signal, scale, y + 3, SIGNAL_H - 6)
-        if path:
-            out.append(f'<path class="signal" d="{path}"><title>{escape(partner)} {escape(name)}: '
-                       f'{lo:.3g} to {hi:.3g}</title></path>')
-            out.append(f'<text class="lane-sub" x="{scale.x1 + 4:.1f}" y="{y + 10}">{hi:.3g}</text>')
-            out.append(f'<text class="lane-sub" x="{scale.x1 + 4:.1f}" y="{y + SIGNAL_H - 3}">{lo:.3g}</text>')
-
-    # episode boundaries across everything
-    for episode in episodes:
-        for t in (episode.onset, episode.offset):
-            x = scale(t)
-            out.append(f'<line class="ep-bound" x1="{x:.2f}" x2="{x:.2f}" y1="0" y2="{y_axis:.1f}"/>')
-
-    # time axis
-    step = tick_step(t1 - t0)
-    out.append(f'<line class="axis" x1="{LEFT}" x2="{scale.x1:.1f}" y1="{y_axis + 1}" y2="{y_axis + 1}"/>')
-    first = math.ceil(t0 / step - 1e-9) * step
-    for k in range(int(math.floor((t1 - first) / step + 1e-9)) + 1):
-        t = first + k * step
-        x = scale(t)
-        label = format_time(t, minutes=True) if use_minutes else f"{t:g}"
-        out.append(f'<line class="axis" x1="{x:.2f}" x2="{x:.2f}" y1="{y_axis + 1}" y2="{y_axis + 6}"/>')
-        out.append(f'<text class="tick" x="{x:.2f}" y="{y_axis + 17}" text-anchor="middle">{label}</text>')
-    unit = "time (m:ss)" if use_minutes else "time (s)"
-    out.append(f'<text class="tick" x="{LEFT - 28}" y="{y_axis + 17}" text-anchor="end">{unit}</text>')
+    for i, window in enumerate(windows):
+        out.append(f'<g class="row" data-from="{window[0]:g}" data-to="{window[1]:g}">')
+        out += _row_svg(drawing, window, i * (row_h + ROW_GAP))
+        out.append("</g>")
     out.append("</svg>")
     return Markup("".join(out))
