@@ -42,7 +42,8 @@ def test_page_holds_every_section_and_no_external_resource(tmp_path):
     assert f"<strong>{kappa:.2f}</strong>" in page
     assert "Fleiss' kappa <strong>" in page and "Iwit" in page
     assert "ICC2" in page and "prop_matched" in page
-    assert re.search(r'class="cell" style="background: rgba\(116, 188, 138, 0\.\d\d\)"', page)  # shaded diagonal
+    shaded = re.search(r"\.(s\d+) \{ background: rgba\(116, 188, 138, 0\.\d\d\) !important; \}", page)
+    assert shaded and f'class="cell {shaded.group(1)}"' in page  # shaded diagonal (style lifted into a class)
     assert not re.search(r"(https?:|//[a-z]|src=|@import|url\((?!#))", page, flags=re.I)
     assert "Content-Security-Policy" in page
     assert np.isfinite(kappa)

@@ -34,7 +34,7 @@ from .._files import atomic_path
 from ..io import Failure
 from ..measures import Results
 from ..session import Session
-from . import _tables
+from . import _csp, _tables
 from . import timeline as _timeline
 
 __all__ = ["write_report", "render_page", "reader_notes"]
@@ -248,16 +248,19 @@ def render_page(template_name: str, path: str | Path, **context: Any) -> Path:
     """Render one of the package's templates to ``path``, atomically.
 
     Every page extends ``base.html.j2`` (shared styles, no external resource);
-    ``version`` is supplied here. Other analyses (agreement, sequences,
+    ``version`` is supplied here. The rendered page is sealed by
+    :func:`attunement.report._csp.seal` — its style attributes become classes and
+    a Content-Security-Policy lists the hash of each inline style and script
+    block, without ``'unsafe-inline'`` — and then written whole. Other analyses (agreement, sequences,
     synchrony, studies, the model demo) write their pages through this function
     with a template of their own in ``report/templates/``.
     """
     path = Path(path)
     template = _environment().get_template(template_name)
     context.setdefault("version", _version())
+    page = _csp.seal(template.render(**context))
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as handle:
-        for chunk in template.generate(**context):
-            handle.write(chunk)
+        handle.write(page)
     return path
 
 
