@@ -20,6 +20,7 @@ from ._common import (CloseOption, StrictOption, EpisodesOption, ExcludeUnknownO
                       BridgeOption, _load_scheme, _report_analysis_notes, _apply_metadata, _fail, _metadata_columns,
                       _nothing_done, _output_files, _output_run, _progress, _read_inputs, _report_failures,
                       _report_notes, app, console, esc, out_console, out_option)
+from ._figures import FiguresOption, figures_folder
 
 
 # ---------------------------------------------------------------------------- analyze
@@ -46,6 +47,7 @@ def analyze(
     eaf: Annotated[bool, typer.Option("--eaf", help="Also write a copy of each ELAN input with matched, mismatch and repair tiers.")] = False,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html.")] = True,
     max_timelines: Annotated[int, typer.Option("--max-timelines", help="Sessions drawn in the report (the tables hold all).")] = 50,
+    figures: FiguresOption = None,
 ) -> None:
     """Measure matching, rupture and repair in coded sessions; write tables and a report."""
     from .. import measures
@@ -80,6 +82,9 @@ def analyze(
                              title=f"attunement: {chosen.name}", inputs=[str(p) for p in inputs],
                              failures=failures, max_timelines=max_timelines,
                              figures=_grid_figures(drawn[:max_timelines], chosen))
+            if figures is not None:
+                _write_timeline_figures(results, sessions, figures, run, inputs=[*inputs, scheme, metadata],
+                                        overwrite=overwrite)
     except AttunementError as error:
         _fail(error)
         return
@@ -91,6 +96,18 @@ def analyze(
     if failures:
         console.print(f"The failures are listed in {esc(out / 'errors.csv')}.")
         raise typer.Exit(3)
+
+
+def _write_timeline_figures(results, sessions: Sequence[Session], figures: Path, run, *, inputs,
+                            overwrite: bool) -> None:
+    """Each analysed session's timeline as PNG, SVG and PDF (``--figures DIR``)."""
+    from ..report.figures import write_timeline_figures
+
+    n = results.sessions.session.nunique()
+    with figures_folder(figures, run, command="analyze", inputs=inputs, overwrite=overwrite) as folder:
+        progress, advance = _progress(n, "drawing figures")
+        with progress:
+            write_timeline_figures(results, sessions, folder, on_progress=advance)
 
 
 def _grid_figures(sessions: Sequence[Session], scheme) -> dict:

@@ -11,6 +11,7 @@ from ..errors import AttunementError
 from ._common import (BridgeOption, UncodedAsOption, _load_scheme, _report_analysis_notes, CloseOption, MetadataOption, OverwriteOption, StrictOption, EpisodesOption, FormatOption,
                       PartnerOption, RateOption, SessionColumnOption, _apply_metadata, _fail, _nothing_done,
                       _output_run, _read_inputs, _report_failures, _report_notes, app, console, esc, out_option)
+from ._figures import FiguresOption, figures_folder
 
 
 @app.command()
@@ -31,6 +32,7 @@ def study(
     strict: StrictOption = False,
     uncoded_as: UncodedAsOption = None,
     bridge: BridgeOption = None,
+    figures: FiguresOption = None,
 ) -> None:
     """Still-face study: per-episode measures, still-face and reunion effects, group comparisons."""
     from .. import measures
@@ -69,6 +71,12 @@ def study(
             write_study_report(run.path / "study.html", episodes=table, effects=effects, models=models,
                                         group=group, scheme_name=chosen.name, inputs=[str(p) for p in inputs],
                                         failures=failures)
+            if figures is not None:
+                from ..report.figures import write_study_figures
+
+                with figures_folder(figures, run, command="study", inputs=[*inputs, scheme, metadata],
+                                    overwrite=overwrite) as folder:
+                    write_study_figures(table, effects, folder, group=group)
     except AttunementError as error:
         _fail(error)
         return

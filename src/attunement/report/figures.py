@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -80,7 +81,8 @@ def save_figure(figure: Figure, folder: str | Path, stem: str, *, formats: Seque
     written = []
     for fmt in formats:
         path = folder / f"{stem}.{fmt}"
-        with atomic_path(path) as tmp:
+        # a fixed salt for the SVG's element ids: the same figure gives the same file
+        with atomic_path(path) as tmp, rc_context({"svg.hashsalt": "attunement"}):
             figure.savefig(tmp, format=fmt, dpi=DPI, metadata=_METADATA.get(fmt))
         written.append(path)
     return written

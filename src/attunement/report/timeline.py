@@ -112,7 +112,8 @@ def row_windows(t0: float, t1: float, episodes: Sequence[Episode] = (), *,
     A span of at most ``row_s`` seconds is one row. A longer one is cut at every
     episode boundary, each piece longer than ``row_s`` into rows of ``row_s``
     seconds (the last one shorter); a piece shorter than :data:`MIN_ROW_S`
-    (a pause between episodes) joins the row before it.
+    (a pause between episodes, the last seconds of a long piece) joins the row
+    before it.
 
     >>> row_windows(0, 900)
     [(0.0, 300.0), (300.0, 600.0), (600.0, 900.0)]
@@ -136,7 +137,10 @@ def row_windows(t0: float, t1: float, episodes: Sequence[Episode] = (), *,
     windows: list[tuple[float, float]] = []
     for start, end in merged:
         n = max(1, math.ceil((end - start) / row_s - 1e-9))
-        windows += [(start + i * row_s, min(end, start + (i + 1) * row_s)) for i in range(n)]
+        chunks = [(start + i * row_s, min(end, start + (i + 1) * row_s)) for i in range(n)]
+        if len(chunks) > 1 and chunks[-1][1] - chunks[-1][0] < MIN_ROW_S:  # a few seconds over: one row
+            chunks[-2:] = [(chunks[-2][0], end)]
+        windows += chunks
     return windows
 
 
