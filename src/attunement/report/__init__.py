@@ -35,9 +35,17 @@ from ..io import Failure
 from ..measures import Results
 from ..session import Session
 from . import _csp, _tables
+from . import glossary as _glossary
+from . import summary as _summary
 from . import timeline as _timeline
 
-__all__ = ["write_report", "render_page", "reader_notes"]
+__all__ = ["write_report", "render_page", "reader_notes", "PAGE_SIZE", "EPISODE_ROWS_MAX"]
+
+#: Sessions per page of the sessions table (each page a collapsible block; the first open).
+PAGE_SIZE = 100
+#: Above this many sessions the sessions table shows whole-session rows only (the
+#: episode rows are in sessions.csv, their means in the summary): the page stays light.
+EPISODE_ROWS_MAX = 200
 
 
 @functools.lru_cache(maxsize=1)
@@ -122,6 +130,20 @@ def _sections(results: Results, sessions: Mapping[str, Session], ids: Sequence[s
         }
 
 
+def _pages(groups: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """The sessions table in pages of :data:`PAGE_SIZE` sessions."""
+    return [{"first": start + 1, "last": min(start + PAGE_SIZE, len(groups)), "groups": groups[start:start + PAGE_SIZE]}
+            for start in range(0, len(groups), PAGE_SIZE)]
+
+
+def _glossary_sections(results: Results, sessions: Sequence[Session]) -> list[dict[str, Any]]:
+    """The glossary, one block per table written beside the report."""
+    fields = {key for s in sessions for key in s.metadata}
+    terms = _glossary.glossary(results.tables(), scheme=results.scheme, k=results.k, metadata_fields=sorted(fields))
+    return [{"file": file, "terms": [t for t in terms if t.table == table]}
+            for table, file in _glossary.FILES.items()]
+
+
 def reader_notes(sessions: Sequence[Session]) -> list[tuple[str, str]]:
     """The readers' notes (``metadata["warnings"]``) as (source, note) pairs, once per source file."""
     notes: list[tuple[str, str]] = []
@@ -204,6 +226,9 @@ def write_report(
     columns = _tables.session_table_columns(scheme, results.k)
     groups = _tables.session_groups(results.sessions, columns)
     ids = [sid for sid, _ in groups]
+    episode_rows = len(ids) <= EPISODE_ROWS_MAX
+    if not episode_rows:
+        groups = [(sid, rows[:1]) for sid, rows in groups]
     drawn = ids[:max_timelines]
     by_id = {s.id: s for s in sessions}
     anchors = {sid: f"session-{i + 1}" for i, sid in enumerate(drawn)}
@@ -226,7 +251,11 @@ def write_report(
         "analysis_warnings": list(results.warnings),
         "framing_notes": list(results.notes),
         "columns": columns,
-        "groups": groups,
+        "pages": _pages(groups),
+        "episode_rows": episode_rows,
+        "episode_rows_max": EPISODE_ROWS_MAX,
+        "summary": _summary.study_summary(results, sessions),
+        "glossary": _glossary_sections(results, sessions),
         "anchors": anchors,
         "n_sessions": len(ids),
         "n_drawn": len(drawn),
