@@ -86,7 +86,7 @@ def test_eight_states_keep_eight_colours():
                     states={"a": states, "b": states}, exclude={"a": frozenset(), "b": frozenset()},
                     match=frozenset({("s0", "s0")}))
     meanings = palette.Palette.for_scheme(scheme).meanings()
-    assert len(set(meanings.values())) == len(meanings) == 3 + 2 + 1 + 8
+    assert len(set(meanings.values())) == len(meanings) == 4 + 2 + 1 + 8  # dyad statuses, partners, joint, states
 
 
 def test_away_is_not_the_colour_of_a_repair_the_client_led(tmp_path):

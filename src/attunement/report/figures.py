@@ -154,7 +154,7 @@ def timeline_figure(
             for colour, parts in by_fill.items():
                 _bars(ax, parts, y, 0.8, facecolor=colour, linewidth=0)
             _bars(ax, hatched, y, 0.8, **_excluded_style())
-        for status in ("matched", "mismatched", "excluded"):
+        for status in ("matched", "mismatched", "not scored", "excluded"):
             part = segments[segments["status"] == status]
             spans = [(max(on, r0), min(off, r1)) for on, off in zip(part["onset_s"], part["offset_s"])
                      if off > r0 and on < r1]
@@ -181,17 +181,20 @@ def timeline_figure(
         ax.spines["bottom"].set_color(RULE)
     axes[-1].set_xlabel("time (m:ss)" if minutes else "time (s)", fontsize=8, color=MUTED)
     figure.suptitle(f"Session {sid}", fontsize=10, color=INK, x=0.01, ha="left")
-    figure.legend(handles=_timeline_legend(scheme, palette, lanes), loc="outside lower center",
+    not_scored = bool((segments["status"] == "not scored").any())
+    figure.legend(handles=_timeline_legend(palette, lanes, not_scored=not_scored), loc="outside lower center",
                   ncols=min(6, 4 + len(palette.states)), fontsize=7.5, frameon=False)
     return figure
 
 
-def _timeline_legend(scheme: Scheme, palette: Palette, lanes) -> list:
+def _timeline_legend(palette: Palette, lanes, *, not_scored: bool) -> list:
     shown = {span.state for _, spans in lanes for span in spans if span.kind == "state"}
     handles: list = [Patch(facecolor=colour, label=state) for state, colour in palette.states.items() if state in shown]
     handles += [Patch(facecolor=_palette.MEANINGS["matched"], label="matched"),
                 Patch(facecolor=_palette.MEANINGS["mismatched"], label="mismatched"),
                 Patch(label="excluded / not coded", **_excluded_style())]
+    if not_scored:
+        handles.append(Patch(facecolor=_palette.MEANINGS["not scored"], label="not scored (scheme)"))
     for leader, (colour, shape) in palette.leaders.items():
         handles.append(Line2D([], [], linestyle="none", marker=_MARKERS[shape], color=colour,
                               markeredgecolor="white",

@@ -107,7 +107,9 @@ TERMS: dict[str, list[tuple[str, str, str]]] = {
         ("onset_s", "from (s)", "Start of a stretch in which both partners’ states stay the same."),
         ("offset_s", "to (s)", "Its end."),
         ("state_{partner}", "{partner}", "The {partner}’s state (empty when excluded or uncoded)."),
-        ("status", "dyad", "‘matched’, ‘mismatched’ or ‘excluded’ (not scored): the band under each timeline."),
+        ("status", "dyad", "‘matched’, ‘mismatched’, ‘excluded’ (not scored: a partner’s code is excluded or "
+         "missing) or ‘not scored’ (an episode whose matching the scheme does not score): the band under each "
+         "timeline."),
     ],
 }
 
