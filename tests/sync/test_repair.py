@@ -26,7 +26,7 @@ from attunement.sync.repair import (
 PARTNERS = ("infant", "caregiver")
 
 # 12 windows, 1 s apart, centres 0.5 … 11.5 s: cell i is [i, i + 1).
-#   in sync: 0, 1, 4, 8, 9   not in sync: 2, 3, 5, 6, 7, 11   missing: 10
+#   above chance: 0, 1, 4, 8, 9   not above chance: 2, 3, 5, 6, 7, 11   missing: 10
 HAND = pd.DataFrame({
     "time_s": np.arange(12) + 0.5,
     "synchrony": [3, 3, 0, 0, 3, 0, 0, 0, 3, 3, np.nan, 0.5],
@@ -48,8 +48,8 @@ def test_hand_series_ruptures_repairs_latencies():
     episode's end, after excluded time (window 10), so no rupture. Scored 11 s (window 10 excluded), matched 5 s.
     """
     states, _, res = _hand_results()
-    assert states["in_sync"].tolist()[:5] == [True, True, False, False, True]
-    assert states["in_sync"].isna().tolist() == [False] * 10 + [True, False]
+    assert states["above_chance"].tolist()[:5] == [True, True, False, False, True]
+    assert states["above_chance"].isna().tolist() == [False] * 10 + [True, False]
     row = res.sessions.iloc[0]
     assert list(res.sessions.columns) == session_columns(res.scheme, 2.0)
     assert row.episode == "all"
@@ -163,9 +163,9 @@ def test_planted_desynchrony_is_a_rupture_then_a_repair():
     assert ((m.onset_s >= 56) & (m.offset_s <= 94)).all()
     series = out.series
     inside = series[(series.time_s > 64) & (series.time_s < 86)]
-    assert (~inside.in_sync.astype(bool)).mean() >= 0.8
+    assert (~inside.above_chance.astype(bool)).mean() >= 0.8
     outside = series[(series.time_s < 55) | (series.time_s > 95)]
-    assert outside.in_sync.astype(bool).all()
+    assert outside.above_chance.astype(bool).all()
     row = out.thresholds.iloc[0]
     assert row.n_surrogates == 20 and row.surrogate_windows == 20 * len(series)
     assert row.surrogate_p == pytest.approx(1 / 21)   # the real mean beats every surrogate mean
@@ -178,7 +178,7 @@ def test_uncoupled_pair_is_rarely_in_sync():
     session = Session("null", signals={("a", "me"): Signal(rng.normal(size=3000), 10.0),
                                        ("b", "me"): Signal(rng.normal(size=3000), 10.0)})
     out = synchrony_repair([session], signal="me", window_s=5, step_s=1, max_lag_s=1, n_surrogates=20, seed=1)
-    share = out.series.in_sync.astype(bool).mean()
+    share = out.series.above_chance.astype(bool).mean()
     assert 0.0 <= share <= 0.15
     assert out.results.sessions.prop_matched.iloc[0] == pytest.approx(share, abs=0.02)
 
@@ -219,5 +219,5 @@ def test_write_report_draws_the_synchrony_results(tmp_path):
     page = write_report(res, [session], tmp_path / "report.html").read_text(encoding="utf-8")
     assert page.count('class="repair"') == 2
     assert 'data-led="infant"' in page and 'data-led="caregiver"' in page
-    assert "not in sync" in page
+    assert "not above chance" in page
     assert not math.isnan(res.sessions.prop_matched.iloc[0])

@@ -121,7 +121,7 @@ def test_wcc_layout_follows_methods_formulas():
 def test_parameters_reported_in_seconds_actually_used():
     """0.5 s at 25 fps is 13 samples (halves round up), reported as 0.52 s; lags are multiples of the lag step."""
     x = np.random.default_rng(4).normal(size=2000)
-    res = wcc_arrays(x, x, fs=25, window_s=5.5, step_s=0.5, max_lag_s=1.0, lag_step_s=0.3)
+    res = wcc_arrays(x, x, fs=25, window_s=5.5, step_s=0.5, max_lag_s=0.96, lag_step_s=0.3)
     p = res.parameters
     assert p["step_s"] == pytest.approx(13 / 25) and p["window_s"] == pytest.approx(138 / 25)
     assert p["lag_step_s"] == pytest.approx(8 / 25) and p["max_lag_s"] == pytest.approx(24 / 25)

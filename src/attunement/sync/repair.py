@@ -1,13 +1,26 @@
 """Rupture and repair in continuous synchrony, measured with the same definitions as coded data.
 
 A dyad's local synchrony series (one value per WCC window, :func:`~attunement.sync.local_synchrony`)
-is compared with a **threshold calibrated on surrogates**: the same pipeline
-(WCC → per-window statistic) is run on ``n_surrogates`` surrogate pairs of the
-dyad's own signals (circular shift by default, seeded; METHODS §3), all their
-window values are pooled, and the threshold is their ``level`` quantile (0.95:
-a window of an uncoupled pair exceeds it 5 % of the time). A window is **in
-sync** when its synchrony is *above* the threshold, **not in sync** when it is
-at or below it, and **excluded** when it is missing (NaN: too few valid pairs).
+is compared with **chance**, calibrated on surrogates: the same pipeline
+(WCC → per-window statistic) is run on ``n_surrogates`` surrogate pairs
+(:mod:`attunement.sync.null`: circular shifts of the dyad's own signals by
+default, seeded, or pseudo-dyads from the other sessions; METHODS §3), all their
+window values are pooled, and two thresholds are read from them: the ``level``
+quantile (default 0.95) and the ``1 − level`` quantile (0.05). A window is
+
+- **above chance** when its synchrony is above the upper threshold (a window of
+  an uncoupled pair is there 5 % of the time),
+- **below chance** when it is below the lower threshold (also 5 % of the time
+  without coupling: the partners move *less* together than unconnected pairs),
+- **within chance** otherwise (90 % of an uncoupled pair's windows), and
+- missing when its synchrony is (NaN: too few valid pairs).
+
+So a dyad with no coupling at all reads about 90 % within chance and 5 %
+above: "within chance" is the ordinary state, not a rupture. The default
+``level = 0.95`` is the conventional one-sided 5 % of METHODS §3 (empirical
+p against surrogates) and §7 step 5 (a synchronous segment exceeds the
+surrogates' 95th percentile); raise it (0.99) for fewer chance crossings in long
+recordings, where 5 % of windows above chance by chance alone is many windows.
 
 The thresholded series is then turned into the states of a small scheme
 (:func:`synchrony_scheme`) and measured with the coded machinery itself
@@ -15,7 +28,9 @@ The thresholded series is then turned into the states of a small scheme
 joint timeline built by ``build_timeline``), so matched time, ruptures, repairs,
 mismatch episodes, censoring, latencies and rates have *exactly* the
 definitions and columns of :func:`attunement.analyze` (SCIENCE.md, "Operational
-definitions"): "matched" = in sync, "mismatched" = not in sync.
+definitions"): "matched" = above chance, "mismatched" = within or below chance.
+A **rupture** is synchrony falling back from above chance, a **repair** its
+return above chance.
 
 **Time.** Window *i* stands for the step-long cell ``[t_i − step/2, t_i + step/2)``
 around its centre ``t_i``, so the windows tile time as the rows of a sampled
@@ -25,15 +40,15 @@ the number of not-in-sync windows times the step. Episodes of the Session (play,
 still-face, reunion) split the timeline as for coded data; cells outside every
 episode, and missing windows, are excluded time and censor a mismatch.
 
-**The partners' states.** Each partner gets a state per window: in an in-sync
-window the peak lag ℓ (the lag of the largest z, or of the largest |z| for the
+**The partners' states.** Each partner gets a state per window: in a window
+above chance the peak lag ℓ (the lag of the largest z, or of the largest |z| for the
 absolute statistics; ties go to the smallest |ℓ|) says who leads (METHODS §0,
 ℓ > 0: the first partner leads): the first is ``leading`` and the second
 ``following`` when ℓ > ``together_lag_s``, the reverse when ℓ < −``together_lag_s``,
 and both are ``together`` otherwise (default: ℓ = 0 exactly, i.e. within one
-lag step). In a window that is not in sync both are ``not in sync``. The match
-set of the scheme is {(leading, following), (following, leading), (together,
-together)}, so "matched" is exactly "in sync".
+lag step). In a window within or below chance both are ``not above chance``.
+The match set of the scheme is {(leading, following), (following, leading),
+(together, together)}, so "matched" is exactly "above chance".
 
 **Who led a repair** (our rule; exploratory, METHODS §7): the leader in the
 window where synchrony returns — the first partner when its state there is
@@ -59,15 +74,9 @@ from ..measures._timeline import Timeline
 from ..schemes import Scheme
 from ..session import Episode, Session, Tier
 from ._params import dyad_signals
+from .null import SYNCHRONY_SURROGATES, calibrate_threshold, pseudo_dyad_synchrony, surrogate_synchrony
 from .summaries import STATISTICS, local_synchrony
-from .surrogates import (
-    SURROGATES,
-    _rng,
-    circular_shift,
-    iaaft,
-    segment_shuffle,
-    surrogate_z,
-)
+from .surrogates import _rng, surrogate_z
 from .wcc import Layout, WCCResult, wcc_arrays
 
 __all__ = [
@@ -89,21 +98,24 @@ __all__ = [
 
 #: The tier name of the synchrony states in :func:`states_session`.
 SYNC_TIER = "synchrony"
-LEADING, FOLLOWING, TOGETHER, APART = "leading", "following", "together", "not in sync"
+LEADING, FOLLOWING, TOGETHER, APART = "leading", "following", "together", "not above chance"
+#: The three readings of a window against chance (column ``chance`` of the series).
+ABOVE, WITHIN, BELOW = "above", "within", "below"
 #: A partner's states, in the scheme's order.
 SYNC_STATES = (LEADING, FOLLOWING, TOGETHER, APART)
 _LED = {LEADING: 0, FOLLOWING: 1, TOGETHER: 2}
 
 THRESHOLD_COLUMNS = ["session", "first", "second", "statistic", "surrogate", "n_surrogates", "level",
-                     "threshold", "surrogate_mean", "surrogate_sd", "surrogate_windows", "mean_synchrony",
-                     "surrogate_z", "surrogate_p"]
+                     "threshold", "threshold_below", "surrogate_mean", "surrogate_sd", "surrogate_windows",
+                     "mean_synchrony", "surrogate_z", "surrogate_p", "share_above_chance", "share_within_chance",
+                     "share_below_chance"]
 
 
 def series_columns(partners: tuple[str, str]) -> list[str]:
     """The columns of :attr:`SynchronyRepair.series`."""
     a, b = partners
-    return ["session", "window", "time_s", "synchrony", "peak_lag_s", "threshold", "in_sync",
-            f"state_{a}", f"state_{b}"]
+    return ["session", "window", "time_s", "synchrony", "peak_lag_s", "threshold", "threshold_below", "chance",
+            "above_chance", f"state_{a}", f"state_{b}"]
 
 
 def synchrony_scheme(partners: tuple[str, str]) -> Scheme:
@@ -112,7 +124,7 @@ def synchrony_scheme(partners: tuple[str, str]) -> Scheme:
     Examples
     --------
     >>> s = synchrony_scheme(("infant", "caregiver"))
-    >>> s.is_match("leading", "following"), s.is_match("together", "together"), s.is_match("not in sync", "not in sync")
+    >>> s.is_match("leading", "following"), s.is_match("together", "together"), s.is_match(APART, APART)
     (True, True, False)
     """
     a, b = partners
@@ -123,9 +135,9 @@ def synchrony_scheme(partners: tuple[str, str]) -> Scheme:
         name="synchrony", partners=(a, b), tiers={a: SYNC_TIER, b: SYNC_TIER}, states={a: names, b: names},
         exclude={a: frozenset(), b: frozenset()},
         match=frozenset({(LEADING, FOLLOWING), (FOLLOWING, LEADING), (TOGETHER, TOGETHER)}),
-        description=("Windowed cross-correlation above a threshold calibrated on surrogates counts as in sync "
-                     "(matched); at or below it, not in sync (mismatched). In an in-sync window the partner "
-                     "whose movement comes first at the correlation's peak lag is leading."),
+        description=("Windowed cross-correlation above chance (above the level quantile of surrogate windows) "
+                     "counts as matched; within or below chance, as mismatched. In a window above chance the "
+                     "partner whose movement comes first at the correlation's peak lag is leading."),
         citation="Boker et al. 2002 (windowed cross-correlation); Moulder et al. 2018 (surrogates)")
 
 
@@ -168,9 +180,14 @@ class SynchronyCalibration:
     level : float
         The quantile taken.
     threshold : float
-        The ``level`` quantile of every surrogate window value, pooled.
+        The ``level`` quantile of every surrogate window value, pooled: above
+        chance beyond it.
     surrogate_series : tuple of ndarray
         One local synchrony series per surrogate (same pipeline as the real one).
+    threshold_below : float
+        The ``1 − level`` quantile: below chance under it.
+    surrogate_ids : tuple of str
+        The pseudo-dyads' ids (``"<i>×<j>"``) for ``method="pseudo"``; empty otherwise.
     """
 
     session: str
@@ -179,6 +196,8 @@ class SynchronyCalibration:
     level: float
     threshold: float
     surrogate_series: tuple[np.ndarray, ...]
+    threshold_below: float = math.nan
+    surrogate_ids: tuple[str, ...] = ()
 
     @property
     def values(self) -> np.ndarray:
@@ -191,137 +210,49 @@ class SynchronyCalibration:
         return len(self.surrogate_series)
 
 
-def surrogate_synchrony(
-    a, b, *, fs: float, window_s: float, step_s: float, max_lag_s: float, lag_step_s: float | None = None,
-    layout: Layout = "centred", min_valid: float = 0.5, statistic: str = "max_abs_z",
-    method: str = "circular", n_surrogates: int = 100, seed: int | np.random.Generator | None = None,
-    min_shift_s: float | None = None, segment_s: float | None = None,
-) -> list[np.ndarray]:
-    """Local synchrony series of ``n_surrogates`` surrogate pairs of ``(a, b)``, through the same pipeline.
-
-    Parameters
-    ----------
-    a, b : array_like
-        The first and second partner's series (same length, NaN = missing).
-    fs, window_s, step_s, max_lag_s, lag_step_s, layout, min_valid
-        As in :func:`~attunement.sync.wcc_arrays`.
-    statistic : str
-        As in :func:`~attunement.sync.local_synchrony`.
-    method : {"circular", "segment", "iaaft"}
-        :func:`~attunement.sync.circular_shift` (default; null: no time-locked
-        coupling), :func:`~attunement.sync.segment_shuffle` or
-        :func:`~attunement.sync.iaaft` of each partner.
-    n_surrogates : int
-    seed : int or Generator, optional
-    min_shift_s, segment_s : float, optional
-        Default ``window_s + max_lag_s`` (METHODS §3: so few windows straddle a junction).
-
-    Returns
-    -------
-    list of ndarray
-        One series of per-window values per surrogate.
-
-    Raises
-    ------
-    AttunementError
-        For an unknown method, fewer than 2 surrogates, or series too short.
-
-    Notes
-    -----
-    Moulder, Boker, Ramseyer & Tschacher (2018), *Psychological Methods* 23:757
-    (surrogate synchrony); Schreiber & Schmitz (1996) for IAAFT.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> x = np.random.default_rng(1).normal(size=600)
-    >>> out = surrogate_synchrony(x, x, fs=10, window_s=5, step_s=5, max_lag_s=1, n_surrogates=3, seed=0)
-    >>> len(out), out[0].shape
-    (3, (11,))
-    """
-    if method not in SURROGATES:
-        raise AttunementError(f"Invalid value for the 'method' parameter: {method!r}. Allowed values are "
-                              f"{', '.join(map(repr, SURROGATES))}.")
-    if n_surrogates < 2:
-        raise AttunementError(f"n_surrogates must be at least 2, got {n_surrogates}; give more surrogates.")
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    gap = window_s + max_lag_s
-    rng = _rng(seed)
-    out = []
-    for _ in range(n_surrogates):
-        if method == "circular":
-            x, y = circular_shift(a, b, fs=fs, min_shift_s=gap if min_shift_s is None else min_shift_s, seed=rng)
-        elif method == "segment":
-            x, y = segment_shuffle(a, b, fs=fs, segment_s=gap if segment_s is None else segment_s, seed=rng)
-        else:
-            x, y = iaaft(a, seed=rng), iaaft(b, seed=rng)
-        res = wcc_arrays(x, y, fs=fs, window_s=window_s, step_s=step_s, max_lag_s=max_lag_s,
-                         lag_step_s=lag_step_s, layout=layout, min_valid=min_valid)
-        out.append(local_synchrony(res, statistic=statistic)["synchrony"].to_numpy(dtype=np.float64))
-    return out
-
-
-def calibrate_threshold(surrogate_series: Sequence[np.ndarray], *, level: float = 0.95) -> float:
-    """The ``level`` quantile of every finite surrogate window value (linear interpolation, numpy's default).
-
-    Raises
-    ------
-    AttunementError
-        When ``level`` is not in (0, 1) or no surrogate window has a value.
-
-    Examples
-    --------
-    >>> calibrate_threshold([np.arange(0.0, 10.0), np.arange(10.0, 20.0)], level=0.5)
-    9.5
-    """
-    if not 0 < level < 1:
-        raise AttunementError(f"level must be a share between 0 and 1 (e.g. 0.95), got {level!r}")
-    pooled = np.concatenate([np.asarray(s, dtype=np.float64) for s in surrogate_series]) if len(surrogate_series) \
-        else np.zeros(0)
-    pooled = pooled[np.isfinite(pooled)]
-    if not pooled.size:
-        raise AttunementError("no surrogate window has a synchrony value; the signals may be mostly missing "
-                              "or constant. Check the signals, or lower min_valid.")
-    return float(np.quantile(pooled, level))
-
-
 # ---------------------------------------------------------------- states
 def synchrony_states(series: pd.DataFrame, *, threshold: float, partners: tuple[str, str],
-                     together_lag_s: float = 0.0) -> pd.DataFrame:
-    """Label each window in sync or not, and each partner leading, following, together or not in sync.
+                     together_lag_s: float = 0.0, threshold_below: float | None = None) -> pd.DataFrame:
+    """Read each window against chance, and label each partner leading, following, together or not above chance.
 
     Parameters
     ----------
     series : DataFrame
         ``time_s``, ``synchrony`` and ``peak_lag_s`` per window (other columns kept).
     threshold : float
-        In sync when ``synchrony > threshold``.
+        Above chance when ``synchrony > threshold`` (the surrogates' ``level`` quantile).
     partners : (str, str)
         (first, second): ℓ > 0 means the first leads.
     together_lag_s : float
         |ℓ| ≤ this counts as together (default 0: only ℓ = 0).
+    threshold_below : float, optional
+        Below chance when ``synchrony < threshold_below`` (the surrogates'
+        ``1 − level`` quantile); without it no window is below chance.
 
     Returns
     -------
     DataFrame
-        ``series`` with ``threshold``, ``in_sync`` (pandas nullable boolean; missing
-        where the window is missing), ``state_<first>``, ``state_<second>`` (empty
-        where missing).
+        ``series`` with ``threshold``, ``threshold_below``, ``chance`` (``"above"``,
+        ``"within"``, ``"below"``; empty where the window is missing),
+        ``above_chance`` (pandas nullable boolean; missing where the window is),
+        ``state_<first>``, ``state_<second>`` (empty where missing).
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"time_s": [0.5, 1.5, 2.5], "synchrony": [2.0, 0.1, float("nan")],
-    ...                       "peak_lag_s": [-0.2, 0.0, float("nan")]})
-    >>> synchrony_states(frame, threshold=1.0, partners=("a", "b"))[["in_sync", "state_a", "state_b"]].values.tolist()
-    [[True, 'following', 'leading'], [False, 'not in sync', 'not in sync'], [<NA>, '', '']]
+    >>> frame = pd.DataFrame({"time_s": [0.5, 1.5, 2.5, 3.5], "synchrony": [2.0, 0.5, 0.1, float("nan")],
+    ...                       "peak_lag_s": [-0.2, 0.0, 0.0, float("nan")]})
+    >>> out = synchrony_states(frame, threshold=1.0, threshold_below=0.2, partners=("a", "b"))
+    >>> out[["chance", "above_chance", "state_a", "state_b"]].values.tolist()
+    [['above', True, 'following', 'leading'], ['within', False, 'not above chance', 'not above chance'], ['below', False, 'not above chance', 'not above chance'], ['', <NA>, '', '']]
     """
     a, b = partners
     s = series["synchrony"].to_numpy(dtype=np.float64)
     lag = series["peak_lag_s"].to_numpy(dtype=np.float64)
     valid = np.isfinite(s)
+    low = -math.inf if threshold_below is None else float(threshold_below)
     with np.errstate(invalid="ignore"):
         above = valid & (s > threshold)
+        below = valid & ~above & (s < low)
     first_leads = above & (lag > together_lag_s + 1e-9)
     second_leads = above & (lag < -together_lag_s - 1e-9)
     state_a = np.full(len(s), "", dtype=object)
@@ -330,10 +261,16 @@ def synchrony_states(series: pd.DataFrame, *, threshold: float, partners: tuple[
     state_a[above], state_b[above] = TOGETHER, TOGETHER
     state_a[first_leads], state_b[first_leads] = LEADING, FOLLOWING
     state_a[second_leads], state_b[second_leads] = FOLLOWING, LEADING
+    chance = np.full(len(s), "", dtype=object)
+    chance[valid] = WITHIN
+    chance[above] = ABOVE
+    chance[below] = BELOW
     out = series.copy()
     out["threshold"] = float(threshold)
-    out["in_sync"] = pd.array(np.where(valid, above, False), dtype="boolean")
-    out.loc[~valid, "in_sync"] = pd.NA
+    out["threshold_below"] = math.nan if threshold_below is None else float(threshold_below)
+    out["chance"] = chance
+    out["above_chance"] = pd.array(np.where(valid, above, False), dtype="boolean")
+    out.loc[~valid, "above_chance"] = pd.NA
     out[f"state_{a}"] = state_a
     out[f"state_{b}"] = state_b
     return out
@@ -449,15 +386,23 @@ class SynchronyRepair:
         sessions that could not be measured.
     series : DataFrame
         One row per window: ``session, window, time_s`` (window centre),
-        ``synchrony``, ``peak_lag_s`` (> 0: first partner leads), ``threshold``,
-        ``in_sync`` (missing where the window is), ``state_<first>``, ``state_<second>``.
+        ``synchrony``, ``peak_lag_s`` (> 0: first partner leads), ``threshold``
+        (above chance beyond it), ``threshold_below`` (below chance under it),
+        ``chance`` (``above``, ``within``, ``below``; empty where the window is
+        missing), ``above_chance`` (missing where the window is),
+        ``state_<first>``, ``state_<second>``.
     thresholds : DataFrame
-        One row per session: ``session, first, second, statistic, surrogate,
-        n_surrogates, level, threshold, surrogate_mean, surrogate_sd``
-        (over every surrogate window), ``surrogate_windows``, ``mean_synchrony``
-        (the real series' mean), ``surrogate_z`` and ``surrogate_p`` (that mean
-        against the surrogate series' means: z = (S − mean S*)/sd S*, one-sided
-        p = (1 + #{S* ≥ S})/(1 + n); METHODS §3).
+        One row per session: ``session, first, second, statistic, surrogate``
+        (``circular``, ``segment``, ``iaaft`` or ``pseudo``), ``n_surrogates``
+        (surrogate pairs actually used), ``level``, ``threshold`` (the ``level``
+        quantile of every surrogate window), ``threshold_below`` (the
+        ``1 − level`` quantile), ``surrogate_mean, surrogate_sd`` (over every
+        surrogate window), ``surrogate_windows``, ``mean_synchrony`` (the real
+        series' mean), ``surrogate_z`` and ``surrogate_p`` (that mean against the
+        surrogate series' means: z = (S − mean S*)/sd S*, one-sided
+        p = (1 + #{S* ≥ S})/(1 + n); METHODS §3), and ``share_above_chance``,
+        ``share_within_chance``, ``share_below_chance`` (shares of the windows
+        with a value).
     wcc : dict of str to WCCResult
     calibrations : dict of str to SynchronyCalibration
     state_sessions : dict of str to Session
@@ -486,7 +431,7 @@ def synchrony_repair(
     layout: Layout = "centred",
     min_valid: float = 0.5,
     statistic: str = "max_abs_z",
-    surrogate: Literal["circular", "segment", "iaaft"] = "circular",
+    surrogate: Literal["circular", "segment", "iaaft", "pseudo"] = "circular",
     n_surrogates: int = 100,
     level: float = 0.95,
     seed: int | np.random.Generator | None = 0,
@@ -496,9 +441,9 @@ def synchrony_repair(
     k: float = 2.0,
     min_mismatch_s: float = 0.0,
     on_error: Literal["raise", "collect"] = "raise",
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> SynchronyRepair:
-    """Ruptures and repairs of synchrony in each dyad, against a threshold calibrated on its own surrogates.
+    """Ruptures and repairs of synchrony in each dyad, against chance calibrated on surrogates.
 
     Parameters
     ----------
@@ -514,14 +459,19 @@ def synchrony_repair(
     statistic : str
         Per-window synchrony (:func:`~attunement.sync.local_synchrony`); default
         the largest |z| over lags.
-    surrogate : {"circular", "segment", "iaaft"}
-        Surrogate kind (default circular shift).
+    surrogate : {"circular", "segment", "iaaft", "pseudo"}
+        Surrogate kind (default circular shift of the dyad's own signals;
+        ``"pseudo"``: role-preserving pseudo-dyads from the other sessions, one
+        null shared by every session; :mod:`attunement.sync.null`).
     n_surrogates : int
-        Surrogate pairs per dyad (default 100).
+        Surrogate pairs per dyad (default 100); for pseudo-dyads, pairs drawn
+        from the whole batch (all D² − D when there are fewer).
     level : float
-        Quantile of the pooled surrogate window values taken as the threshold (0.95).
+        Above chance beyond the ``level`` quantile of the pooled surrogate window
+        values, below chance under the ``1 − level`` quantile (default 0.95: 5 %
+        of an uncoupled pair's windows each way; module docstring).
     seed : int or Generator, optional
-        Default 0, so a rerun gives the same threshold.
+        Default 0, so a rerun gives the same thresholds.
     min_shift_s, segment_s : float, optional
         Surrogate settings; default ``window_s + max_lag_s``.
     together_lag_s : float
@@ -530,7 +480,9 @@ def synchrony_repair(
         As in :func:`attunement.analyze`.
     on_error : {"raise", "collect"}
     on_progress : callable, optional
-        Called with 1 after each session.
+        Called as ``on_progress(done, total)`` after each WCC (real or
+        surrogate); ``total`` is every WCC the run will compute, so a progress bar
+        can follow it. The library never prints.
 
     Returns
     -------
@@ -540,14 +492,16 @@ def synchrony_repair(
     ------
     SessionError, AttunementError
         With ``on_error="raise"``: a partner without the signal, series too
-        short for a window, no valid surrogate value.
+        short for a window, no valid surrogate value, pseudo-dyads from fewer
+        than two sessions.
 
     Notes
     -----
     Windowed cross-correlation: Boker, Xu, Rotondo & King (2002), *Psychological
     Methods* 7:338. Surrogate thresholds: Moulder, Boker, Ramseyer & Tschacher
-    (2018), *Psychological Methods* 23:757; METHODS §3 and §7. Rupture, repair
-    and latency: SCIENCE.md (Tronick & Cohn 1989; censoring as in Müller et al. 2022).
+    (2018), *Psychological Methods* 23:757; pseudo-dyads: Ramseyer & Tschacher
+    (2010); METHODS §3 and §7. Rupture, repair and latency: SCIENCE.md (Tronick &
+    Cohn 1989; censoring as in Müller et al. 2022).
 
     Examples
     --------
@@ -566,71 +520,134 @@ def synchrony_repair(
     if statistic not in STATISTICS:
         raise AttunementError(f"Invalid value for the 'statistic' parameter: {statistic!r}. Allowed values are "
                               f"{', '.join(map(repr, STATISTICS))}.")
-    if not 0 < level < 1:
-        raise AttunementError(f"level must be a share between 0 and 1 (e.g. 0.95), got {level!r}")
+    if surrogate not in SYNCHRONY_SURROGATES:
+        raise AttunementError(f"Invalid value for the 'surrogate' parameter: {surrogate!r}. Allowed values are "
+                              f"{', '.join(map(repr, SYNCHRONY_SURROGATES))}.")
+    if not 0.5 < level < 1:
+        raise AttunementError(f"level must be a share between 0.5 and 1 (e.g. 0.95: above chance beyond the "
+                              f"surrogates' 95th percentile, below chance under their 5th), got {level!r}")
+    sessions = list(sessions)
+    pseudo = surrogate == "pseudo"
     rng = _rng(seed)
-    series_parts, threshold_rows, state_sessions = [], [], {}
-    wccs, calibrations, failures = {}, {}, []
+    wcc_options = dict(window_s=window_s, step_s=step_s, max_lag_s=max_lag_s, lag_step_s=lag_step_s, layout=layout,
+                       min_valid=min_valid)
+    progress = _Progress(on_progress, len(sessions) * (1 if pseudo else 1 + n_surrogates)
+                         + (min(n_surrogates, len(sessions) * (len(sessions) - 1)) if pseudo else 0))
+    failures: list[Failure] = []
+    measured: list[tuple[Session, WCCResult, list[np.ndarray], tuple[str, ...]]] = []
     chosen = partners
     seen: set[str] = set()
     for session in sessions:
+        done_before = progress.done
         try:
             if session.id in seen:
                 raise AttunementError(
                     f"{session._where()}: a session with this id was already analysed in this batch. "
                     f"Give each session a unique id (rename one of the files).")
             first, second, sa, sb = dyad_signals(session, signal=signal, partners=chosen)
-            if chosen is None:
-                chosen = (first, second)
-            result = wcc_arrays(sa.values, sb.values, fs=sa.rate, window_s=window_s, step_s=step_s,
-                                max_lag_s=max_lag_s, lag_step_s=lag_step_s, layout=layout, min_valid=min_valid,
-                                start_s=sa.start, session=session.id, first=first, second=second, signal=signal)
-            null = surrogate_synchrony(sa.values, sb.values, fs=sa.rate, window_s=window_s, step_s=step_s,
-                                       max_lag_s=max_lag_s, lag_step_s=lag_step_s, layout=layout,
-                                       min_valid=min_valid, statistic=statistic, method=surrogate,
-                                       n_surrogates=n_surrogates, seed=rng, min_shift_s=min_shift_s,
-                                       segment_s=segment_s)
-            threshold = calibrate_threshold(null, level=level)
+            result = wcc_arrays(sa.values, sb.values, fs=sa.rate, start_s=sa.start, session=session.id,
+                                first=first, second=second, signal=signal, **wcc_options)  # type: ignore[arg-type]
             if not np.isfinite(local_synchrony(result, statistic=statistic)["synchrony"]).any():
                 raise SessionError(
                     f"{session._where()}: no window of signal {signal!r} has a synchrony value (too many missing "
                     f"samples, or a constant signal). Check the signal, or lower min_valid.")
+            progress.step()
+            null: list[np.ndarray] = []
+            if not pseudo:
+                null = surrogate_synchrony(sa.values, sb.values, fs=sa.rate, statistic=statistic, method=surrogate,
+                                           n_surrogates=n_surrogates, seed=rng, min_shift_s=min_shift_s,
+                                           segment_s=segment_s, on_step=progress.step,
+                                           **wcc_options)  # type: ignore[arg-type]
+                calibrate_threshold(null, level=level)
         except AttunementError as error:
             if on_error == "raise":
                 raise
             failures.append(Failure(str(session.metadata.get("source", session.id)), str(error)))
-            if on_progress:
-                on_progress(1)
+            progress.skip(done_before + (1 if pseudo else 1 + n_surrogates))
             continue
+        if chosen is None:
+            chosen = (first, second)
         seen.add(session.id)
+        measured.append((session, result, null, ()))
+    if pseudo and measured:
+        try:
+            null, ids = pseudo_dyad_synchrony(
+                [m[0] for m in measured], signal=signal, partners=chosen, fs=measured[0][1].parameters["fs_hz"],
+                statistic=statistic, n_surrogates=n_surrogates, seed=rng, on_step=progress.step,
+                **wcc_options)  # type: ignore[arg-type]
+            calibrate_threshold(null, level=level)
+        except AttunementError as error:
+            if on_error == "raise":
+                raise
+            failures += [Failure(str(m[0].metadata.get("source", m[0].id)), str(error)) for m in measured]
+            measured = []
+        else:
+            measured = [(session, result, null, tuple(ids)) for session, result, _, _ in measured]
+    chosen = chosen or ("first", "second")
+    series_parts, threshold_rows, state_sessions, wccs, calibrations = [], [], {}, {}, {}
+    for session, result, null, ids in measured:
+        calibration = SynchronyCalibration(
+            session.id, statistic, surrogate, float(level), calibrate_threshold(null, level=level), tuple(null),
+            threshold_below=calibrate_threshold(null, level=1 - level), surrogate_ids=ids)
         frame = local_synchrony(result, statistic=statistic)
         frame["peak_lag_s"] = peak_lags(result, statistic=statistic)
-        states = synchrony_states(frame, threshold=threshold, partners=chosen, together_lag_s=together_lag_s)
+        states = synchrony_states(frame, threshold=calibration.threshold, partners=chosen,
+                                  together_lag_s=together_lag_s, threshold_below=calibration.threshold_below)
         series_parts.append(states)
-        calibration = SynchronyCalibration(session.id, statistic, surrogate, float(level), threshold, tuple(null))
-        pooled = calibration.values
-        observed = frame["synchrony"].to_numpy(dtype=np.float64)
-        observed_mean = float(np.nanmean(observed)) if np.isfinite(observed).any() else math.nan
-        means = [float(np.mean(s[np.isfinite(s)])) for s in null if np.isfinite(s).any()]
-        z, p = surrogate_z(observed_mean, means)
-        threshold_rows.append({
-            "session": session.id, "first": first, "second": second, "statistic": statistic,
-            "surrogate": surrogate, "n_surrogates": n_surrogates, "level": float(level), "threshold": threshold,
-            "surrogate_mean": float(pooled.mean()), "surrogate_sd": float(pooled.std(ddof=1)) if pooled.size > 1
-            else math.nan, "surrogate_windows": int(pooled.size), "mean_synchrony": observed_mean,
-            "surrogate_z": z, "surrogate_p": p})
+        threshold_rows.append(_threshold_row(session.id, result, calibration, states))
         wccs[session.id] = result
         calibrations[session.id] = calibration
         state_sessions[session.id] = states_session(
             session.id, states, step_s=float(result.parameters["step_s"]), partners=chosen,
             episodes=session.episodes, metadata={**session.metadata, "synchrony_of": signal})
-        if on_progress:
-            on_progress(1)
-    chosen = chosen or ("first", "second")
     results = synchrony_results(state_sessions.values(), partners=chosen, k=k, min_mismatch_s=min_mismatch_s)
     results.failures = failures
     series = (pd.concat(series_parts, ignore_index=True)[series_columns(chosen)] if series_parts
               else pd.DataFrame(columns=series_columns(chosen)))
+    progress.finish()
     return SynchronyRepair(results=results, series=series,
                            thresholds=pd.DataFrame(threshold_rows, columns=THRESHOLD_COLUMNS), wcc=wccs,
                            calibrations=calibrations, state_sessions=state_sessions, partners=chosen)
+
+
+def _threshold_row(session_id: str, result: WCCResult, calibration: SynchronyCalibration,
+                   states: pd.DataFrame) -> dict[str, object]:
+    """One row of :attr:`SynchronyRepair.thresholds`."""
+    pooled = calibration.values
+    observed = states["synchrony"].to_numpy(dtype=np.float64)
+    observed_mean = float(np.nanmean(observed)) if np.isfinite(observed).any() else math.nan
+    means = [float(np.mean(s[np.isfinite(s)])) for s in calibration.surrogate_series if np.isfinite(s).any()]
+    z, p = surrogate_z(observed_mean, means)
+    chance = states["chance"][states["chance"] != ""]
+    shares = {f"share_{name}_chance": float((chance == name).mean()) if len(chance) else math.nan
+              for name in (ABOVE, WITHIN, BELOW)}
+    return {
+        "session": session_id, "first": result.first, "second": result.second, "statistic": calibration.statistic,
+        "surrogate": calibration.method, "n_surrogates": calibration.n_surrogates, "level": calibration.level,
+        "threshold": calibration.threshold, "threshold_below": calibration.threshold_below,
+        "surrogate_mean": float(pooled.mean()),
+        "surrogate_sd": float(pooled.std(ddof=1)) if pooled.size > 1 else math.nan,
+        "surrogate_windows": int(pooled.size), "mean_synchrony": observed_mean, "surrogate_z": z, "surrogate_p": p,
+        **shares}
+
+
+class _Progress:
+    """Counts the WCCs done and reports ``(done, total)``; a failed session's remaining WCCs are skipped over."""
+
+    def __init__(self, callback: Callable[[int, int], None] | None, total: int) -> None:
+        self.callback, self.total, self.done = callback, total, 0
+
+    def step(self) -> None:
+        self.done += 1
+        if self.callback:
+            self.callback(self.done, self.total)
+
+    def skip(self, to: int) -> None:
+        self.done = max(self.done, min(to, self.total))
+        if self.callback:
+            self.callback(self.done, self.total)
+
+    def finish(self) -> None:
+        if self.callback and self.done != self.total:
+            self.total = self.done
+            self.callback(self.done, self.total)

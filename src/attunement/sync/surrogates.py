@@ -170,12 +170,24 @@ def circular_shift(a, b, *, fs: float, min_shift_s: float,
     """
     a, b = as_series(a, name="a"), as_series(b, name="b")
     n = min(len(a), len(b))
+    d = circular_shift_samples(n, fs=fs, min_shift_s=min_shift_s, seed=seed)
+    return a[:n].copy(), np.roll(b[:n], -d)
+
+
+def circular_shift_samples(n: int, *, fs: float, min_shift_s: float,
+                           seed: int | np.random.Generator | None = None) -> int:
+    """The rotation :func:`circular_shift` draws for series of ``n`` samples: uniform in ``[d_min, n − d_min]``.
+
+    Examples
+    --------
+    >>> 3 <= circular_shift_samples(10, fs=1, min_shift_s=3, seed=0) <= 7
+    True
+    """
     d_min = samples(min_shift_s, check_rate(fs), name="min_shift_s", minimum=1)
     if n - 2 * d_min < 0:
         raise AttunementError(f"min_shift_s = {min_shift_s:g} s is more than half the series ({n / fs:g} s); "
                               f"give a smaller minimum shift.")
-    d = int(_rng(seed).integers(d_min, n - d_min + 1))
-    return a[:n].copy(), np.roll(b[:n], -d)
+    return int(_rng(seed).integers(d_min, n - d_min + 1))
 
 
 def iaaft(x, *, seed: int | np.random.Generator | None = None, max_iter: int = 1000) -> np.ndarray:

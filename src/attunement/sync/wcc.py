@@ -32,14 +32,23 @@ complete pairs (both values present) and is NaN when fewer than
 least half the window, close to rMEA's "no more than half missing") or when
 either series is constant over those pairs.
 
-**Engine.** For each lag, windows are grouped in blocks spanning about two
-window lengths; within a block both series are centred on the block's own mean
-(Pearson r is shift invariant) and six prefix sums (count, ΣA, ΣB, ΣA², ΣB²,
-ΣAB over the complete pairs) give every window's sums as differences
-(METHODS §2, "running-sum engine"). The work per lag is about 2·N whatever
-the window size. A cell whose variance is below 10⁻³ of its mean square about
-the block mean (strong cancellation) is recomputed directly, two-pass, so every
-value agrees with a per-window Pearson computation to better than 1e-9.
+**Values.** Infinite values and values beyond ±1e150 are refused
+(:func:`check_values`, naming the sample's time): their squares overflow a
+window's sums, which would silently blank seconds of windows.
+
+**Lags.** The lags are the multiples of the lag step up to the maximum lag;
+a maximum lag that the lag step does not divide is refused (the lags would
+stop short of it without a word).
+
+**Engine** (:mod:`attunement.sync._engine`). Complete series (no missing
+sample): each series' window sums at every start are computed once and reused
+(for every lag, and for every surrogate pair the series enters); only the sums
+of products depend on the lag, one O(N) product series with blocked prefix sums
+per lag (METHODS §2, "running-sum engine"); each cell carries a bound on its
+rounding error, and a cell that could be off by more than 1e-10 is recomputed
+directly. Series with missing samples: six prefix sums per lag over the
+complete pairs; a cell with strong cancellation is recomputed directly. Either
+way every value agrees with a per-window Pearson computation to better than 1e-9.
 """
 
 from __future__ import annotations
@@ -54,6 +63,7 @@ import pandas as pd
 
 from ..errors import AttunementError
 from ..session import Session
+from ._engine import Plan, Prepared, complete_engine, masked_engine, prepare
 from ._params import as_series, check_rate, dyad_signals, samples
 
 __all__ = ["WCCResult", "wcc", "wcc_arrays", "fisher_z", "LAYOUTS"]
@@ -61,8 +71,6 @@ __all__ = ["WCCResult", "wcc", "wcc_arrays", "fisher_z", "LAYOUTS"]
 LAYOUTS = ("centred", "rMEA", "wcc")
 Layout = Literal["centred", "rMEA", "wcc"]
 
-_CANCELLATION = 1e-3
-_CHUNK_ELEMENTS = 1 << 20
 
 
 def fisher_z(r, *, clip: float | None = 10.0) -> np.ndarray:
@@ -196,83 +204,6 @@ def _starts(n: int, w: int, step: int, lmax: int, oa: np.ndarray, ob: np.ndarray
     return np.arange(lo, hi + 1, step, dtype=np.int64) if hi >= lo else np.zeros(0, dtype=np.int64)
 
 
-# ------------------------------------------------------------------ engine
-def _direct_cell(x: np.ndarray, y: np.ndarray, min_pairs: int) -> tuple[float, int]:
-    """Two-pass Pearson r over the complete pairs of x and y (NaN when too few or constant)."""
-    m = np.isfinite(x) & np.isfinite(y)
-    n = int(m.sum())
-    if n < min_pairs:
-        return math.nan, n
-    xv, yv = x[m], y[m]
-    if xv.max() == xv.min() or yv.max() == yv.min():
-        return math.nan, n
-    dx, dy = xv - xv.mean(), yv - yv.mean()
-    r = float(np.dot(dx, dy) / math.sqrt(np.dot(dx, dx) * np.dot(dy, dy)))
-    return min(1.0, max(-1.0, r)), n
-
-
-def _engine(a: np.ndarray, b: np.ndarray, *, w: int, starts: np.ndarray, oa: np.ndarray, ob: np.ndarray,
-            step: int, min_pairs: int) -> tuple[np.ndarray, np.ndarray]:
-    n_win, n_lag = len(starts), len(oa)
-    r_out = np.full((n_win, n_lag), np.nan)
-    n_out = np.zeros((n_win, n_lag), dtype=np.int64)
-    if n_win == 0:
-        return r_out, n_out
-    group = max(1, math.ceil(w / step))              # windows per block
-    span = (group - 1) * step + w
-    pad = span + int(max(np.abs(oa).max(), np.abs(ob).max())) + 1
-    a_pad = np.concatenate([np.full(pad, np.nan), a, np.full(pad, np.nan)])
-    b_pad = np.concatenate([np.full(pad, np.nan), b, np.full(pad, np.nan)])
-    block_first = starts[::group]
-    rows_a = np.lib.stride_tricks.sliding_window_view(a_pad, span)       # row i: a_pad[i : i + span]
-    rows_b = np.lib.stride_tricks.sliding_window_view(b_pad, span)
-    n_blocks = len(block_first)
-    k = np.arange(n_win)
-    blk, lo = k // group, (k % group) * step
-    hi = lo + w
-    edges = np.union1d(np.union1d(lo, hi), [0, span])                      # window edges within a block
-    sparse = 4 * len(edges) < span                                       # few edges: sum the pieces first
-    if not sparse:
-        edges = np.arange(span + 1)
-    lo_e, hi_e = np.searchsorted(edges, lo), np.searchsorted(edges, hi)
-    chunk = max(1, _CHUNK_ELEMENTS // (n_blocks * span))
-    for j0 in range(0, n_lag, chunk):
-        js = np.arange(j0, min(n_lag, j0 + chunk))
-        x = rows_a[block_first[None, :] + oa[js, None] + pad]             # (lags, blocks, span)
-        y = rows_b[block_first[None, :] + ob[js, None] + pad]
-        m = np.isfinite(x) & np.isfinite(y)
-        denom = np.maximum(m.sum(axis=2, keepdims=True), 1)
-        x = np.where(m, x, 0.0)
-        y = np.where(m, y, 0.0)
-        x -= x.sum(axis=2, keepdims=True) / denom                          # centre on the block mean
-        y -= y.sum(axis=2, keepdims=True) / denom
-        x *= m
-        y *= m
-        sums = []
-        for term in (m.astype(np.float64), x, y, x * x, y * y, x * y):
-            # sums between consecutive window edges, then prefix sums over those pieces
-            c = np.zeros(term.shape[:2] + (len(edges),))
-            pieces = np.add.reduceat(term, edges[:-1], axis=2) if sparse else term
-            np.cumsum(pieces, axis=2, out=c[:, :, 1:])
-            sums.append((c[:, blk, hi_e] - c[:, blk, lo_e]).T)             # (windows, lags)
-        nn, sx, sy, qx, qy, pxy = sums
-        npairs = np.rint(nn).astype(np.int64)
-        n_out[:, js] = npairs
-        dx = nn * qx - sx * sx
-        dy = nn * qy - sy * sy
-        ok = npairs >= min_pairs
-        shaky = ok & ((dx <= _CANCELLATION * nn * qx) | (dy <= _CANCELLATION * nn * qy))
-        good = ok & ~shaky
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r = np.clip((nn * pxy - sx * sy) / np.sqrt(dx * dy), -1.0, 1.0)
-        r_out[:, js] = np.where(good, r, np.nan)
-        for i, jj in zip(*np.nonzero(shaky)):
-            s, j = starts[i] + pad, js[jj]
-            r_out[i, j], _ = _direct_cell(a_pad[s + oa[j]: s + oa[j] + w], b_pad[s + ob[j]: s + ob[j] + w],
-                                          min_pairs)
-    return r_out, n_out
-
-
 def wcc_arrays(
     a,
     b,
@@ -303,7 +234,7 @@ def wcc_arrays(
         with ``round(value · fs)`` (halves up).
     lag_step_s : float, optional
         Lag increment in seconds (default one sample). Lags are the multiples of
-        it up to ``max_lag_s``.
+        it up to ``max_lag_s``, which it must divide (in samples).
     layout : {"centred", "rMEA", "wcc"}
         Window layout (module docstring).
     min_valid : float
@@ -322,7 +253,9 @@ def wcc_arrays(
     Raises
     ------
     AttunementError
-        When a parameter is out of range or the series are too short for one window.
+        When a parameter is out of range, the lag step does not divide the maximum
+        lag, a value is infinite or beyond ±1e150, or the series are too short for
+        one window.
 
     Notes
     -----
@@ -350,33 +283,115 @@ def wcc_arrays(
     if len(a) != len(b):
         raise AttunementError(f"the two series differ in length ({len(a)} and {len(b)} samples); cut them to "
                               f"their common time span first.")
-    if not 0 <= min_valid <= 1:
-        raise AttunementError(f"min_valid must be a share between 0 and 1, got {min_valid!r}")
-    w = samples(window_s, fs, name="window_s", minimum=5)
-    step = samples(step_s, fs, name="step_s", minimum=1)
-    lmax = samples(max_lag_s, fs, name="max_lag_s")
-    lag_step = 1 if lag_step_s is None else samples(lag_step_s, fs, name="lag_step_s", minimum=1)
-    k = lmax // lag_step
-    lags = np.arange(-k, k + 1, dtype=np.int64) * lag_step
-    if layout == "rMEA":
-        lmax_used = lmax                    # rMEA's block [s, s + w + L) uses the lag range asked for
-    else:
-        lmax_used = k * lag_step
-    oa, ob = _offsets(lags, layout)
-    starts = _starts(len(a), w, step, lmax_used, oa, ob, layout)
-    if len(starts) == 0:
-        raise AttunementError(
-            f"session {session!r}: the series ({len(a) / fs:g} s) are too short for one window of "
-            f"{w / fs:g} s with lags up to ±{lmax_used / fs:g} s. Shorten the window or the maximum lag.")
-    min_pairs = max(3, math.ceil(min_valid * w - 1e-9))
-    r, n = _engine(a, b, w=w, starts=starts, oa=oa, ob=ob, step=step, min_pairs=min_pairs)
-    window_start = start_s + starts / fs
-    params = {"fs_hz": fs, "window_s": w / fs, "step_s": step / fs, "max_lag_s": k * lag_step / fs,
-              "lag_step_s": lag_step / fs, "layout": layout, "min_valid": float(min_valid),
-              "min_pairs": int(min_pairs)}
-    return WCCResult(session=session, first=first, second=second, signal=signal, r=r, n_pairs=n,
-                     times_s=window_start + w / (2 * fs), window_start_s=window_start,
-                     window_end_s=window_start + w / fs, lags_s=lags / fs, parameters=params)
+    check_values(a, fs=fs, start_s=start_s, session=session, partner=first, signal=signal)
+    check_values(b, fs=fs, start_s=start_s, session=session, partner=second, signal=signal)
+    setup = _Setup.make(len(a), fs=fs, window_s=window_s, step_s=step_s, max_lag_s=max_lag_s,
+                        lag_step_s=lag_step_s, layout=layout, min_valid=min_valid, session=session)
+    r, n = setup.run(a, b)
+    return setup.result(r, n, start_s=start_s, session=session, first=first, second=second, signal=signal)
+
+
+#: Values beyond this magnitude are refused: their squares, summed over a window, overflow float64.
+LARGEST_VALUE = 1e150
+
+
+def check_values(values: np.ndarray, *, fs: float, start_s: float = 0.0, session: str = "", partner: str = "",
+                 signal: str = "") -> None:
+    """Refuse infinite values and values beyond ±:data:`LARGEST_VALUE`, naming the first one's time.
+
+    Missing samples are NaN and are allowed. An infinite or enormous value is no
+    measurement (a corrupt cell, a sensor's error code), and its square would
+    overflow the sums of a window, so it is refused rather than silently turning
+    seconds of windows into missing values.
+
+    Raises
+    ------
+    AttunementError
+        Naming the session, partner, signal, the value, its time and sample, and the fix.
+
+    Examples
+    --------
+    >>> check_values(np.array([0.0, 1.0, np.nan]), fs=10)
+    >>> check_values(np.array([0.0, 1e308]), fs=10, session="d1", partner="pat", signal="me")
+    Traceback (most recent call last):
+    ...
+    attunement.errors.AttunementError: session 'd1', partner 'pat', signal 'me': the value 1e+308 at 0.1 s (sample 1) is too large to correlate (beyond ±1e+150, or infinite). Correct that sample in the file, or leave it empty so that it counts as missing, and run again.
+    """
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(np.isinf(values) | (np.abs(values) > LARGEST_VALUE))
+    if not len(bad):
+        return
+    i = int(bad[0])
+    where = ", ".join(f"{label} {name!r}" for label, name in (("session", session), ("partner", partner),
+                                                               ("signal", signal)) if name) or "a series"
+    more = f" ({len(bad) - 1} more such sample(s) follow)" if len(bad) > 1 else ""
+    raise AttunementError(
+        f"{where}: the value {values[i]:g} at {start_s + i / fs:g} s (sample {i}) is too large to correlate "
+        f"(beyond ±{LARGEST_VALUE:g}, or infinite){more}. Correct that sample in the file, or leave it empty so "
+        f"that it counts as missing, and run again.")
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """Samples, window starts and lags of one WCC, fixed once and shared by a dyad and its surrogates."""
+
+    plan: Plan
+    step: int
+    fs: float
+    parameters: Mapping[str, object]
+
+    @classmethod
+    def make(cls, n: int, *, fs: float, window_s: float, step_s: float, max_lag_s: float,
+             lag_step_s: float | None, layout: str, min_valid: float, session: str = "") -> _Setup:
+        if not 0 <= min_valid <= 1:
+            raise AttunementError(f"min_valid must be a share between 0 and 1, got {min_valid!r}")
+        w = samples(window_s, fs, name="window_s", minimum=5)
+        step = samples(step_s, fs, name="step_s", minimum=1)
+        lmax = samples(max_lag_s, fs, name="max_lag_s")
+        lag_step = 1 if lag_step_s is None else samples(lag_step_s, fs, name="lag_step_s", minimum=1)
+        k = lmax // lag_step
+        if k * lag_step != lmax:
+            lower, upper = k * lag_step / fs, (k + 1) * lag_step / fs
+            raise AttunementError(
+                f"the maximum lag {max_lag_s:g} s ({lmax} samples at {fs:g} Hz) is not a multiple of the lag step "
+                f"{lag_step_s:g} s ({lag_step} samples), so the lags would stop short of it at ±{lower:g} s. Give a "
+                f"maximum lag of {lower:g} s or {upper:g} s, or a lag step that divides it (max_lag_s and "
+                f"lag_step_s; --lag and --lag-step of attune sync).")
+        lags = np.arange(-k, k + 1, dtype=np.int64) * lag_step
+        oa, ob = _offsets(lags, layout)
+        starts = _starts(n, w, step, lmax, oa, ob, layout)
+        if len(starts) == 0:
+            where = f"session {session!r}: the" if session else "The"
+            raise AttunementError(
+                f"{where} series ({n / fs:g} s) are too short for one window of "
+                f"{w / fs:g} s with lags up to ±{lmax / fs:g} s. Shorten the window or the maximum lag.")
+        min_pairs = max(3, math.ceil(min_valid * w - 1e-9))
+        params = {"fs_hz": fs, "window_s": w / fs, "step_s": step / fs, "max_lag_s": lmax / fs,
+                  "lag_step_s": lag_step / fs, "layout": layout, "min_valid": float(min_valid),
+                  "min_pairs": int(min_pairs)}
+        return cls(Plan(w=w, starts=starts, lags=lags, oa=oa, ob=ob, min_pairs=min_pairs), step, fs, params)
+
+    def prepare(self, values: np.ndarray) -> Prepared | None:
+        """Window statistics of a complete series, to reuse across pairs; None when it has missing samples."""
+        return prepare(values, self.plan.w) if np.isfinite(values).all() else None
+
+    def run(self, a: np.ndarray, b: np.ndarray, *, pa: Prepared | None = None,
+            pb: Prepared | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``r`` and pair counts; ``pa``/``pb`` are :meth:`prepare` of ``a``/``b`` when already made."""
+        pa = pa if pa is not None else self.prepare(a)
+        pb = pb if pb is not None else (self.prepare(b) if pa is not None else None)
+        if pa is not None and pb is not None:
+            return complete_engine(pa, pb, self.plan, step=self.step)
+        return masked_engine(a, b, self.plan, step=self.step)
+
+    def result(self, r: np.ndarray, n: np.ndarray, *, start_s: float = 0.0, session: str = "",
+               first: str = "first", second: str = "second", signal: str = "") -> WCCResult:
+        fs, w = self.fs, self.plan.w
+        window_start = start_s + self.plan.starts / fs
+        return WCCResult(session=session, first=first, second=second, signal=signal, r=r, n_pairs=n,
+                         times_s=window_start + w / (2 * fs), window_start_s=window_start,
+                         window_end_s=window_start + w / fs, lags_s=self.plan.lags / fs,
+                         parameters=dict(self.parameters))
 
 
 def wcc(

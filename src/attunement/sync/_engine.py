@@ -1,0 +1,402 @@
+"""The two engines behind :func:`attunement.sync.wcc_arrays`: complete series, and series with missing samples.
+
+Both compute, for every window *i* and lag *j*, Pearson's r of
+``A[s_i + oa_j, +w)`` and ``B[s_i + ob_j, +w)`` (``ob_j − oa_j = ℓ_j``) from
+running sums (METHODS §2, "running-sum engine"), and both agree with a direct
+two-pass Pearson computation of every window to better than 1e-9.
+
+**Complete series** (:func:`complete_engine`, no missing sample). Each series is
+prepared once (:func:`prepare`): centred on its median, its window sums
+``S = Σx`` and ``M2 = Σ(x − x̄)²`` at *every* start come from prefix sums taken
+within blocks of ``B ≥ w`` samples (so each sum's rounding error is bounded by
+the magnitude of two blocks, not of the whole series), and a window is flagged
+constant exactly, by counting the changes between consecutive samples. Only
+the sums of products ``Σ A_t·B_{t+ℓ}`` depend on the pair and the lag: per lag,
+one product series and its blocked prefix sums, O(N) whatever the window. A
+prepared series is reused for every pair it enters: the first partner's for
+every circular-shift surrogate, each real series for every pseudo-dyad.
+
+Every sum carries a worst-case bound on its rounding error (``(B + 2)·ε`` times
+the absolute mass of the blocks it was taken from; Higham 2002, §4.2). A window
+whose ``M2`` may be wrong by more than 1e-11 of itself, and a cell whose r may
+be wrong by more than 1e-10, is recomputed directly (two-pass, on the original
+values). So strong cancellation (a near-constant window beside a large burst)
+costs accuracy nowhere; it costs a direct recomputation of the few cells it
+touches.
+
+**Missing samples** (:func:`masked_engine`). Each cell uses its complete pairs;
+the count, the sums and the squares all depend on the lag, so the engine keeps
+six prefix sums per lag over blocks of about two windows, centred on each
+block's mean; a cell whose variance is below 10⁻³ of its mean square about the
+block mean is recomputed directly.
+
+Notes
+-----
+Higham, N. J. (2002). *Accuracy and Stability of Numerical Algorithms* (2nd
+ed.), SIAM, §4.2 (error of recursive summation: ``|ŝ − s| ≤ (n − 1)·u·Σ|x_i|``
+to first order).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Plan", "Prepared", "prepare", "rolled", "complete_engine", "masked_engine", "direct_cell", "direct_cells"]
+
+_EPS = float(np.finfo(np.float64).eps)
+_M2_TOLERANCE = 1e-11          # relative error allowed in a window's Σ(x − x̄)²
+_R_TOLERANCE = 1e-10           # absolute error allowed in r before a direct recomputation
+_CANCELLATION = 1e-3           # masked engine: variance share below which a cell is recomputed
+_CHUNK_ELEMENTS = 1 << 20      # elements of one lag chunk's product array
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """Where every cell's two windows start: ``A[starts_i + oa_j, +w)`` with ``B[starts_i + ob_j, +w)``."""
+
+    w: int
+    starts: np.ndarray
+    lags: np.ndarray
+    oa: np.ndarray
+    ob: np.ndarray
+    min_pairs: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.starts), len(self.lags)
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """One complete series with its window statistics at every start ``p = 0 … N − w``.
+
+    ``centred`` is the series minus its median; ``sums`` (Σ centred), ``sums_err``
+    (a bound on its rounding error) and ``m2`` (Σ(x − x̄)², accurate to 1e-11 of
+    itself) are per window start; ``constant`` marks windows whose values are
+    all equal; ``block`` is the block length of the prefix sums.
+    """
+
+    raw: np.ndarray
+    centred: np.ndarray
+    w: int
+    block: int
+    sums: np.ndarray
+    sums_err: np.ndarray
+    m2: np.ndarray
+    constant: np.ndarray
+    cache: dict = field(default_factory=dict, repr=False)
+
+
+# ------------------------------------------------------------ blocked sums
+def _block_length(w: int) -> int:
+    return max(w, 64)
+
+
+def _blocked_prefix(values: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Prefix sums within blocks along the last axis, and each block's absolute mass.
+
+    ``values`` has shape ``(..., nb·block)``. Returns ``prefix`` of shape
+    ``(..., nb, block + 1)`` (``prefix[..., b, o]`` = sum of the first ``o``
+    values of block ``b``) and ``mass`` of shape ``(..., nb)`` (Σ|v| per block).
+    """
+    blocks = values.reshape(values.shape[:-1] + (-1, block))
+    prefix = np.zeros(blocks.shape[:-1] + (block + 1,))
+    np.cumsum(blocks, axis=-1, out=prefix[..., 1:])
+    mass = np.abs(blocks).sum(axis=-1)
+    return prefix, mass
+
+
+def _sliding_sums(values: np.ndarray, w: int, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sums of ``values[p, p + w)`` for every start ``p`` (``w ≤ block``), from prefix sums within blocks.
+
+    Returns the sums and a bound on each one's rounding error: ``(block + 2)·ε``
+    times the absolute mass of the (at most two) blocks the window touches.
+    """
+    n = len(values)
+    n_blocks = n // block + 2
+    padded = np.zeros(n_blocks * block)
+    padded[:n] = values
+    prefix, mass = _blocked_prefix(padded, block)
+    inner = prefix[:, :block].ravel()                     # inner[q]: sum of block(q) before q
+    total = np.repeat(prefix[:, block], block)            # the block's total, at each of its positions
+    mass = np.repeat(mass, block)
+    starts = np.arange(n - w + 1)
+    crosses = (starts // block) != ((starts + w) // block)
+    sums = inner[w:n + 1] - inner[:n - w + 1] + np.where(crosses, total[:n - w + 1], 0.0)
+    bound = mass[:n - w + 1] + np.where(crosses, mass[w:n + 1], 0.0)
+    return sums, (block + 2) * _EPS * bound
+
+
+def _padded(values: np.ndarray, length: int) -> np.ndarray:
+    out = np.zeros(length)
+    out[:len(values)] = values
+    return out
+
+
+# --------------------------------------------------------------- prepare
+def prepare(x: np.ndarray, w: int, *, circular: bool = False) -> Prepared:
+    """Window statistics of a complete series at every start (see :class:`Prepared`).
+
+    With ``circular=True`` the statistics are those of the series wrapped around
+    (``N`` starts, the last ``w − 1`` windows reaching back to its beginning), so
+    that :func:`rolled` gives any rotation's statistics without recomputing them.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    block = _block_length(w)
+    centred = x - float(np.median(x))
+    values = np.concatenate([x, x[:w - 1]]) if circular else x
+    ext = np.concatenate([centred, centred[:w - 1]]) if circular else centred
+    n = len(values)
+    starts = np.arange(n - w + 1, dtype=np.int64)
+    sums, sums_err = _sliding_sums(ext, w, block)
+    squares, squares_err = _sliding_sums(ext * ext, w, block)
+    m2 = squares - sums * sums / w
+    m2_err = squares_err + (2 * np.abs(sums) * sums_err + sums_err ** 2) / w + 4 * _EPS * squares
+    changes = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(values[1:] != values[:-1], out=changes[2:])
+    constant = changes[starts + w] - changes[starts + 1] == 0
+    shaky = np.flatnonzero(~constant & ~(m2_err <= _M2_TOLERANCE * m2))
+    offsets = np.arange(w)
+    for lo in range(0, len(shaky), max(1, _CHUNK_ELEMENTS // w)):
+        chunk = shaky[lo:lo + max(1, _CHUNK_ELEMENTS // w)]
+        windows = ext[chunk[:, None] + offsets]
+        sums[chunk] = windows.sum(axis=1)
+        sums_err[chunk] = 2 * w * _EPS * np.abs(windows).sum(axis=1)
+        deviations = windows - windows.mean(axis=1, keepdims=True)
+        m2[chunk] = np.einsum("ij,ij->i", deviations, deviations)
+    m2[constant] = 0.0
+    return Prepared(raw=x, centred=centred, w=w, block=block, sums=sums, sums_err=sums_err, m2=m2,
+                    constant=constant)
+
+
+def rolled(p: Prepared, shift: int) -> Prepared:
+    """The prepared series ``np.roll(x, −shift)`` from ``p = prepare(x, w, circular=True)``, in O(N)."""
+    n, keep = len(p.raw), len(p.raw) - p.w + 1
+    if len(p.sums) != n:
+        raise RuntimeError("rolled() needs a series prepared with circular=True")
+    return Prepared(raw=np.roll(p.raw, -shift), centred=np.roll(p.centred, -shift), w=p.w, block=p.block,
+                    sums=np.roll(p.sums, -shift)[:keep], sums_err=np.roll(p.sums_err, -shift)[:keep],
+                    m2=np.roll(p.m2, -shift)[:keep], constant=np.roll(p.constant, -shift)[:keep])
+
+
+# ---------------------------------------------------------- complete engine
+def direct_cells(a: np.ndarray, b: np.ndarray, xs: np.ndarray, ys: np.ndarray, w: int) -> np.ndarray:
+    """Two-pass Pearson r of ``a[xs, +w)`` and ``b[ys, +w)`` for each pair of starts (no constant window)."""
+    out = np.empty(len(xs))
+    step = max(1, _CHUNK_ELEMENTS // w)
+    offsets = np.arange(w)
+    for lo in range(0, len(xs), step):
+        x = a[xs[lo:lo + step, None] + offsets]
+        y = b[ys[lo:lo + step, None] + offsets]
+        x = x - x.mean(axis=1, keepdims=True)
+        y = y - y.mean(axis=1, keepdims=True)
+        num = np.einsum("ij,ij->i", x, y)
+        den = np.sqrt(np.einsum("ij,ij->i", x, x) * np.einsum("ij,ij->i", y, y))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[lo:lo + step] = np.clip(num / den, -1.0, 1.0)
+    return out
+
+
+def _affine_groups(oa: np.ndarray, ob: np.ndarray) -> list[np.ndarray]:
+    """Lag indices in groups along which both window offsets change by a constant: each group is one strided view.
+
+    The centred layout's offsets ``−⌊ℓ/2⌋`` are affine within each parity of the
+    lag index; rMEA's and wcc's are affine on each side of lag 0.
+    """
+    groups = []
+    for parity in (0, 1):
+        index = np.arange(parity, len(oa), 2)
+        run = [int(index[0])] if len(index) else []
+        for j in index[1:]:
+            if len(run) < 2 or (oa[j] - oa[run[-1]] == oa[run[1]] - oa[run[0]]
+                                and ob[j] - ob[run[-1]] == ob[run[1]] - ob[run[0]]):
+                run.append(int(j))
+            else:
+                groups.append(np.array(run))
+                run = [int(j)]
+        if run:
+            groups.append(np.array(run))
+    return groups
+
+
+def _rows(values: np.ndarray, origins: np.ndarray, length: int, piece: int) -> np.ndarray:
+    """A read-only view ``(rows, length // piece, piece)`` of ``values[origin : origin + length]`` per row.
+
+    ``origins`` must be affine (one row stride) and every row inside ``values``.
+    """
+    if origins.min() < 0 or origins.max() + length > len(values):
+        raise RuntimeError("a window reaches outside the series")  # a bug in the layout, not a user error
+    row_stride = int(origins[1] - origins[0]) if len(origins) > 1 else 0
+    item = values.strides[0]
+    return np.lib.stride_tricks.as_strided(values[int(origins[0]):], shape=(len(origins), length // piece, piece),
+                                           strides=(row_stride * item, piece * item, item), writeable=False)
+
+
+def _gathered(p: Prepared, plan: Plan, side: str) -> tuple[np.ndarray, ...]:
+    """A prepared series' window statistics at every cell, kept on ``p`` for the next pair with the same plan."""
+    key = (plan, side)
+    cached = p.cache.get(key)
+    if cached is None:
+        at = plan.starts[:, None] + (plan.oa if side == "a" else plan.ob)[None, :]
+        sums, m2 = p.sums[at], p.m2[at]
+        cached = (sums, p.sums_err[at], m2, p.constant[at], np.sqrt(np.maximum(m2 + sums * sums / plan.w, 0.0)))
+        p.cache.clear()
+        p.cache[key] = cached
+    return cached
+
+
+_DIRECT_PIECES = 32                # windows of at most this many pieces are summed piece by piece
+
+
+def _product_sums(pa: Prepared, pb: Prepared, plan: Plan, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """``Σ A·B`` of every cell (windows × lags) about the series' medians, and a bound on its rounding error.
+
+    Each lag's product series is cut into pieces of ``g = gcd(step, w)`` samples
+    aligned on that lag's windows; a window is ``m = w/g`` consecutive pieces,
+    added one by one when ``m ≤ 32`` (error ≤ (g + m)·ε·Σ|A·B| over the window,
+    and Σ|A·B| ≤ √(ΣA²·ΣB²), Cauchy–Schwarz), otherwise through prefix sums of
+    the pieces within blocks (error ≤ (g + block + 2)·ε times the blocks' mass).
+    """
+    w = plan.w
+    n_win, n_lag = plan.shape
+    g = math.gcd(step, w) if n_win > 1 else w
+    m, stride = w // g, step // g
+    length = (n_win - 1) * step + w
+    pieces_per_row = length // g
+    xo = plan.starts[0] + plan.oa
+    yo = plan.starts[0] + plan.ob
+    out = np.empty((n_win, n_lag))
+    err = np.empty((n_win, n_lag))
+    direct = m <= _DIRECT_PIECES
+    block = max(m, 64)
+    n_blocks = pieces_per_row // block + 2
+    first = np.arange(n_win) * stride
+    b0, o0 = np.divmod(first, block)
+    b1, o1 = np.divmod(first + m, block)
+    rows_per_chunk = max(1, _CHUNK_ELEMENTS // max(1, pieces_per_row * (1 if direct else 2)))
+    for group in _affine_groups(plan.oa, plan.ob):
+        for lo in range(0, len(group), rows_per_chunk):
+            js = group[lo:lo + rows_per_chunk]
+            pieces = np.einsum("jkt,jkt->jk", _rows(pa.centred, xo[js], length, g),
+                               _rows(pb.centred, yo[js], length, g))            # (lags, pieces)
+            if direct:
+                total = pieces[:, 0:(n_win - 1) * stride + 1:stride].copy()
+                for q in range(1, m):
+                    total += pieces[:, q:q + (n_win - 1) * stride + 1:stride]
+                out[:, js] = total.T
+                err[:, js] = np.nan                                             # bound from the windows' mass
+            else:
+                padded = np.zeros((len(js), n_blocks * block))
+                padded[:, :pieces_per_row] = pieces
+                prefix, mass = _blocked_prefix(padded, block)
+                total = prefix[:, b1, o1] - prefix[:, b0, o0] + np.where(b1 > b0, prefix[:, b0, block], 0.0)
+                bound = mass[:, b0] + np.where(b1 > b0, mass[:, b1], 0.0)
+                out[:, js] = total.T
+                err[:, js] = ((g + block + 2) * _EPS * bound).T
+    if direct:
+        err = (g + m + 2) * _EPS * _gathered(pa, plan, "a")[4] * _gathered(pb, plan, "b")[4] * 1.01
+    return out, err
+
+
+def complete_engine(pa: Prepared, pb: Prepared, plan: Plan, *, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """``r[window, lag]`` and the pair counts of two complete prepared series (module docstring)."""
+    w = plan.w
+    n_win, n_lag = plan.shape
+    if n_win == 0:
+        return np.full((n_win, n_lag), np.nan), np.zeros((n_win, n_lag), dtype=np.int64)
+    sx, ex, m2x, cx, _ = _gathered(pa, plan, "a")
+    sy, ey, m2y, cy, _ = _gathered(pb, plan, "b")
+    sxy, exy = _product_sums(pa, pb, plan, step)
+    cov = sxy - sx * sy / w
+    cov_err = exy + (np.abs(sx) * ey + np.abs(sy) * ex + ex * ey) / w + 4 * _EPS * (np.abs(sxy) + np.abs(sx * sy) / w)
+    den = np.sqrt(m2x * m2y)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.clip(cov / den, -1.0, 1.0)
+    constant = cx | cy
+    shaky = ~constant & ~(cov_err <= _R_TOLERANCE * den)
+    if shaky.any():
+        i, j = np.nonzero(shaky)
+        r[i, j] = direct_cells(pa.raw, pb.raw, plan.starts[i] + plan.oa[j], plan.starts[i] + plan.ob[j], w)
+    r[constant] = np.nan
+    return r, np.full((n_win, n_lag), w, dtype=np.int64)
+
+
+# ------------------------------------------------------------ masked engine
+def direct_cell(x: np.ndarray, y: np.ndarray, min_pairs: int) -> tuple[float, int]:
+    """Two-pass Pearson r over the complete pairs of x and y (NaN when too few or constant)."""
+    m = np.isfinite(x) & np.isfinite(y)
+    n = int(m.sum())
+    if n < min_pairs:
+        return math.nan, n
+    xv, yv = x[m], y[m]
+    if xv.max() == xv.min() or yv.max() == yv.min():
+        return math.nan, n
+    dx, dy = xv - xv.mean(), yv - yv.mean()
+    r = float(np.dot(dx, dy) / math.sqrt(np.dot(dx, dx) * np.dot(dy, dy)))
+    return min(1.0, max(-1.0, r)), n
+
+
+def masked_engine(a: np.ndarray, b: np.ndarray, plan: Plan, *, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """``r[window, lag]`` and pair counts over the complete pairs of series with missing samples (NaN)."""
+    w, starts, oa, ob, min_pairs = plan.w, plan.starts, plan.oa, plan.ob, plan.min_pairs
+    n_win, n_lag = len(starts), len(oa)
+    r_out = np.full((n_win, n_lag), np.nan)
+    n_out = np.zeros((n_win, n_lag), dtype=np.int64)
+    if n_win == 0:
+        return r_out, n_out
+    group = max(1, math.ceil(w / step))              # windows per block
+    span = (group - 1) * step + w
+    pad = span + int(max(np.abs(oa).max(), np.abs(ob).max())) + 1
+    a_pad = np.concatenate([np.full(pad, np.nan), a, np.full(pad, np.nan)])
+    b_pad = np.concatenate([np.full(pad, np.nan), b, np.full(pad, np.nan)])
+    block_first = starts[::group]
+    rows_a = np.lib.stride_tricks.sliding_window_view(a_pad, span)       # row i: a_pad[i : i + span]
+    rows_b = np.lib.stride_tricks.sliding_window_view(b_pad, span)
+    n_blocks = len(block_first)
+    k = np.arange(n_win)
+    blk, lo = k // group, (k % group) * step
+    hi = lo + w
+    edges = np.union1d(np.union1d(lo, hi), [0, span])                      # window edges within a block
+    sparse = 4 * len(edges) < span                                       # few edges: sum the pieces first
+    if not sparse:
+        edges = np.arange(span + 1)
+    lo_e, hi_e = np.searchsorted(edges, lo), np.searchsorted(edges, hi)
+    chunk = max(1, _CHUNK_ELEMENTS // (n_blocks * span))
+    for j0 in range(0, n_lag, chunk):
+        js = np.arange(j0, min(n_lag, j0 + chunk))
+        x = rows_a[block_first[None, :] + oa[js, None] + pad]             # (lags, blocks, span)
+        y = rows_b[block_first[None, :] + ob[js, None] + pad]
+        m = np.isfinite(x) & np.isfinite(y)
+        denom = np.maximum(m.sum(axis=2, keepdims=True), 1)
+        x = np.where(m, x, 0.0)
+        y = np.where(m, y, 0.0)
+        x -= x.sum(axis=2, keepdims=True) / denom                          # centre on the block mean
+        y -= y.sum(axis=2, keepdims=True) / denom
+        x *= m
+        y *= m
+        sums = []
+        for term in (m.astype(np.float64), x, y, x * x, y * y, x * y):
+            # sums between consecutive window edges, then prefix sums over those pieces
+            c = np.zeros(term.shape[:2] + (len(edges),))
+            pieces = np.add.reduceat(term, edges[:-1], axis=2) if sparse else term
+            np.cumsum(pieces, axis=2, out=c[:, :, 1:])
+            sums.append((c[:, blk, hi_e] - c[:, blk, lo_e]).T)             # (windows, lags)
+        nn, sx, sy, qx, qy, pxy = sums
+        npairs = np.rint(nn).astype(np.int64)
+        n_out[:, js] = npairs
+        dx = nn * qx - sx * sx
+        dy = nn * qy - sy * sy
+        ok = npairs >= min_pairs
+        shaky = ok & ((dx <= _CANCELLATION * nn * qx) | (dy <= _CANCELLATION * nn * qy))
+        good = ok & ~shaky
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.clip((nn * pxy - sx * sy) / np.sqrt(dx * dy), -1.0, 1.0)
+        r_out[:, js] = np.where(good, r, np.nan)
+        for i, jj in zip(*np.nonzero(shaky)):
+            s, j = starts[i] + pad, js[jj]
+            r_out[i, j], _ = direct_cell(a_pad[s + oa[j]: s + oa[j] + w], b_pad[s + ob[j]: s + ob[j] + w],
+                                         min_pairs)
+    return r_out, n_out
