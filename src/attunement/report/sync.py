@@ -7,12 +7,13 @@ Per session, on one time axis:
   for negative, blank (hatched) where missing. Long sessions are averaged into at
   most :data:`MAX_COLUMNS` × :data:`MAX_ROWS` cells, and cells of one colour
   step that touch along a row are drawn as one shape, so the page stays small;
-- the **local synchrony** line with the surrogate threshold (dashed), the time
-  in sync (green) and not in sync (sand) shaded behind it, rupture (▼) and
-  repair markers, and the change points (violet lines);
+- the **local synchrony** line against chance: the surrogates' upper threshold
+  (dashed; above chance beyond it) and lower threshold (dotted; below chance
+  under it), the time above chance (green) and not above chance (sand) shaded
+  behind it, rupture (▼) and repair markers, and the change points (violet lines);
 - the synchrony states as a timeline drawn by :func:`attunement.report.timeline.timeline_svg`
-  (each partner leading, following, together or not in sync; the dyad's in-sync
-  band; repair markers by who led) with the partners' signals under it;
+  (each partner leading, following, together or not above chance; the dyad's
+  above-chance band; repair markers by who led) with the partners' signals under it;
 - when the sessions were also coded (``coded``), the coded timeline and a
   side-by-side table of the two analyses' measures.
 
@@ -205,14 +206,16 @@ def heatmap_svg(result: WCCResult, *, t0: float | None = None, t1: float | None 
 
 def synchrony_svg(series: pd.DataFrame, *, threshold: float, segments: pd.DataFrame, mismatches: pd.DataFrame,
                   points: pd.DataFrame | None, t0: float, t1: float, leaders: Mapping[str, tuple[str, str]],
-                  label: str = "synchrony") -> Markup:
-    """The local synchrony line with its threshold, in-sync shading, ruptures, repairs and change points.
+                  label: str = "synchrony", threshold_below: float = math.nan) -> Markup:
+    """The local synchrony line against chance: its two thresholds, shading, ruptures, repairs and change points.
 
     Parameters
     ----------
     series : DataFrame
         One session's rows of :attr:`SynchronyRepair.series` (``time_s, synchrony``).
-    threshold : float
+    threshold, threshold_below : float
+        Above chance beyond ``threshold`` (dashed line), below chance under
+        ``threshold_below`` (dotted line; not drawn when NaN).
     segments, mismatches : DataFrame
         The session's rows of the synchrony :class:`Results` tables.
     points : DataFrame or None
@@ -247,7 +250,8 @@ def synchrony_svg(series: pd.DataFrame, *, threshold: float, segments: pd.DataFr
             f'preserveAspectRatio="xMinYMin meet" aria-label="Local synchrony over time">')]
     fills = {"matched": STATUS_COLOURS["matched"], "mismatched": STATUS_COLOURS["mismatched"],
              "excluded": STATUS_COLOURS["excluded"]}
-    words = {"matched": "in sync", "mismatched": "not in sync", "excluded": "no value / outside the episodes"}
+    words = {"matched": "above chance", "mismatched": "not above chance (within or below)",
+             "excluded": "no value / outside the episodes"}
     for onset, offset, status in zip(segments["onset_s"], segments["offset_s"], segments["status"]):
         x0, x1 = scale(onset), scale(offset)
         out.append(f'<rect class="shade {status}" x="{x0:.2f}" y="{top}" width="{max(x1 - x0, 0.25):.2f}" '
@@ -268,11 +272,13 @@ def synchrony_svg(series: pd.DataFrame, *, threshold: float, segments: pd.DataFr
         pen = True
     if parts:
         out.append(f'<path class="sync-line" d="{" ".join(parts)}"><title>{escape(label)}</title></path>')
-    if math.isfinite(threshold):
-        yt = y_of(threshold)
-        out.append(f'<line class="threshold" x1="{LEFT}" x2="{scale.x1:.1f}" y1="{yt:.1f}" y2="{yt:.1f}">'
-                   f'<title>threshold {threshold:.3g} (from surrogates)</title></line>')
-        out.append(f'<text class="lane-sub" x="{scale.x1 + 4:.1f}" y="{yt + 4:.1f}">{threshold:.2g}</text>')
+    for value, css, title in ((threshold, "threshold", "above chance beyond"),
+                              (threshold_below, "threshold-below", "below chance under")):
+        if math.isfinite(value) and lo <= value <= hi:
+            yt = y_of(value)
+            out.append(f'<line class="{css}" x1="{LEFT}" x2="{scale.x1:.1f}" y1="{yt:.1f}" y2="{yt:.1f}">'
+                       f'<title>{title} {value:.3g} (from surrogates)</title></line>')
+            out.append(f'<text class="lane-sub" x="{scale.x1 + 4:.1f}" y="{yt + 4:.1f}">{value:.2g}</text>')
     for t, before, after in zip(points["time_s"], points["mean_before"], points["mean_after"]) \
             if points is not None and len(points) else ():
         x = scale(t)
@@ -402,13 +408,16 @@ def write_sync_report(
             threshold = float(row["threshold"]) if row is not None else math.nan
             cp = cps.get(sid)
             drawn_session = states.replace(signals=dict(original.signals)) if original is not None else states
-            in_sync = series["in_sync"].dropna()
+            chance = series["chance"][series["chance"] != ""]
             facts = [f"spans {format_time(t1 - t0)} of windows", f"{len(series)} windows"]
-            if len(in_sync):
-                facts.append(f"in sync {100 * float(in_sync.astype(bool).mean()):.0f}% of the time with a value")
+            if len(chance):
+                facts.append("above chance {:.0f}%, within chance {:.0f}%, below chance {:.0f}% of the windows "
+                             "with a value".format(*(100 * float((chance == c).mean())
+                                                     for c in ("above", "within", "below"))))
             if row is not None:
-                facts.append(f"threshold {threshold:.3g} ({100 * float(row['level']):g}th percentile of "
-                             f"{int(row['n_surrogates'])} {row['surrogate']} surrogates)")
+                facts.append(f"chance band {float(row['threshold_below']):.3g} – {threshold:.3g} (the "
+                             f"{100 * (1 - float(row['level'])):g}th and {100 * float(row['level']):g}th percentiles "
+                             f"of {int(row['n_surrogates'])} {row['surrogate']} surrogates)")
                 if math.isfinite(float(row["surrogate_p"])):
                     facts.append(f"mean synchrony {float(row['mean_synchrony']):.3g} against surrogates: "
                                  f"z = {float(row['surrogate_z']):.2f}, p = {float(row['surrogate_p']):.3f}")
@@ -429,7 +438,8 @@ def write_sync_report(
                 "line": synchrony_svg(series, threshold=threshold, segments=seg, mismatches=mis,
                                       points=cp.points if cp is not None else None, t0=t0, t1=t1,
                                       leaders=palette.leaders,
-                                      label=str(row["statistic"]) if row is not None else "synchrony"),
+                                      label=str(row["statistic"]) if row is not None else "synchrony",
+                                      threshold_below=float(row["threshold_below"]) if row is not None else math.nan),
                 "timeline": _timeline.timeline_svg(drawn_session, scheme=scheme, segments=seg, mismatches=mis,
                                                    palette=palette),
                 "rows": _tables.session_groups(results.sessions[results.sessions.session == sid], columns)[0][1],
@@ -473,7 +483,12 @@ _C = _tables.Column
 _THRESHOLD_TABLE = [
     _C("session", "session", "", "text"), _C("statistic", "statistic", "per-window synchrony", "text"),
     _C("surrogate", "surrogates", "kind of surrogate", "text"), _C("n_surrogates", "n", "surrogates", "int"),
-    _C("threshold", "threshold", "the level quantile of the surrogate window values", "num"),
+    _C("threshold_below", "below chance under", "threshold_below: the 1 − level quantile of the surrogate window values",
+       "num"),
+    _C("threshold", "above chance beyond", "threshold: the level quantile of the surrogate window values", "num"),
+    _C("share_above_chance", "above chance", "share_above_chance: share of the windows with a value", "pct"),
+    _C("share_within_chance", "within chance", "share_within_chance: share of the windows with a value", "pct"),
+    _C("share_below_chance", "below chance", "share_below_chance: share of the windows with a value", "pct"),
     _C("surrogate_mean", "surrogate mean", "", "num"), _C("mean_synchrony", "mean synchrony", "", "num"),
     _C("surrogate_z", "z vs surrogates", "", "num"), _C("surrogate_p", "p", "one-sided, against the surrogates", "num"),
 ]
@@ -489,7 +504,8 @@ _CP_TABLE = [
     _C("segment", "segment", "", "int"), _C("onset_s", "from (s)", "", "seconds"),
     _C("offset_s", "to (s)", "", "seconds"), _C("mean_synchrony", "mean synchrony", "", "num"),
     _C("mean_standardised", "in surrogate SDs", "", "num"),
-    _C("synchronous", "above surrogates", "", "text"),
+    _C("synchronous", "above chance", "synchronous: the stretch's mean exceeds the level quantile of surrogate "
+       "stretches of its length", "text"),
 ]
 
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -68,26 +69,42 @@ class Plan:
     def shape(self) -> tuple[int, int]:
         return len(self.starts), len(self.lags)
 
+    @cached_property
+    def groups(self) -> list[slice]:
+        """Lag indices in groups along which both offsets are affine (:func:`_affine_groups`)."""
+        return _affine_groups(self.oa, self.ob)
+
+
 
 @dataclass(frozen=True, eq=False)
 class Prepared:
     """One complete series with its window statistics at every start ``p = 0 … N − w``.
 
-    ``centred`` is the series minus its median; ``sums`` (Σ centred), ``sums_err``
-    (a bound on its rounding error) and ``m2`` (Σ(x − x̄)², accurate to 1e-11 of
-    itself) are per window start; ``constant`` marks windows whose values are
-    all equal; ``block`` is the block length of the prefix sums.
+    ``centred`` is the series minus its median. ``stats`` has two rows and one
+    column per window start: ``Σ centred`` (summed window by window, so its
+    rounding error is at most ``w·ε·Σ|centred|`` over that window) and
+    ``M2 = Σ(x − x̄)²`` (accurate to 1e-11 of itself; NaN where the window's
+    values are all equal). ``cache`` keeps the statistics gathered at a plan's
+    cells, for the next pair the series enters.
     """
 
     raw: np.ndarray
     centred: np.ndarray
     w: int
-    block: int
-    sums: np.ndarray
-    sums_err: np.ndarray
-    m2: np.ndarray
-    constant: np.ndarray
+    stats: np.ndarray
     cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def sums(self) -> np.ndarray:
+        return self.stats[0]
+
+    @property
+    def m2(self) -> np.ndarray:
+        return self.stats[1]
+
+    @property
+    def constant(self) -> np.ndarray:
+        return np.isnan(self.stats[1])
 
 
 # ------------------------------------------------------------ blocked sums
@@ -151,7 +168,8 @@ def prepare(x: np.ndarray, w: int, *, circular: bool = False) -> Prepared:
     ext = np.concatenate([centred, centred[:w - 1]]) if circular else centred
     n = len(values)
     starts = np.arange(n - w + 1, dtype=np.int64)
-    sums, sums_err = _sliding_sums(ext, w, block)
+    sums = np.lib.stride_tricks.sliding_window_view(ext, w).sum(axis=1)         # window by window
+    sums_err = w * _EPS * np.lib.stride_tricks.sliding_window_view(np.abs(ext), w).sum(axis=1)
     squares, squares_err = _sliding_sums(ext * ext, w, block)
     m2 = squares - sums * sums / w
     m2_err = squares_err + (2 * np.abs(sums) * sums_err + sums_err ** 2) / w + 4 * _EPS * squares
@@ -163,23 +181,19 @@ def prepare(x: np.ndarray, w: int, *, circular: bool = False) -> Prepared:
     for lo in range(0, len(shaky), max(1, _CHUNK_ELEMENTS // w)):
         chunk = shaky[lo:lo + max(1, _CHUNK_ELEMENTS // w)]
         windows = ext[chunk[:, None] + offsets]
-        sums[chunk] = windows.sum(axis=1)
-        sums_err[chunk] = 2 * w * _EPS * np.abs(windows).sum(axis=1)
         deviations = windows - windows.mean(axis=1, keepdims=True)
         m2[chunk] = np.einsum("ij,ij->i", deviations, deviations)
-    m2[constant] = 0.0
-    return Prepared(raw=x, centred=centred, w=w, block=block, sums=sums, sums_err=sums_err, m2=m2,
-                    constant=constant)
+    m2[constant] = np.nan
+    return Prepared(raw=x, centred=centred, w=w, stats=np.stack([sums, m2]))
 
 
 def rolled(p: Prepared, shift: int) -> Prepared:
     """The prepared series ``np.roll(x, −shift)`` from ``p = prepare(x, w, circular=True)``, in O(N)."""
     n, keep = len(p.raw), len(p.raw) - p.w + 1
-    if len(p.sums) != n:
+    if p.stats.shape[1] != n:
         raise RuntimeError("rolled() needs a series prepared with circular=True")
-    return Prepared(raw=np.roll(p.raw, -shift), centred=np.roll(p.centred, -shift), w=p.w, block=p.block,
-                    sums=np.roll(p.sums, -shift)[:keep], sums_err=np.roll(p.sums_err, -shift)[:keep],
-                    m2=np.roll(p.m2, -shift)[:keep], constant=np.roll(p.constant, -shift)[:keep])
+    return Prepared(raw=np.roll(p.raw, -shift), centred=np.roll(p.centred, -shift), w=p.w,
+                    stats=np.roll(p.stats, -shift, axis=1)[:, :keep])
 
 
 # ---------------------------------------------------------- complete engine
@@ -200,25 +214,26 @@ def direct_cells(a: np.ndarray, b: np.ndarray, xs: np.ndarray, ys: np.ndarray, w
     return out
 
 
-def _affine_groups(oa: np.ndarray, ob: np.ndarray) -> list[np.ndarray]:
+def _affine_groups(oa: np.ndarray, ob: np.ndarray) -> list[slice]:
     """Lag indices in groups along which both window offsets change by a constant: each group is one strided view.
 
-    The centred layout's offsets ``−⌊ℓ/2⌋`` are affine within each parity of the
-    lag index; rMEA's and wcc's are affine on each side of lag 0.
+    Groups are slices (every other lag): the centred layout's offsets ``−⌊ℓ/2⌋``
+    are affine within each parity of the lag index; rMEA's and wcc's are affine
+    on each side of lag 0.
     """
     groups = []
     for parity in (0, 1):
-        index = np.arange(parity, len(oa), 2)
-        run = [int(index[0])] if len(index) else []
-        for j in index[1:]:
+        index = range(parity, len(oa), 2)
+        run: list[int] = []
+        for j in index:
             if len(run) < 2 or (oa[j] - oa[run[-1]] == oa[run[1]] - oa[run[0]]
                                 and ob[j] - ob[run[-1]] == ob[run[1]] - ob[run[0]]):
-                run.append(int(j))
+                run.append(j)
             else:
-                groups.append(np.array(run))
-                run = [int(j)]
+                groups.append(slice(run[0], run[-1] + 1, 2))
+                run = [j]
         if run:
-            groups.append(np.array(run))
+            groups.append(slice(run[0], run[-1] + 1, 2))
     return groups
 
 
@@ -235,14 +250,12 @@ def _rows(values: np.ndarray, origins: np.ndarray, length: int, piece: int) -> n
                                            strides=(row_stride * item, piece * item, item), writeable=False)
 
 
-def _gathered(p: Prepared, plan: Plan, side: str) -> tuple[np.ndarray, ...]:
-    """A prepared series' window statistics at every cell, kept on ``p`` for the next pair with the same plan."""
-    key = (plan, side)
+def _gathered(p: Prepared, plan: Plan, offsets: np.ndarray) -> np.ndarray:
+    """``p.stats`` at every cell, ``(2, lags, windows)``; kept on ``p`` for the next pair with the same plan."""
+    key = (plan, offsets is plan.oa)
     cached = p.cache.get(key)
     if cached is None:
-        at = plan.starts[:, None] + (plan.oa if side == "a" else plan.ob)[None, :]
-        sums, m2 = p.sums[at], p.m2[at]
-        cached = (sums, p.sums_err[at], m2, p.constant[at], np.sqrt(np.maximum(m2 + sums * sums / plan.w, 0.0)))
+        cached = np.take(p.stats, offsets[:, None] + plan.starts[None, :], axis=1)
         p.cache.clear()
         p.cache[key] = cached
     return cached
@@ -251,77 +264,106 @@ def _gathered(p: Prepared, plan: Plan, side: str) -> tuple[np.ndarray, ...]:
 _DIRECT_PIECES = 32                # windows of at most this many pieces are summed piece by piece
 
 
-def _product_sums(pa: Prepared, pb: Prepared, plan: Plan, step: int) -> tuple[np.ndarray, np.ndarray]:
-    """``Σ A·B`` of every cell (windows × lags) about the series' medians, and a bound on its rounding error.
+def _product_sums(pa: Prepared, pb: Prepared, plan: Plan, step: int,
+                  js: slice) -> tuple[np.ndarray, np.ndarray | None]:
+    """``Σ A·B`` about the series' medians in the cells of the lags ``js`` (affine), and its rounding error bound.
 
     Each lag's product series is cut into pieces of ``g = gcd(step, w)`` samples
     aligned on that lag's windows; a window is ``m = w/g`` consecutive pieces,
     added one by one when ``m ≤ 32`` (error ≤ (g + m)·ε·Σ|A·B| over the window,
-    and Σ|A·B| ≤ √(ΣA²·ΣB²), Cauchy–Schwarz), otherwise through prefix sums of
-    the pieces within blocks (error ≤ (g + block + 2)·ε times the blocks' mass).
+    and Σ|A·B| ≤ √(ΣA²·ΣB²), Cauchy–Schwarz: the bound is left to the caller,
+    None), otherwise through prefix sums of the pieces within blocks (error ≤
+    (g + block + 2)·ε times the blocks' absolute mass). Returns ``(lags, windows)``.
     """
     w = plan.w
-    n_win, n_lag = plan.shape
+    n_win = len(plan.starts)
     g = math.gcd(step, w) if n_win > 1 else w
     m, stride = w // g, step // g
     length = (n_win - 1) * step + w
     pieces_per_row = length // g
-    xo = plan.starts[0] + plan.oa
-    yo = plan.starts[0] + plan.ob
-    out = np.empty((n_win, n_lag))
-    err = np.empty((n_win, n_lag))
+    xo = plan.starts[0] + plan.oa[js]
+    yo = plan.starts[0] + plan.ob[js]
     direct = m <= _DIRECT_PIECES
+    out = np.empty((len(xo), n_win))
+    err = None if direct else np.empty((len(xo), n_win))
     block = max(m, 64)
     n_blocks = pieces_per_row // block + 2
     first = np.arange(n_win) * stride
     b0, o0 = np.divmod(first, block)
     b1, o1 = np.divmod(first + m, block)
+    last = (n_win - 1) * stride + 1
     rows_per_chunk = max(1, _CHUNK_ELEMENTS // max(1, pieces_per_row * (1 if direct else 2)))
-    for group in _affine_groups(plan.oa, plan.ob):
-        for lo in range(0, len(group), rows_per_chunk):
-            js = group[lo:lo + rows_per_chunk]
-            pieces = np.einsum("jkt,jkt->jk", _rows(pa.centred, xo[js], length, g),
-                               _rows(pb.centred, yo[js], length, g))            # (lags, pieces)
-            if direct:
-                total = pieces[:, 0:(n_win - 1) * stride + 1:stride].copy()
-                for q in range(1, m):
-                    total += pieces[:, q:q + (n_win - 1) * stride + 1:stride]
-                out[:, js] = total.T
-                err[:, js] = np.nan                                             # bound from the windows' mass
-            else:
-                padded = np.zeros((len(js), n_blocks * block))
-                padded[:, :pieces_per_row] = pieces
-                prefix, mass = _blocked_prefix(padded, block)
-                total = prefix[:, b1, o1] - prefix[:, b0, o0] + np.where(b1 > b0, prefix[:, b0, block], 0.0)
-                bound = mass[:, b0] + np.where(b1 > b0, mass[:, b1], 0.0)
-                out[:, js] = total.T
-                err[:, js] = ((g + block + 2) * _EPS * bound).T
-    if direct:
-        err = (g + m + 2) * _EPS * _gathered(pa, plan, "a")[4] * _gathered(pb, plan, "b")[4] * 1.01
+    for lo in range(0, len(xo), rows_per_chunk):
+        part = slice(lo, lo + rows_per_chunk)
+        pieces = np.einsum("jkt,jkt->jk", _rows(pa.centred, xo[part], length, g),
+                           _rows(pb.centred, yo[part], length, g))              # (lags, pieces)
+        if direct:
+            total = out[part]
+            np.copyto(total, pieces[:, 0:last:stride])
+            for q in range(1, m):
+                total += pieces[:, q:q + last:stride]
+        else:
+            padded = np.zeros((pieces.shape[0], n_blocks * block))
+            padded[:, :pieces_per_row] = pieces
+            prefix, mass = _blocked_prefix(padded, block)
+            out[part] = prefix[:, b1, o1] - prefix[:, b0, o0] + np.where(b1 > b0, prefix[:, b0, block], 0.0)
+            err[part] = (g + block + 2) * _EPS * (mass[:, b0] + np.where(b1 > b0, mass[:, b1], 0.0))
     return out, err
 
 
 def complete_engine(pa: Prepared, pb: Prepared, plan: Plan, *, step: int) -> tuple[np.ndarray, np.ndarray]:
-    """``r[window, lag]`` and the pair counts of two complete prepared series (module docstring)."""
+    """``r[window, lag]`` and the pair counts of two complete prepared series (module docstring).
+
+    The rounding error of a cell's covariance ``Σxy − Sx·Sy/w`` is bounded by the
+    product sums' bound, the window sums' (each at most ``w·ε·Σ|x|`` ≤
+    ``w^1.5·ε·‖x‖``, Cauchy–Schwarz, with ``‖x‖² = M2 + S²/w``) carried through
+    ``Sx·Sy/w``, and a few ε of the last operations; a cell whose bound exceeds
+    1e-10 of ``√(M2x·M2y)`` is recomputed directly.
+    """
     w = plan.w
     n_win, n_lag = plan.shape
+    r_out = np.empty((n_lag, n_win))
     if n_win == 0:
-        return np.full((n_win, n_lag), np.nan), np.zeros((n_win, n_lag), dtype=np.int64)
-    sx, ex, m2x, cx, _ = _gathered(pa, plan, "a")
-    sy, ey, m2y, cy, _ = _gathered(pb, plan, "b")
-    sxy, exy = _product_sums(pa, pb, plan, step)
-    cov = sxy - sx * sy / w
-    cov_err = exy + (np.abs(sx) * ey + np.abs(sy) * ex + ex * ey) / w + 4 * _EPS * (np.abs(sxy) + np.abs(sx * sy) / w)
-    den = np.sqrt(m2x * m2y)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.clip(cov / den, -1.0, 1.0)
-    constant = cx | cy
-    shaky = ~constant & ~(cov_err <= _R_TOLERANCE * den)
-    if shaky.any():
-        i, j = np.nonzero(shaky)
-        r[i, j] = direct_cells(pa.raw, pb.raw, plan.starts[i] + plan.oa[j], plan.starts[i] + plan.ob[j], w)
-    r[constant] = np.nan
-    return r, np.full((n_win, n_lag), w, dtype=np.int64)
+        return r_out.T, np.zeros((n_win, n_lag), dtype=np.int64)
+    g = math.gcd(step, w) if n_win > 1 else w
+    sum_scale = w * math.sqrt(w) * _EPS
+    sx_all, m2x_all = _gathered(pa, plan, plan.oa)
+    sy_all, m2y_all = _gathered(pb, plan, plan.ob)
+    for js in plan.groups:
+        sx, m2x, sy, m2y = sx_all[js], m2x_all[js], sy_all[js], m2y_all[js]
+        sxy, exy = _product_sums(pa, pb, plan, step, js)
+        nx = sx * sx
+        nx /= w
+        nx += m2x
+        np.sqrt(nx, out=nx)                                  # ‖x‖ over the window (NaN where constant)
+        ny = sy * sy
+        ny /= w
+        ny += m2y
+        np.sqrt(ny, out=ny)
+        if exy is None:
+            exy = nx * ny
+            exy *= 1.01 * (g + w // g + 2) * _EPS
+        mean_product = sx * sy
+        mean_product /= w
+        bound = np.abs(sx) * ny
+        bound += np.abs(sy) * nx
+        bound *= sum_scale / w
+        bound += exy
+        bound += 4 * _EPS * (np.abs(sxy) + np.abs(mean_product))
+        cov = np.subtract(sxy, mean_product, out=sxy)
+        den = m2x * m2y
+        np.sqrt(den, out=den)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.divide(cov, den, out=cov)
+        np.clip(r, -1.0, 1.0, out=r)
+        shaky = ~(bound <= _R_TOLERANCE * den)               # NaN bound or den: a constant window, or too close
+        shaky &= np.isfinite(den)
+        if shaky.any():
+            j, i = np.nonzero(shaky)
+            starts = plan.starts[i]
+            r[j, i] = direct_cells(pa.raw, pb.raw, starts + plan.oa[js][j], starts + plan.ob[js][j], w)
+        r_out[js] = r
+    return np.ascontiguousarray(r_out.T), np.full((n_win, n_lag), w, dtype=np.int64)
 
 
 # ------------------------------------------------------------ masked engine

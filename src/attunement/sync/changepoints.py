@@ -207,26 +207,39 @@ def calibrate_penalty(null_series: Sequence[np.ndarray], *, min_size: int, step_
         raise AttunementError("calibrating the penalty needs at least one null series.")
     pens = np.asarray(PENALTY_GRID if grid is None else grid, dtype=np.float64)
     minutes = sum(int(np.isfinite(s).sum()) for s in series) * step_s / 60.0
-
-    def score(pen: float) -> float:
-        counts = [len(segment_series(s, penalty=pen, min_size=min_size, model=model)) for s in series]
-        if rule == "rate":
-            return sum(counts) / minutes if minutes > 0 else 0.0
-        return float(np.mean(np.asarray(counts) > 0))
-
     target = max_per_min if rule == "rate" else alpha
+    # A series with no change point at one penalty has none at any larger one (the penalised optimum's number of
+    # change points never rises with the penalty), so it is not segmented again above that penalty.
+    zero_from = np.full(len(series), len(pens))
+
+    def score(index: int, *, stop_above: bool) -> float:
+        """The null rate (or share) at pens[index]; with stop_above, stops as soon as it exceeds the target."""
+        limit = target * (minutes if rule == "rate" else len(series))
+        total = 0
+        for k, values in enumerate(series):
+            if zero_from[k] <= index:
+                continue
+            count = len(segment_series(values, penalty=float(pens[index]), min_size=min_size, model=model))
+            if count == 0:
+                zero_from[k] = index
+            total += count if rule == "rate" else int(count > 0)
+            if stop_above and total > limit:
+                return math.inf
+        if rule == "rate":
+            return total / minutes if minutes > 0 else 0.0
+        return total / len(series)
+
     lo, hi = 0, len(pens) - 1
-    top = score(float(pens[hi]))
-    if top > target:
-        return PenaltyCalibration(float(pens[hi]), rule, float(target), top, False, len(series))
-    best, best_score = hi, top
+    best, best_score = None, math.nan
     while lo <= hi:  # smallest index whose score meets the target (scores fall as the penalty rises)
         mid = (lo + hi) // 2
-        value = score(float(pens[mid]))
+        value = score(mid, stop_above=mid != len(pens) - 1)
         if value <= target:
             best, best_score, hi = mid, value, mid - 1
         else:
             lo = mid + 1
+    if best is None:       # even the largest penalty misses the target (its score was computed in full)
+        return PenaltyCalibration(float(pens[-1]), rule, float(target), value, False, len(series))
     return PenaltyCalibration(float(pens[best]), rule, float(target), best_score, True, len(series))
 
 

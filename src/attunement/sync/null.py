@@ -37,7 +37,7 @@ import numpy as np
 from ..errors import AttunementError, SessionError
 from ..session import Session
 from ._engine import Prepared, prepare, rolled
-from .summaries import local_synchrony
+from .summaries import per_window
 from .surrogates import SURROGATES, _rng, circular_shift_samples, iaaft, pseudo_dyads, segment_shuffle
 from .wcc import Layout, _Setup, check_values
 
@@ -65,7 +65,7 @@ class _Setups:
 def _series(setup: _Setup, a: np.ndarray, b: np.ndarray, statistic: str, *, pa: Prepared | None = None,
             pb: Prepared | None = None) -> np.ndarray:
     r, n = setup.run(a, b, pa=pa, pb=pb)
-    return local_synchrony(setup.result(r, n), statistic=statistic)["synchrony"].to_numpy(dtype=np.float64)
+    return per_window(setup.result(r, n), statistic=statistic)
 
 
 def surrogate_synchrony(
@@ -166,8 +166,7 @@ def surrogate_synchrony(
 def _cut(p: Prepared, n: int) -> Prepared:
     """A prepared series cut to its first ``n`` samples (the windows inside them keep their statistics)."""
     keep = n - p.w + 1
-    return Prepared(raw=p.raw[:n], centred=p.centred[:n], w=p.w, block=p.block, sums=p.sums[:keep],
-                    sums_err=p.sums_err[:keep], m2=p.m2[:keep], constant=p.constant[:keep])
+    return Prepared(raw=p.raw[:n], centred=p.centred[:n], w=p.w, stats=p.stats[:, :keep])
 
 
 def pseudo_dyad_synchrony(
@@ -243,7 +242,7 @@ def pseudo_dyad_synchrony(
                         f"session {session.id!r}: partner {role!r} has signal {signal!r} at {sig.rate:g} Hz, the "
                         f"other sessions at {fs:g} Hz; pseudo-dyads need one rate. Resample first "
                         f"(attunement.sync.resample).")
-                check_values(sig.values, fs=fs, start_s=sig.start, session=session.id, partner=role,
+                check_values(sig.values, fs=fs, start_s=sig.start, where=session._where(), partner=role,
                              signal=signal)
     pairs = pseudo_dyads(sessions, signal=signal, partners=partners, keep_roles=True, n=n_surrogates, seed=seed)
     setups = _Setups(fs=fs, window_s=window_s, step_s=step_s, max_lag_s=max_lag_s, lag_step_s=lag_step_s,

@@ -77,7 +77,7 @@ from ._params import dyad_signals
 from .null import SYNCHRONY_SURROGATES, calibrate_threshold, pseudo_dyad_synchrony, surrogate_synchrony
 from .summaries import STATISTICS, local_synchrony
 from .surrogates import _rng, surrogate_z
-from .wcc import Layout, WCCResult, wcc_arrays
+from .wcc import Layout, WCCResult, check_values, wcc_arrays
 
 __all__ = [
     "SYNC_STATES",
@@ -303,12 +303,12 @@ def states_session(session_id: str, states: pd.DataFrame, *, step_s: float, part
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"time_s": [0.5, 1.5, 2.5], "state_a": ["together", "together", "not in sync"],
-    ...                       "state_b": ["together", "together", "not in sync"]})
+    >>> frame = pd.DataFrame({"time_s": [0.5, 1.5, 2.5], "state_a": ["together", "together", APART],
+    ...                       "state_b": ["together", "together", APART]})
     >>> s = states_session("d", frame, step_s=1.0, partners=("a", "b"))
     >>> t = s.tiers[("a", "synchrony")]
     >>> list(zip(t.code, t.onset.tolist(), t.offset.tolist()))
-    [('together', 0.0, 2.0), ('not in sync', 2.0, 3.0)]
+    [('together', 0.0, 2.0), ('not above chance', 2.0, 3.0)]
     """
     if not step_s > 0:
         raise SessionError(f"session {session_id!r}: the window step must be positive, got {step_s!r}")
@@ -344,7 +344,7 @@ def synchrony_results(state_sessions: Iterable[Session], *, partners: tuple[str,
     Results
         With ``scheme = synchrony_scheme(partners)``; tables and columns exactly as
         :func:`attunement.analyze` (time budget: the share of time each partner
-        spent leading, following, together or not in sync).
+        spent leading, following, together or not above chance).
 
     Notes
     -----
@@ -545,6 +545,9 @@ def synchrony_repair(
                     f"{session._where()}: a session with this id was already analysed in this batch. "
                     f"Give each session a unique id (rename one of the files).")
             first, second, sa, sb = dyad_signals(session, signal=signal, partners=chosen)
+            for partner, values in ((first, sa.values), (second, sb.values)):
+                check_values(values, fs=sa.rate, start_s=sa.start, where=session._where(), partner=partner,
+                             signal=signal)
             result = wcc_arrays(sa.values, sb.values, fs=sa.rate, start_s=sa.start, session=session.id,
                                 first=first, second=second, signal=signal, **wcc_options)  # type: ignore[arg-type]
             if not np.isfinite(local_synchrony(result, statistic=statistic)["synchrony"]).any():

@@ -33,7 +33,8 @@ def _row_extreme(values: np.ndarray) -> np.ndarray:
     return np.where(ok.any(axis=1), out, np.nan)
 
 
-def _per_window(result: WCCResult, statistic: str, clip: float | None) -> np.ndarray:
+def per_window(result: WCCResult, *, statistic: str, clip: float | None = 10.0) -> np.ndarray:
+    """The ``synchrony`` column of :func:`local_synchrony`, as an array."""
     z = result.z(clip=clip)
     if statistic == "lag0_z":
         return z[:, result.lag0]
@@ -76,7 +77,7 @@ def local_synchrony(result: WCCResult, *, statistic: str = "max_abs_z", clip: fl
     >>> local_synchrony(res, statistic="lag0_z")["synchrony"].iloc[0]
     np.float64(10.0)
     """
-    values = _per_window(result, statistic, clip)
+    values = per_window(result, statistic=statistic, clip=clip)
     return pd.DataFrame({"session": np.full(result.n_windows, result.session, dtype=object),
                          "window": np.arange(result.n_windows), "time_s": result.times_s,
                          "synchrony": values})
@@ -104,7 +105,7 @@ def synchrony_index(result: WCCResult, *, statistic: str = "mean_abs_z", clip: f
         z = result.z(clip=clip, absolute=statistic == "grand_mean_abs_z")
         finite = z[np.isfinite(z)]
         return float(finite.mean()) if finite.size else float("nan")
-    values = _per_window(result, statistic, clip)
+    values = per_window(result, statistic=statistic, clip=clip)
     finite = values[np.isfinite(values)]
     return float(finite.mean()) if finite.size else float("nan")
 

@@ -283,8 +283,9 @@ def wcc_arrays(
     if len(a) != len(b):
         raise AttunementError(f"the two series differ in length ({len(a)} and {len(b)} samples); cut them to "
                               f"their common time span first.")
-    check_values(a, fs=fs, start_s=start_s, session=session, partner=first, signal=signal)
-    check_values(b, fs=fs, start_s=start_s, session=session, partner=second, signal=signal)
+    where = f"session {session!r}" if session else ""
+    check_values(a, fs=fs, start_s=start_s, where=where, partner=first, signal=signal)
+    check_values(b, fs=fs, start_s=start_s, where=where, partner=second, signal=signal)
     setup = _Setup.make(len(a), fs=fs, window_s=window_s, step_s=step_s, max_lag_s=max_lag_s,
                         lag_step_s=lag_step_s, layout=layout, min_valid=min_valid, session=session)
     r, n = setup.run(a, b)
@@ -295,7 +296,7 @@ def wcc_arrays(
 LARGEST_VALUE = 1e150
 
 
-def check_values(values: np.ndarray, *, fs: float, start_s: float = 0.0, session: str = "", partner: str = "",
+def check_values(values: np.ndarray, *, fs: float, start_s: float = 0.0, where: str = "", partner: str = "",
                  signal: str = "") -> None:
     """Refuse infinite values and values beyond ±:data:`LARGEST_VALUE`, naming the first one's time.
 
@@ -304,15 +305,23 @@ def check_values(values: np.ndarray, *, fs: float, start_s: float = 0.0, session
     overflow the sums of a window, so it is refused rather than silently turning
     seconds of windows into missing values.
 
+    Parameters
+    ----------
+    values : ndarray
+    fs, start_s : float
+        Rate and the time of ``values[0]``, to name the sample's time.
+    where, partner, signal : str
+        The place, e.g. ``"200_01.txt: session '200_01'"``, the partner and the signal.
+
     Raises
     ------
     AttunementError
-        Naming the session, partner, signal, the value, its time and sample, and the fix.
+        Naming the place, partner, signal, the value, its time and sample, and the fix.
 
     Examples
     --------
     >>> check_values(np.array([0.0, 1.0, np.nan]), fs=10)
-    >>> check_values(np.array([0.0, 1e308]), fs=10, session="d1", partner="pat", signal="me")
+    >>> check_values(np.array([0.0, 1e308]), fs=10, where="session 'd1'", partner="pat", signal="me")
     Traceback (most recent call last):
     ...
     attunement.errors.AttunementError: session 'd1', partner 'pat', signal 'me': the value 1e+308 at 0.1 s (sample 1) is too large to correlate (beyond ±1e+150, or infinite). Correct that sample in the file, or leave it empty so that it counts as missing, and run again.
@@ -322,11 +331,11 @@ def check_values(values: np.ndarray, *, fs: float, start_s: float = 0.0, session
     if not len(bad):
         return
     i = int(bad[0])
-    where = ", ".join(f"{label} {name!r}" for label, name in (("session", session), ("partner", partner),
-                                                               ("signal", signal)) if name) or "a series"
+    place = ", ".join([where] * bool(where) + [f"{label} {name!r}" for label, name in
+                                               (("partner", partner), ("signal", signal)) if name]) or "a series"
     more = f" ({len(bad) - 1} more such sample(s) follow)" if len(bad) > 1 else ""
     raise AttunementError(
-        f"{where}: the value {values[i]:g} at {start_s + i / fs:g} s (sample {i}) is too large to correlate "
+        f"{place}: the value {values[i]:g} at {start_s + i / fs:g} s (sample {i}) is too large to correlate "
         f"(beyond ±{LARGEST_VALUE:g}, or infinite){more}. Correct that sample in the file, or leave it empty so "
         f"that it counts as missing, and run again.")
 
