@@ -74,3 +74,84 @@ def test_page_shows_synchrony_beside_the_coded_analysis(tmp_path):
     assert page.count('class="timeline"') == 2
     assert "coded (mutual-gaze)" in page
     assert re.search(r"<td class=\"text\">matched</td><td>[^<]+</td><td>80\.0%</td>", page)
+
+
+def _mea(path, columns, n=1500, seed=0, bad=None):
+    """An MEA text file: quoted column names, one row per frame (25 fps); optionally a bad value at row 300."""
+    rng = np.random.default_rng(seed)
+    base = np.abs(rng.normal(size=(n, len(columns)))) * 100
+    base[:, 1] = np.roll(base[:, 0], 5) + base[:, 1] * 0.2
+    lines = [" ".join(f'"{c}"' for c in columns)]
+    for k, row in enumerate(base):
+        values = [f"{v:.0f}" for v in row]
+        if bad is not None and k == 300:
+            values[1] = bad
+        lines.append(" ".join(values))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_pair_chooses_two_of_nine_region_columns(tmp_path):
+    """Real MEA output holds one column per region; with more than two the command asks for --pair (not a Python
+    argument), and --pair r3,r1 compares those two, r3 first."""
+    regions = [f"r{i}" for i in range(1, 10)]
+    path = _mea(tmp_path / "dyad_01.txt", regions)
+    out = tmp_path / "out"
+    refused = runner.invoke(app, ["sync", str(path), "--rate", "25", "--surrogates", "3", "--out", str(out)])
+    assert refused.exit_code == 1
+    text = " ".join(refused.output.split())
+    assert "signal 'motion_energy' is held by 9 partners (r1, r2, r3, r4, r5, r6, r7, r8, r9); choose the two to " \
+           "compare with --pair FIRST,SECOND (e.g. --pair r1,r2)" in text
+    assert "partners=" not in text
+    done = runner.invoke(app, ["sync", str(path), "--rate", "25", "--pair", "r3,r1", "--surrogates", "3",
+                               "--window", "4", "--lag", "1", "--out", str(out), "--no-report"])
+    assert done.exit_code == 0, done.output
+    thresholds = pd.read_csv(out / "thresholds.csv")
+    assert thresholds[["first", "second"]].values.tolist() == [["r3", "r1"]]
+    wrong = runner.invoke(app, ["sync", str(path), "--rate", "25", "--pair", "r3,r10", "--out", str(tmp_path / "o2")])
+    assert "--pair 'r3,r10': no session holds signal 'motion_energy' for r10" in " ".join(wrong.output.split())
+
+
+def test_pseudo_dyads_and_chance_from_the_command_line(tmp_path):
+    """--surrogate pseudo (refused before with an internal parameter name) draws role-preserving pseudo-dyads from
+    the batch; the terminal and the page say what above, within and below chance mean."""
+    files = [_mea(tmp_path / f"d{i}_01.txt", ["pat", "th"], seed=i) for i in range(3)]
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["sync", *map(str, files), "--rate", "25", "--window", "4", "--lag", "1",
+                                 "--surrogate", "pseudo", "--surrogates", "20", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "above chance: beyond the 95th percentile of the window values of 6 pseudo-dyads from the whole batch" in text
+    assert "A pair with no connection is above chance 5 % and below chance 5 % of the time by chance alone" in text
+    assert re.search(r"d0_01: above chance \d+ % of windows, within \d+ %, below \d+ %", text)
+    thresholds = pd.read_csv(out / "thresholds.csv")
+    assert thresholds.surrogate.tolist() == ["pseudo"] * 3 and thresholds.n_surrogates.tolist() == [6] * 3
+    series = pd.read_csv(out / "local_synchrony.csv", keep_default_na=False)
+    assert set(series.chance) <= {"above", "within", "below", ""}
+    page = (out / "sync.html").read_text(encoding="utf-8")
+    assert "within chance" in page and "below chance" in page and "not in sync" not in page
+    single = runner.invoke(app, ["sync", str(files[0]), "--rate", "25", "--surrogate", "pseudo",
+                                 "--out", str(tmp_path / "o1")])
+    assert single.exit_code == 1
+    assert "--surrogate pseudo pairs the partners of different sessions, and only one session was read" in \
+        " ".join(single.output.split())
+
+
+def test_enormous_value_and_uneven_lag_step_from_the_command_line(tmp_path):
+    """A 1e308 sample refuses its session with file, time and fix (the other session is measured, exit code 3);
+    a maximum lag the lag step does not divide is refused in one line."""
+    bad = _mea(tmp_path / "bad_01.txt", ["pat", "th"], bad="1e308")
+    good = _mea(tmp_path / "good_01.txt", ["pat", "th"], seed=1)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["sync", str(bad), str(good), "--rate", "25", "--window", "4", "--lag", "1",
+                                 "--surrogates", "3", "--out", str(out), "--no-report"])
+    assert result.exit_code == 3, result.output
+    errors = pd.read_csv(out / "errors.csv")
+    (message,) = errors.message
+    assert "bad_01.txt: session 'bad_01', partner 'th', signal 'motion_energy': the value 1e+308 at 12 s (sample 300)" \
+        in message and "leave it empty so that it counts as missing" in message
+    assert pd.read_csv(out / "thresholds.csv").session.tolist() == ["good_01"]
+    uneven = runner.invoke(app, ["sync", str(good), "--rate", "25", "--lag", "1", "--lag-step", "0.3",
+                                 "--out", str(tmp_path / "o2")])
+    assert uneven.exit_code == 1
+    assert "Give a maximum lag of 0.96 s or 1.28 s" in " ".join(uneven.output.split())

@@ -22,6 +22,15 @@ How the new tiers are written (FORMATS.md §1)
 - **Point events** (onset equal to offset, or less than 1 ms apart after
   rounding) are written with a 1 ms extent: ELAN makes no zero-length
   annotations, and pympi-ling's ``add_annotation`` refuses them too.
+- **Media links** follow the copy: ELAN resolves ``RELATIVE_MEDIA_URL`` (and
+  ``RELATIVE_LINK_URL`` of linked files) against the folder of the ``.eaf``,
+  so a copy written elsewhere would point at nothing. Each linked file is
+  located as the original sees it: its ``MEDIA_URL`` when that file exists,
+  otherwise its relative URL resolved from the original's folder (symbolic
+  links resolved). The copy gets that location as an absolute ``file://``
+  ``MEDIA_URL`` and a relative URL recomputed from the copy's folder (none
+  when no relative path exists, e.g. another drive). A link with only an
+  absolute URL is kept as it is.
 - ELAN expects the annotations of one tier not to overlap; overlapping
   intervals are written as given **[unverified how every ELAN version edits
   them]**.
@@ -47,9 +56,11 @@ Examples
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 from xml.etree.ElementTree import Element
 
@@ -115,6 +126,7 @@ def add_tiers(
             f"{source.name}: the destination is the source file itself; attunement never modifies its "
             f"input. Choose another destination, such as {source.stem}-attunement.eaf.")
     root = _parse(read_bytes(source), name=source.name)
+    _relocate_media(root, source=source, destination=destination)
     _check_new_tiers(root, tiers, name=source.name)
     intervals = {tier: _intervals_ms(tier, rows) for tier, rows in tiers.items()}
     _ensure_linguistic_type(root, linguistic_type, name=source.name)
@@ -140,6 +152,59 @@ def add_tiers(
     with atomic_path(destination) as tmp:
         tmp.write_bytes(_serialize(root))
     return destination
+
+
+# ----------------------------------------------------------------- media
+_LINKS = (("MEDIA_DESCRIPTOR", "MEDIA_URL", "RELATIVE_MEDIA_URL"),
+          ("LINKED_FILE_DESCRIPTOR", "LINK_URL", "RELATIVE_LINK_URL"))
+
+
+def _file_url_path(url: str) -> Path | None:
+    """The local path of an absolute ``file:`` URL; None for other schemes or a relative URL."""
+    from urllib.request import url2pathname
+
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or not parts.path.startswith("/"):
+        return None
+    return Path(url2pathname(parts.path))
+
+
+def _relative_url_path(url: str) -> Path:
+    """The relative path in a RELATIVE_*_URL (``./a.wav``, ``../x/a%20b.wav``, ``file:./a.wav``)."""
+    from urllib.request import url2pathname
+
+    if url.lower().startswith("file:"):
+        url = url[5:]
+    return Path(url2pathname(urlsplit(url).path))
+
+
+def _relocate_media(root: Element, *, source: Path, destination: Path) -> None:
+    """Point every media and linked file of the copy at the file the original points at (module docstring)."""
+    origin = source.resolve().parent
+    target = destination.parent.resolve() if destination.parent.exists() else destination.parent.absolute()
+    header = root.find("HEADER")
+    if header is None:
+        return
+    for tag, absolute, relative in _LINKS:
+        for element in header.iter(tag):
+            url, rel = element.get(absolute, ""), element.get(relative, "")
+            if not rel:
+                continue                                  # only an absolute URL: valid from any folder
+            listed = _file_url_path(url) if url else None
+            if listed is not None and listed.exists():
+                location = listed.resolve()
+            else:
+                location = (origin / _relative_url_path(rel)).resolve()
+            element.set(absolute, location.as_uri())
+            try:
+                path = os.path.relpath(location, target)
+            except ValueError:                            # another drive: no relative path exists
+                del element.attrib[relative]
+                continue
+            from urllib.request import pathname2url
+
+            path = pathname2url(path)
+            element.set(relative, path if path.startswith("../") else f"./{path}")
 
 
 # ----------------------------------------------------------------- parsing
