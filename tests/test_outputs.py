@@ -175,18 +175,20 @@ def test_a_file_where_the_folder_should_be_is_one_line(tmp_path):
     assert blocker.read_text() == "x"
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root may write read-only folders")
-def test_a_read_only_folder_is_one_line(tmp_path):
+def test_a_read_only_folder_is_one_line(tmp_path, monkeypatch):
+    """A folder that cannot be written (EACCES, simulated: root may write read-only folders) is one line."""
+    import errno
+
     good = tmp_path / "good.csv"
     good.write_text(GOOD)
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        result = _run("analyze", good, "--scheme", "icep-r", "--out", locked / "out")
-    finally:
-        locked.chmod(0o700)
-    assert "Permission denied" in _one_line(result.output)
+
+    def refuse(*args, dir=None, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(dir))
+
+    monkeypatch.setattr("attunement._files.tempfile.mkdtemp", refuse)
+    result = _run("analyze", good, "--scheme", "icep-r", "--out", tmp_path / "locked" / "out")
+    line = _one_line(result.output)
+    assert "Permission denied" in line and "check its permissions, or choose another --out" in line
 
 
 def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
