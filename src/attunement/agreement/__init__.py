@@ -9,6 +9,9 @@
 - :func:`pooled_kappa` (:meth:`AgreementResult.pooled`): kappa over sessions, from
   the summed confusion matrix and as the mean of session kappas, with standard
   errors and intervals.
+- :func:`~attunement.agreement.segments.coder_segments`
+  (:attr:`AgreementResult.segments`): where two coders agree and disagree, in
+  exact time, for the agreement page's timeline.
 - :func:`icc_measures`: the intraclass correlation between coders of measures
   derived from their codings (share of matched time, latency to repair).
 

@@ -24,11 +24,13 @@ from . import kappa as _kappa
 from .events import align_events
 from .icc import ICC_COLUMNS, ICC_TYPES, icc
 from .pooled import POOLED_COLUMNS, kappa_interval, pooled_kappa
+from .segments import SEGMENT_COLUMNS, coder_segments
 from .timeunits import NOTHING, Uncoded, check_uncoded, tier_span, time_units
 
 __all__ = ["AgreementResult", "ManyResult", "agreement", "agreement_many", "icc_measures", "combine",
            "OVERALL_COLUMNS", "PER_CODE_COLUMNS", "CONFUSION_COLUMNS", "EVENTS_COLUMNS", "FLEISS_COLUMNS",
-           "FLEISS_PER_CODE_COLUMNS", "ICC_MEASURE_COLUMNS", "POOLED_COLUMNS"]
+           "FLEISS_PER_CODE_COLUMNS", "ICC_MEASURE_COLUMNS", "POOLED_COLUMNS",
+           "SEGMENTS_COLUMNS"]
 
 _WHO = ["session", "coder_a", "coder_b"]
 #: Columns of :attr:`AgreementResult.overall`.
@@ -41,6 +43,8 @@ PER_CODE_COLUMNS = [*_WHO, "method", *_kappa.PER_CODE_COLUMNS]
 CONFUSION_COLUMNS = [*_WHO, "method", "code_a", "code_b", "n"]
 #: Columns of :attr:`AgreementResult.events`.
 EVENTS_COLUMNS = [*_WHO, "code_a", "onset_a_s", "code_b", "onset_b_s", "difference_s", "status"]
+#: Columns of :attr:`AgreementResult.segments`.
+SEGMENTS_COLUMNS = [*_WHO, *SEGMENT_COLUMNS]
 #: Columns of :attr:`ManyResult.fleiss`.
 FLEISS_COLUMNS = ["session", "coders", "n_coders", "method", "uncoded", "resolution_s", "start_s", "end_s",
                   "n_units", "n_codes", "percent_agreement", "kappa", "n_left_out"]
@@ -87,6 +91,12 @@ class AgreementResult:
         :class:`attunement.agreement.events.EventAlignment`).
     notes : tuple of str
         Plain remarks for the reader (an undefined kappa, units left out …).
+    segments : DataFrame
+        Where the coders agree and disagree, in exact time:
+        ``session, coder_a, coder_b, onset_s, offset_s, code_a, code_b,
+        status`` (``agree``, ``disagree``, ``only_a``, ``only_b``,
+        ``neither``; see :func:`attunement.agreement.segments.coder_segments`).
+        Empty for tiers of point events only.
     """
 
     overall: pd.DataFrame
@@ -94,6 +104,7 @@ class AgreementResult:
     confusion: pd.DataFrame
     events: pd.DataFrame
     notes: tuple[str, ...] = ()
+    segments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SEGMENTS_COLUMNS))
 
     def pooled(self, *, alpha: float = 0.05) -> pd.DataFrame:
         """Kappa over all sessions, per coder pair and method: from the summed confusion matrix, and the
@@ -139,13 +150,15 @@ class AgreementResult:
         return AgreementResult(
             overall=self.overall, per_code=named(self.per_code, [("code", "label", (0, 1))]),
             confusion=named(self.confusion, [("code_a", "label_a", (0,)), ("code_b", "label_b", (1,))]),
-            events=named(self.events, [("code_a", "label_a", (0,)), ("code_b", "label_b", (1,))]), notes=self.notes)
+            events=named(self.events, [("code_a", "label_a", (0,)), ("code_b", "label_b", (1,))]), notes=self.notes,
+            segments=named(self.segments, [("code_a", "label_a", (0,)), ("code_b", "label_b", (1,))]))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables to write: ``agreement``, ``agreement_pooled``, ``agreement_per_code``,
-        ``agreement_confusion``, ``agreement_events``."""
+        ``agreement_confusion``, ``agreement_events``, ``agreement_segments``."""
         return {"agreement": self.overall, "agreement_pooled": self.pooled(), "agreement_per_code": self.per_code,
-                "agreement_confusion": self.confusion, "agreement_events": self.events}
+                "agreement_confusion": self.confusion, "agreement_events": self.events,
+                "agreement_segments": self.segments}
 
 
 @dataclass(frozen=True)
@@ -182,7 +195,7 @@ def combine(results: Sequence[AgreementResult]) -> AgreementResult:
     notes = tuple(dict.fromkeys(n for r in results for n in r.notes))
     return AgreementResult(overall=stack("overall", OVERALL_COLUMNS), per_code=stack("per_code", PER_CODE_COLUMNS),
                            confusion=stack("confusion", CONFUSION_COLUMNS), events=stack("events", EVENTS_COLUMNS),
-                           notes=notes)
+                           notes=notes, segments=stack("segments", SEGMENTS_COLUMNS))
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -412,7 +425,11 @@ def agreement(
         c, p = _frames(sid, coder_a, coder_b, METHOD_UNITS, table, cats)
         confusion.append(c)
         per_code.append(p)
+        segments = coder_segments(t_a, t_b, start_s=start, end_s=end, codes=codes)
+        for column, value in (("coder_b", coder_b), ("coder_a", coder_a), ("session", sid)):
+            segments.insert(0, column, value)
     else:
+        segments = pd.DataFrame(columns=SEGMENTS_COLUMNS)
         notes.append(f"{sid}: a tier holds only point events, so only event agreement was computed.")
 
     # events ----------------------------------------------------------------
@@ -452,7 +469,7 @@ def agreement(
                          f"and the confusion matrix.")
     return AgreementResult(overall=overall_frame, per_code=pd.concat(per_code, ignore_index=True),
                            confusion=pd.concat(confusion, ignore_index=True), events=events[EVENTS_COLUMNS],
-                           notes=tuple(notes))
+                           notes=tuple(notes), segments=segments[SEGMENTS_COLUMNS])
 
 
 # ---------------------------------------------------------------------------- three or more coders
@@ -555,7 +572,7 @@ def agreement_many(
                        coder_a=coders[i], coder_b=coders[j])
              for i, j in itertools.combinations(range(n), 2)]
     pairwise = combine(pairs)
-    for frame in (pairwise.overall, pairwise.per_code, pairwise.confusion, pairwise.events):
+    for frame in (pairwise.overall, pairwise.per_code, pairwise.confusion, pairwise.events, pairwise.segments):
         frame["session"] = sid  # one group of codings: every pair carries the first coding's session id
     return ManyResult(fleiss=fleiss, fleiss_per_code=per[FLEISS_PER_CODE_COLUMNS], pairwise=pairwise,
                       notes=pairwise.notes)

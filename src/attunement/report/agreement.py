@@ -29,6 +29,8 @@ from ..agreement import NOTHING, AgreementResult, ManyResult
 from ..io import Failure
 from ..schemes.labels import display_name
 from . import render_page
+from .agreement_timeline import code_colours, disagreement_svg
+from .timeline import svg_defs
 
 __all__ = ["write_agreement_report", "landis_koch_band"]
 
@@ -146,6 +148,10 @@ def _per_code_rows(per_code: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _sections(result: AgreementResult, keys: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
     sections = []
+    segments_all = result.segments
+    shown = segments_all[[k in set(keys) for k in zip(segments_all.session, segments_all.coder_a,
+                                                      segments_all.coder_b)]]
+    colours = code_colours(shown)
     for index, (sid, a, b) in enumerate(keys):
         def part(frame: pd.DataFrame) -> pd.DataFrame:
             return frame[(frame.session == sid) & (frame.coder_a == a) & (frame.coder_b == b)]
@@ -156,7 +162,10 @@ def _sections(result: AgreementResult, keys: list[tuple[str, str, str]]) -> list
                      **_matrix(confusion[confusion.method == m])}
                     for m, r in zip(overall.method, overall.itertuples())]
         events = part(result.events)
+        timeline = disagreement_svg(part(segments_all), events, coder_a=a, coder_b=b, uncoded=str(first.uncoded),
+                                    colours=colours)
         sections.append({
+            "timeline": timeline,
             "anchor": f"comparison-{index + 1}", "session": sid, "coder_a": a, "coder_b": b,
             "tier_a": f"{first.partner_a}/{first.tier_a}", "tier_b": f"{first.partner_b}/{first.tier_b}",
             "window": f"{first.start_s:.3f}–{first.end_s:.3f} s",
@@ -285,6 +294,7 @@ def write_agreement_report(
         "tolerances": sorted({f"{t:g}" for t in overall.tolerance_s.dropna()}),
         "nothing": NOTHING,
         "labels_source": labels_source,
+        "defs": svg_defs(),
         "diagonal_colour": "rgb({}, {}, {})".format(*_DIAGONAL),
         "off_colour": "rgb({}, {}, {})".format(*_OFF),
     }
