@@ -264,3 +264,29 @@ def test_an_unpaired_start_in_an_export_leaves_out_its_observation_only(tmp_path
     assert session.id == "ok"
     assert session.metadata["skipped"][0].startswith(
         "two.csv: observation 'open': subject 'mother', behaviour 'gaze' starts at 3.000 s (line 4) and never stops")
+
+
+def test_closed_gaps_let_a_mismatch_be_repaired(tmp_path):
+    """End to end with the built-in mutual-gaze scheme: the client looks away (code 1) 10–15 s while the
+    therapist looks (2) throughout; BORIS stored the client's STOPs at 9.999 and 14.999 s. By hand: one
+    mismatch 10–15 s, repaired by the client at 15 s (latency 5 s). Read literally, the 1-ms gap at
+    14.999 s cuts the mismatch off and it is censored: 0 repairs, as the issue found on a real export."""
+    from attunement import analyze
+
+    behaviours = {
+        "0": {"type": "State event", "code": "2", "category": "looking", "key": "a", "modifiers": "",
+              "excluded": "1", "coding map": "", "description": ""},
+        "1": {"type": "State event", "code": "1", "category": "looking", "key": "b", "modifiers": "",
+              "excluded": "2", "coding map": "", "description": ""}}
+    events = [[0.0, "client", "2", "", ""], [9.999, "client", "2", "", ""], [10.0, "client", "1", "", ""],
+              [14.999, "client", "1", "", ""], [15.0, "client", "2", "", ""], [30.0, "client", "2", "", ""],
+              [0.0, "therapist", "2", "", ""], [30.0, "therapist", "2", "", ""]]
+    project = {"project_name": "x", "project_format_version": "7.0",
+               "subjects_conf": {"0": {"name": "client"}, "1": {"name": "therapist"}}, "behaviors_conf": behaviours,
+               "observations": {"d1": {"type": "LIVE", "time offset": 0.0, "file": {}, "events": events}}}
+    path = tmp_path / "d1.boris"
+    path.write_text(json.dumps(project), encoding="utf-8")
+    results = analyze(read(path), "mutual-gaze")
+    row = results.sessions.iloc[0]
+    assert (row["mismatch_episodes"], row["repairs"], row["censored"]) == (1, 1, 0)
+    assert row["latency_mean_s"] == 5.0 and row["seconds_scored"] == 30.0
