@@ -19,6 +19,8 @@ import pytest
 from attunement import FileFormatError, read
 from attunement.io import boris, detect_format
 
+from .contract import check_reader_contract
+
 BEHAVIOURS = {
     "0": {"type": "State event", "key": "a", "code": "mutual gaze", "category": "gaze", "modifiers": "",
           "excluded": "look away", "coding map": "", "description": ""},
@@ -196,6 +198,7 @@ def test_headerless_legacy_tabular_live_export_is_read_by_position(tmp_path):
     assert _records(session.tier("mother", "looking")) == [("gaze", 1.0, 5.0)]
     assert _records(session.tier("infant", "behavior")) == [("smile", 2.5, 2.5)]
     assert "read by position, as BORIS's legacy tabular-events layout" in session.metadata["warnings"][0]
+    check_reader_contract([session], tmp_path)
 
 
 def test_boris_app_three_column_observation_file(tmp_path):
@@ -212,6 +215,7 @@ def test_boris_app_three_column_observation_file(tmp_path):
     assert session.id == "den 3"
     assert _records(session.tier("unassigned", "behavior")) == [
         ("groom", 2.152039, 5.5), ("scratch", 6.25, 6.25), ("feed", 7.0, 9.75)]
+    check_reader_contract([session], tmp_path)
 
 
 def test_renamed_columns_are_matched_to_borises_names(tmp_path):
