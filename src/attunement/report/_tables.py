@@ -59,35 +59,30 @@ def format_cell(value: object, kind: str) -> Cell:
     return Cell(text, f"{number:.6g}", kind)
 
 
+#: The sessions table's columns and how their cells are shown; ``{a}``, ``{b}``: the partners, ``{k}``: --k.
+SESSION_COLUMNS = (
+    ("session", "text"), ("episode", "text"), ("seconds_scored", "seconds"), ("prop_matched", "pct"),
+    ("ruptures", "int"), ("repairs", "int"), ("mismatch_episodes", "int"), ("censored", "int"),
+    ("prop_repaired_within_{k}", "pct"), ("latency_mean_s", "seconds"), ("latency_median_s", "seconds"),
+    ("repairs_led_{a}", "int"), ("repairs_led_{b}", "int"), ("repairs_joint", "int"),
+    ("ruptures_per_min", "rate"), ("repairs_per_min", "rate"), ("prop_scored", "pct"),
+    ("seconds_coded_{a}", "seconds"), ("seconds_coded_{b}", "seconds"),
+)
+
+
 def session_table_columns(scheme: Scheme, k: float) -> list[Column]:
-    """The columns of the sessions table, as headed in the report."""
+    """The columns of the sessions table, headed with the glossary's label and definition."""
+    from .glossary import describe
+
     a, b = scheme.partners
-    return [
-        Column("session", "session", "The session's identifier", "text"),
-        Column("episode", "episode", "'all' is the whole session; the other rows are its episodes", "text"),
-        Column("seconds_scored", "scored (s)", "Seconds in which both partners have a code the scheme counts", "seconds"),
-        Column("prop_matched", "matched", "Share of scored time in which the partners' states match", "pct"),
-        Column("ruptures", "ruptures", "Moves from a matched to a mismatched state", "int"),
-        Column("repairs", "repairs", "Moves from a mismatched back to a matched state", "int"),
-        Column("mismatch_episodes", "mismatches", "Stretches of mismatched time", "int"),
-        Column("censored", "still open", "Mismatches that had not been repaired when the episode ended "
-               "or coding paused (censored)", "int"),
-        Column(f"prop_repaired_within_{k_label(k)}", f"repaired ≤ {k:g} s",
-               f"Share of mismatches repaired within {k:g} s", "pct"),
-        Column("latency_mean_s", "repair time, mean (s)", "Mean duration of repaired mismatches", "seconds"),
-        Column("latency_median_s", "repair time, median (s)", "Median duration of repaired mismatches", "seconds"),
-        Column(f"repairs_led_{a}", f"led by {a}", f"Repairs in which the {a}'s state changed", "int"),
-        Column(f"repairs_led_{b}", f"led by {b}", f"Repairs in which the {b}'s state changed", "int"),
-        Column("repairs_joint", "joint", "Repairs in which both changed at the same instant", "int"),
-        Column("ruptures_per_min", "ruptures / min", "Ruptures per minute of scored time", "rate"),
-        Column("repairs_per_min", "repairs / min", "Repairs per minute of scored time", "rate"),
-        Column("prop_scored", "share scored", "Scored seconds over the seconds the episodes span: how much of the "
-               "session the measures rest on", "pct"),
-        Column(f"seconds_coded_{a}", f"coded {a} (s)", f"Seconds in which the {a}'s tier holds any code "
-               f"(before any bridging or uncoded state)", "seconds"),
-        Column(f"seconds_coded_{b}", f"coded {b} (s)", f"Seconds in which the {b}'s tier holds any code "
-               f"(before any bridging or uncoded state)", "seconds"),
-    ]
+    columns = []
+    for pattern, kind in SESSION_COLUMNS:
+        key = pattern.format(a=a, b=b, k=k_label(k))
+        term = describe("sessions", key, scheme=scheme, k=k)
+        if term is None:
+            raise LookupError(f"sessions column {key!r} has no entry in attunement.report.glossary.TERMS")
+        columns.append(Column(key, term.label, term.definition, kind))
+    return columns
 
 
 MISMATCH_TABLE = [
