@@ -152,3 +152,14 @@ def test_analyze_s_own_columns_all_have_definitions():
     for table, frame in results.tables().items():
         for column in frame.columns:
             assert glossary.describe(table, column, scheme=results.scheme, k=results.k) is not None, (table, column)
+
+
+def test_sessions_without_a_group_form_their_own_row():
+    """prop_matched 0.2 (a, group x), 0.4 and 0.6 (b, c, no group): x mean 20.0%, no group mean 50.0%,
+    SD √((0.1² + 0.1²) / 1) = 14.1% (by hand)."""
+    from attunement.report.summary import measure_rows
+
+    table = pd.DataFrame({"session": ["a", "b", "c"], "episode": "all", "prop_matched": [0.2, 0.4, 0.6]})
+    rows = measure_rows(table, "prop_matched", groups={"a": "x"})
+    assert [(r["group"], r["n"], r["mean"], r["sd"]) for r in rows] == [
+        ("all sessions", 3, "40.0%", "20.0%"), ("x", 1, "20.0%", "–"), ("(no group)", 2, "50.0%", "14.1%")]

@@ -5,7 +5,8 @@ repair time, prompt repairs, scored share and time) over the sessions' whole-
 session rows: the number of sessions, mean, standard deviation (n − 1), median
 and range, and a small histogram (inline SVG) — per group when the sessions
 carry one (a ``group`` column of the sessions table, or ``group`` in the
-session metadata given with ``--metadata``). Below them, each measure's mean
+session metadata given with ``--metadata``; sessions without one form the
+group "(no group)"). Below them, each measure's mean
 and SD by episode.
 
 The histograms are drawn in neutral grey: colours are kept for the meanings
@@ -44,6 +45,7 @@ KEY_MEASURES = (("prop_matched", "pct"), ("repairs_per_min", "rate"), ("ruptures
                 ("latency_median_s", "seconds"), ("prop_repaired_within_{k}", "pct"), ("prop_scored", "pct"),
                 ("seconds_scored", "seconds"))
 BAR = "#7B8794"
+NO_GROUP = "(no group)"
 BINS = 20
 WIDTH, LEFT, ROW_H = 300, 70, 30
 
@@ -85,10 +87,15 @@ def measure_rows(table: pd.DataFrame, column: str, *, groups: Mapping[str, str] 
     ids = whole["session"].astype(str)
     out = [{"group": "all sessions", **_stats(values.dropna().to_numpy(dtype=float), kind)}]
     if groups:
-        labels = ids.map(groups)
-        for name in dict.fromkeys(g for g in labels if isinstance(g, str)):
+        labels = _labels(ids, groups)
+        for name in dict.fromkeys(labels):
             out.append({"group": name, **_stats(values[labels == name].dropna().to_numpy(dtype=float), kind)})
     return out
+
+
+def _labels(ids: pd.Series, groups: Mapping[str, str]) -> pd.Series:
+    """Each session's group, ``(no group)`` for a session the metadata does not place."""
+    return ids.map(lambda sid: groups.get(sid, NO_GROUP))
 
 
 def histogram_svg(parts: Sequence[tuple[str, np.ndarray]], *, kind: str, label: str, bins: int = BINS) -> Markup:
@@ -175,8 +182,8 @@ def study_summary(results: Results, sessions: Sequence[Session]) -> dict[str, An
         values = pd.to_numeric(whole[column], errors="coerce").to_numpy(dtype=float)
         parts = [("all sessions", values)]
         if groups:
-            labels = ids.map(groups).to_numpy()
-            parts = [(name, values[labels == name]) for name in dict.fromkeys(g for g in labels if isinstance(g, str))]
+            labels = _labels(ids, groups).to_numpy()
+            parts = [(name, values[labels == name]) for name in dict.fromkeys(labels)]
         measures.append({"column": column, "label": label, "help": definition,
                          "rows": measure_rows(table, column, groups=groups, kind=kind),
                          "svg": histogram_svg(parts, kind=kind, label=label)})
