@@ -7,6 +7,8 @@ expected size is the figure's inches times its resolution (10 in × 150 dpi =
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -138,3 +140,22 @@ def test_study_writes_means_and_forest_figures(tmp_path):
     assert result.exit_code in (0, 3), result.output
     assert sorted(p.name for p in (out / "fig").iterdir()) == sorted(
         f"{n}.{f}" for n in ("means", "forest") for f in ("png", "svg", "pdf"))
+
+
+def test_the_study_page_plots_each_mean_with_its_interval(tmp_path):
+    """The page's means plot: one mark and one interval per episode, titled with the hand-computed
+    mean and t interval (0.4 ± 0.497 in play; 0.2 ± 4.303·0.1/√3 = 0.2 ± 0.248 in the still-face)."""
+    from attunement.report.study import write_study_report
+
+    table = pd.DataFrame({"session": list("abcabc"), "episode": ["play"] * 3 + ["still-face"] * 3,
+                          "prop_matched": [0.2, 0.4, 0.6, 0.1, 0.2, 0.3]})
+    effects = pd.DataFrame(columns=["measure", "contrast", "episode", "reference", "n", "mean_diff", "d_z",
+                                    "d_z_ci_low", "d_z_ci_high", "d_av", "t", "df", "p_t", "p_wilcoxon"])
+    page = write_study_report(tmp_path / "s.html", episodes=table, effects=effects).read_text(encoding="utf-8")
+    svg = page[page.index('<svg class="means"'):]
+    svg = svg[:svg.index("</svg>")]
+    assert svg.count('class="ci"') == 2
+    titles = re.findall(r'class="mean"[^>]*><title>([^<]+)</title>', svg)
+    assert titles == ["time matched, play: mean 0.4 [-0.0968, 0.897], n = 3",
+                      "time matched, still-face: mean 0.2 [-0.0484, 0.448], n = 3"]
+    assert palette.MEANINGS["first partner"] not in svg  # estimates in ink, not a partner's blue
