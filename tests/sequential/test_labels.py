@@ -48,6 +48,7 @@ def test_read_labels_csv_and_yaml(tmp_path):
     ("e.yaml", "- 1\n- 2\n", "e.yaml: expected a YAML mapping of code to label"),
     ("f.yaml", "1: [a, b]\n", "f.yaml: code 1: the label must be text, not a list"),
     ("g.yaml", "1: 'unclosed\n", "g.yaml: the YAML is malformed at line"),
+    ("h.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n", "h.yaml: line 1, column 11: the YAML nests deeper than 8"),
 ])
 def test_labels_file_errors_name_the_file_place_and_fix(tmp_path, name, text, message):
     """Malformed labels files: one-line messages with file, line and what to do."""

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 
 from ..errors import AttunementError
 
@@ -43,6 +43,8 @@ __all__ = ["CodeLabels", "read_labels", "labels_from_options", "display_name"]
 
 #: Largest labels file read (bytes): a few hundred codes take a few kilobytes.
 MAX_BYTES = 1 << 20
+#: Deepest YAML nesting accepted; a labels file needs two levels (partner, code).
+MAX_DEPTH = 8
 
 
 class LabelsError(AttunementError, ValueError):
@@ -94,14 +96,23 @@ class CodeLabels:
 
 
 def _refuse_aliases(text: str, where: str) -> None:
-    """Refuse YAML anchors and aliases before anything is built (an alias chain can expand exponentially)."""
+    """Refuse YAML anchors, aliases and deep nesting before anything is built.
+
+    An alias chain can expand exponentially, and PyYAML's composer recurses once per level of nesting; the
+    parser's events are read one by one here, in linear time and without recursion.
+    """
+    depth = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            mark = event.start_mark
             if isinstance(event, AliasEvent) or (isinstance(event, (ScalarEvent, CollectionStartEvent))
                                                  and event.anchor is not None):
-                mark = event.start_mark
                 raise LabelsError(f"{where}: line {mark.line + 1}, column {mark.column + 1}: YAML anchors and "
                                   f"aliases (&name, *name) are not allowed in a labels file. Write each label out.")
+            depth += isinstance(event, CollectionStartEvent) - isinstance(event, CollectionEndEvent)
+            if depth > MAX_DEPTH:
+                raise LabelsError(f"{where}: line {mark.line + 1}, column {mark.column + 1}: the YAML nests deeper "
+                                  f"than {MAX_DEPTH} levels; a labels file needs two (partner: {{code: label}}).")
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         place = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
