@@ -109,3 +109,15 @@ def test_page_and_table_show_the_timeline_with_names(tmp_path):
     segments = pd.read_csv(out / "agreement_segments.csv", keep_default_na=False, dtype={"code_a": str, "code_b": str})
     assert segments[["onset_s", "offset_s", "status"]].values.tolist() == [[0.0, 4.0, "agree"], [4.0, 5.0, "disagree"],
                                                                          [5.0, 10.0, "agree"]]
+
+
+def test_timelines_are_limited_with_a_note(tmp_path):
+    """Three sessions, max_timelines=2: two timelines drawn, and the page says where the third one's data is."""
+    results = []
+    for sid in ("s1", "s2", "s3"):
+        s = Session(sid, tiers={("p", "c1"): Tier.from_records([("x", 0, 4), ("y", 4, 10)]),
+                                ("p", "c2"): Tier.from_records([("x", 0, 5), ("y", 5, 10)])})
+        results.append(agreement(s, s, partner="p", tier="c1", tier_b="c2"))
+    page = write_agreement_report(combine(results), tmp_path / "a.html", max_timelines=2).read_text(encoding="utf-8")
+    assert page.count('class="timeline disagreement"') == 2
+    assert "drawn for the first 2 comparisons; the other 1 are in agreement_segments.csv" in " ".join(page.split())

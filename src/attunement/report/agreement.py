@@ -146,7 +146,8 @@ def _per_code_rows(per_code: pd.DataFrame) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-def _sections(result: AgreementResult, keys: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
+def _sections(result: AgreementResult, keys: list[tuple[str, str, str]], *,
+              max_timelines: int) -> list[dict[str, Any]]:
     sections = []
     segments_all = result.segments
     shown = segments_all[[k in set(keys) for k in zip(segments_all.session, segments_all.coder_a,
@@ -162,8 +163,8 @@ def _sections(result: AgreementResult, keys: list[tuple[str, str, str]]) -> list
                      **_matrix(confusion[confusion.method == m])}
                     for m, r in zip(overall.method, overall.itertuples())]
         events = part(result.events)
-        timeline = disagreement_svg(part(segments_all), events, coder_a=a, coder_b=b, uncoded=str(first.uncoded),
-                                    colours=colours)
+        timeline = (disagreement_svg(part(segments_all), events, coder_a=a, coder_b=b, uncoded=str(first.uncoded),
+                                     colours=colours) if index < max_timelines else "")
         sections.append({
             "timeline": timeline,
             "anchor": f"comparison-{index + 1}", "session": sid, "coder_a": a, "coder_b": b,
@@ -225,6 +226,7 @@ def write_agreement_report(
     icc_table: pd.DataFrame | None = None,
     failures: Sequence[Failure] = (),
     max_sections: int = 50,
+    max_timelines: int = 20,
     labels_source: str | None = None,
 ) -> Path:
     """Write the agreement page, atomically.
@@ -250,6 +252,10 @@ def write_agreement_report(
         Where the code names came from (a scheme, a labels file), listed in
         the header; codes are shown as "name (code)" when the tables hold
         label columns (:meth:`attunement.agreement.AgreementResult.with_labels`).
+    max_timelines : int
+        Draw the disagreement timeline of at most this many comparisons (the
+        first ones; ``agreement_segments`` holds them all), which keeps the
+        page light when there are many long sessions.
     max_sections : int
         Show the per-code tables and confusion matrices of at most this many
         comparisons (the summary lists them all).
@@ -262,10 +268,11 @@ def write_agreement_report(
     Raises
     ------
     ValueError
-        When ``max_sections`` is negative.
+        When ``max_sections`` or ``max_timelines`` is negative.
     """
-    if max_sections < 0:
-        raise ValueError(f"max_sections must be zero or more, got {max_sections}")
+    if max_sections < 0 or max_timelines < 0:
+        raise ValueError(f"max_sections and max_timelines must be zero or more, got {max_sections} and "
+                         f"{max_timelines}")
     overall = result.overall
     keys = list(dict.fromkeys(zip(overall.session, overall.coder_a, overall.coder_b)))
     shown = keys[:max_sections]
@@ -283,7 +290,9 @@ def write_agreement_report(
         "n_comparisons": len(keys),
         "n_left_out": len(keys) - len(shown),
         "summary": summary,
-        "sections": _sections(result, shown),
+        "sections": _sections(result, shown, max_timelines=max_timelines),
+        "max_timelines": max_timelines,
+        "n_without_timeline": max(0, len(shown) - max_timelines) if len(result.segments) else 0,
         "fleiss": _fleiss(many),
         "pooled": _pooled_rows(result.pooled()) if len(keys) > 1 else [],
         "icc": _icc_rows(icc_table),

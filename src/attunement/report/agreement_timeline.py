@@ -85,6 +85,33 @@ def _runs(segments: pd.DataFrame, side: str) -> list[tuple[float, float, str, st
     return runs
 
 
+def _band(segments: pd.DataFrame, *, coder_a: str, coder_b: str,
+          uncoded: str) -> list[tuple[float, float, str, str, str]]:
+    """The band's pieces (onset, offset, fill, class, tooltip); touching agreements merge into one piece."""
+    pieces: list[tuple[float, float, str, str, str]] = []
+    for row in segments.itertuples(index=False):
+        onset, offset = float(row.onset_s), float(row.offset_s)
+        if row.status == "neither":
+            continue
+        if row.status == "agree":
+            if pieces and pieces[-1][3] == "band agree" and abs(pieces[-1][1] - onset) < 1e-9:
+                onset = pieces.pop()[0]
+            when = f"{format_time(onset)} – {format_time(offset)} ({offset - onset:.1f} s)"
+            pieces.append((onset, offset, AGREE, "band agree", f"agree: the same code; {when}"))
+            continue
+        a_name = display_name(row.code_a, getattr(row, "label_a", "")) if row.code_a else "not coded"
+        b_name = display_name(row.code_b, getattr(row, "label_b", "")) if row.code_b else "not coded"
+        when = f"{format_time(onset)} – {format_time(offset)} ({offset - onset:.1f} s)"
+        if row.status == "disagree":
+            fill, css, what = DISAGREE, "band disagree", "disagree"
+        elif uncoded == "nothing":
+            fill, css, what = DISAGREE, "band one", "one coder coded, the other saw nothing"
+        else:
+            fill, css, what = HATCH, "band one", "only one coder coded (left out)"
+        pieces.append((onset, offset, fill, css, f"{what}: {coder_a} {a_name}, {coder_b} {b_name}; {when}"))
+    return pieces
+
+
 def _rect(x0: float, x1: float, y: float, h: float, fill: str, tip: str, css: str) -> str:
     return (f'<rect class="{css}" x="{x0:.2f}" y="{y:.1f}" width="{max(x1 - x0, 0.3):.2f}" height="{h:.1f}" '
             f'fill="{fill}"><title>{escape(tip)}</title></rect>')
@@ -138,6 +165,7 @@ def disagreement_svg(
     height = n_rows * row_h + (n_rows - 1) * ROW_GAP
     use_minutes = (t1 - t0) >= 120
     runs = {"a": _runs(segments, "a"), "b": _runs(segments, "b")}
+    band = _band(segments, coder_a=coder_a, coder_b=coder_b, uncoded=uncoded)
     misses = events[events.status != "agreement"] if len(events) else events
     out = [f'<svg class="timeline disagreement" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
            f'preserveAspectRatio="xMinYMin meet" aria-label="Where coder {escape(coder_a)} and coder '
@@ -173,23 +201,10 @@ def disagreement_svg(
         y_band = top + 2 * (LANE_H + GAP)
         out.append(f'<text class="lane-label" x="{LEFT - 8}" y="{y_band + BAND_H / 2 + 4:.1f}" '
                    f'text-anchor="end">agreement</text>')
-        for row in segments.itertuples(index=False):
-            part = clip(float(row.onset_s), float(row.offset_s))
-            if part is None or row.status == "neither":
-                continue
-            a_name = display_name(row.code_a, getattr(row, "label_a", "")) if row.code_a else "not coded"
-            b_name = display_name(row.code_b, getattr(row, "label_b", "")) if row.code_b else "not coded"
-            when = f"{format_time(row.onset_s)} – {format_time(row.offset_s)} ({row.offset_s - row.onset_s:.1f} s)"
-            if row.status == "agree":
-                fill, css, what = AGREE, "band agree", "agree"
-            elif row.status == "disagree":
-                fill, css, what = DISAGREE, "band disagree", "disagree"
-            elif uncoded == "nothing":
-                fill, css, what = DISAGREE, "band one", "one coder coded, the other saw nothing"
-            else:
-                fill, css, what = HATCH, "band one", "only one coder coded (left out)"
-            tip = f"{what}: {coder_a} {a_name}, {coder_b} {b_name}; {when}"
-            out.append(_rect(x(part[0]), x(part[1]), y_band, BAND_H, fill, tip, css))
+        for onset, offset, fill, css, tip in band:
+            part = clip(onset, offset)
+            if part is not None:
+                out.append(_rect(x(part[0]), x(part[1]), y_band, BAND_H, fill, tip, css))
         y_mark = y_band + BAND_H + GAP
         out.append(f'<text class="lane-sub" x="{LEFT - 8}" y="{y_mark + MARK_H / 2 + 4:.1f}" '
                    f'text-anchor="end">events</text>')
