@@ -68,7 +68,7 @@ def test_one_coder_time_is_hatched_under_exclude_and_sand_under_nothing():
     event at 6 s (A's y) is a diamond marker."""
     s = Session("d1", tiers={("p", "c1"): Tier.from_records([("x", 0, 6), ("y", 6, 10)]),
                              ("p", "c2"): Tier.from_records([("x", 0, 6)])})
-    for uncoded, fill in (("exclude", "url(#att-hatch)"), ("nothing", "#E8A060")):
+    for uncoded, fill in (("exclude", "url(#att-hatch)"), ("nothing", "#F4C38E")):
         r = agreement(s, s, partner="p", tier="c1", tier_b="c2", uncoded=uncoded, tolerance_s=1.0)
         svg = str(disagreement_svg(r.segments, r.events, coder_a="A", coder_b="B", uncoded=uncoded,
                                    colours=code_colours(r.segments)))

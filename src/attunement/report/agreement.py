@@ -30,15 +30,21 @@ from ..io import Failure
 from ..schemes.labels import display_name
 from . import render_page
 from .agreement_timeline import code_colours, disagreement_svg
+from .palette import MEANINGS
 from .timeline import svg_defs
 
 __all__ = ["write_agreement_report", "landis_koch_band"]
 
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
 #: Landis & Koch (1977) labels, as upper bounds of kappa: a convention, not a standard.
 _BANDS = ((0.0, "poor"), (0.20, "slight"), (0.40, "fair"), (0.60, "moderate"), (0.80, "substantial"),
           (1.0, "almost perfect"))
-_DIAGONAL = (116, 188, 138)   # the report's "matched" green
-_OFF = (232, 160, 96)         # a sand/orange for disagreement
+_DIAGONAL = _rgb(MEANINGS["matched"])      # agreement: the report's "matched" green (one colour per meaning)
+_OFF = _rgb(MEANINGS["mismatched"])        # disagreement: the report's "mismatched" sand
 
 
 def landis_koch_band(kappa: float) -> str:

@@ -11,9 +11,11 @@ that length, on one scale, so a long session does not clump. Each code keeps
 one colour in every lane of the page; the code's name (``--labels``,
 ``--scheme``) is shown in the tooltip.
 
-The drawing uses the main report's timeline conventions (:mod:`attunement.
-report.timeline`): its colours of codes, its time formatting and ticks, and
-its hatch pattern (``svg_defs``, included once by the page). It references
+The drawing uses the main report's conventions: the colours of
+:mod:`attunement.report.palette` (agreement in the "matched" green,
+disagreement in the "mismatched" sand, time left out hatched as excluded time;
+codes in the states' colours), and from :mod:`attunement.report.timeline` the
+time formatting, ticks and hatch pattern (``svg_defs``, included once by the page). It references
 nothing outside the page and sets colours with SVG attributes, not inline
 styles.
 
@@ -39,14 +41,15 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from ..schemes.labels import display_name
-from .timeline import STATE_COLOURS, format_time, tick_step
+from .palette import MEANINGS, STATE_COLOURS
+from .timeline import format_time, tick_step
 
 __all__ = ["disagreement_svg", "code_colours", "ROW_S"]
 
 #: The longest row, in seconds; a longer comparison is drawn in several rows on one scale.
 ROW_S = 300.0
-AGREE = "#74BC8A"        # the page's green: the diagonal of the confusion matrices
-DISAGREE = "#E8A060"     # the page's sand: off-diagonal cells
+AGREE = MEANINGS["matched"]         # one colour per meaning: the same code is "matched" green
+DISAGREE = MEANINGS["mismatched"]   # different codes are "mismatched" sand
 HATCH = "url(#att-hatch)"
 
 WIDTH = 1200
