@@ -327,9 +327,15 @@ def test_old_headers_and_missing_version_line(tmp_path):
 
 
 def test_malformed_cell_time(tmp_path):
+    """A cell whose times cannot be read is a bad unit: left out and listed, the next cell read; strict refuses."""
+    session = _db(tmp_path, "#4\nc (TEXT,true,)\n00:00:1,00:00:02:000,x\n00:00:03:000,00:00:04:000,y\n", "bad.csv")
+    assert session.tier("c", "c").code.tolist() == ["y"]
+    assert session.metadata["skipped"] == [
+        "bad.csv: column 'c', line 3: the cell's times are not HH:MM:SS:mmm,HH:MM:SS:mmm. Correct the line, or "
+        "re-save the project in Datavyu."]
     with pytest.raises(FileFormatError, match=r"bad.csv: column 'c', line 3: the cell's times are not "
                                               r"HH:MM:SS:mmm,HH:MM:SS:mmm"):
-        _db(tmp_path, "#4\nc (TEXT,true,)\n00:00:1,00:00:02:000,x\n", "bad.csv")
+        _read(tmp_path / "bad.csv", strict=True)
 
 
 def test_episodes_from_a_column(tmp_path):
@@ -346,11 +352,21 @@ def test_episodes_from_a_column(tmp_path):
 
 # ------------------------------------------------------------- datavyu2csv
 def test_datavyu2csv_shifted_columns(tmp_path):
+    """A row with shifted columns (an unquoted comma) or unreadable times is left out and listed; strict refuses."""
     path = tmp_path / "notes__p1.csv"
-    path.write_text("file,column,ordinal,onset,offset,text\np1,notes,1,1000,2000,a, b\n")
+    path.write_text("file,column,ordinal,onset,offset,text\np1,notes,1,1000,2000,a, b\np1,notes,2,x,4000,c\n"
+                    "p1,notes,3,5000,6000,d\n")
+    [session] = _read(path)
+    tier = session.tier("notes", "text")
+    assert tier.code.tolist() == ["d"] and tier.onset.tolist() == [5.0] and tier.offset.tolist() == [6.001]
+    assert session.metadata["skipped"] == [
+        "notes__p1.csv: line 2 has 7 fields where the header names 6. datavyu2csv does not quote values, so a "
+        "value holding a comma shifts the columns. Read the .opf project instead, or remove the comma in Datavyu "
+        "and export again.",
+        "notes__p1.csv: line 3: onset and offset must be whole milliseconds. Export the file again with datavyu2csv."]
     with pytest.raises(FileFormatError, match=r"notes__p1.csv: line 2 has 7 fields where the header names 6\. "
                                               r"datavyu2csv does not quote values"):
-        _read(path)
+        _read(path, strict=True)
 
 
 def test_datavyu2csv_placeholders_and_sessions(tmp_path):

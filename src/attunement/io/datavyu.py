@@ -147,6 +147,8 @@ class _Database:
     version: int | None
     columns: list[_Column]
     warnings: list[str]
+    #: Messages of the lines left out as bad units (a cell whose times cannot be read, a shifted row).
+    skipped: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------ escapes
@@ -276,8 +278,11 @@ def _matrix_values(column: _Column, raw: str, *, escapes: bool) -> tuple[list[st
     return values, wrapped
 
 
-def _parse_db(text: str, *, name: str, line_label: str) -> _Database:
-    """Parse ``db`` text; messages name the file and a line as ``line_label N`` (``db line 5``)."""
+def _parse_db(text: str, *, name: str, line_label: str, strict: bool = False) -> _Database:
+    """Parse ``db`` text; messages name the file and a line as ``line_label N`` (``db line 5``).
+
+    A cell whose times cannot be read is a bad unit: left out and listed (``strict``: refused).
+    """
     lines = text.split("\n", 1)
     first = lines[0].strip().lstrip("\ufeff")
     version_match = _VERSION.match(first)
@@ -288,6 +293,7 @@ def _parse_db(text: str, *, name: str, line_label: str) -> _Database:
     current: _Column | None = None
     mismatched: dict[str, list[int]] = {}
     unwrapped: dict[str, list[int]] = {}
+    skipped: list[str] = []
     for number, line in _logical_lines(text, escapes=escapes):
         if number == 1 and version_match:
             continue
@@ -298,9 +304,10 @@ def _parse_db(text: str, *, name: str, line_label: str) -> _Database:
             continue
         if cell is None and _CELL_START.match(line):
             column = f"column {current.name!r}, " if current else ""
-            raise FileFormatError(
-                f"{name}: {column}{line_label} {number}: the cell's times are not "
-                f"HH:MM:SS:mmm,HH:MM:SS:mmm. Correct the line, or re-save the project in Datavyu.")
+            skip_unit(strict, skipped,
+                      f"{name}: {column}{line_label} {number}: the cell's times are not "
+                      f"HH:MM:SS:mmm,HH:MM:SS:mmm. Correct the line, or re-save the project in Datavyu.")
+            continue
         if cell is None:
             header = _parse_header(line, escapes=escapes)
             if header is not None:
@@ -342,12 +349,17 @@ def _parse_db(text: str, *, name: str, line_label: str) -> _Database:
         if column.type == "MATRIX" and not column.args:
             width = max((len(c.values) for c in column.cells), default=0)
             column.args = [(f"arg{i + 1}", "NOMINAL") for i in range(width)]
-    return _Database(version, columns, warnings)
+    return _Database(version, columns, warnings, skipped)
 
 
 # ---------------------------------------------------------------- datavyu2csv
-def _parse_datavyu2csv(text: str, *, name: str) -> dict[str, list[_Column]]:
-    """datavyu2csv rows as columns, grouped by the ``file`` field (the project)."""
+def _parse_datavyu2csv(text: str, *, name: str,
+                       strict: bool = False) -> tuple[dict[str, list[_Column]], list[str]]:
+    """datavyu2csv rows as columns, grouped by the ``file`` field (the project), and the rows left out.
+
+    A row with shifted columns or unreadable times is a bad unit: left out and listed (``strict``: refused).
+    """
+    skipped: list[str] = []
     lines = text.split("\n")
     header = [h.strip() for h in lines[0].lstrip("\ufeff").split(",")]
     arg_names = header[5:]
@@ -357,18 +369,20 @@ def _parse_datavyu2csv(text: str, *, name: str) -> dict[str, list[_Column]]:
             continue
         fields = line.split(",")
         if len(fields) != len(header):
-            raise FileFormatError(
-                f"{name}: line {index} has {len(fields)} fields where the header names "
-                f"{len(header)}. datavyu2csv does not quote values, so a value holding a comma "
-                f"shifts the columns. Read the .opf project instead, or remove the comma in Datavyu "
-                f"and export again.")
+            skip_unit(strict, skipped,
+                      f"{name}: line {index} has {len(fields)} fields where the header names "
+                      f"{len(header)}. datavyu2csv does not quote values, so a value holding a comma "
+                      f"shifts the columns. Read the .opf project instead, or remove the comma in Datavyu "
+                      f"and export again.")
+            continue
         project, column_name = fields[0].strip(), fields[1].strip()
         try:
             onset_ms, offset_ms = int(fields[3]), int(fields[4])
         except ValueError:
-            raise FileFormatError(
-                f"{name}: line {index}: onset and offset must be whole milliseconds. Export the "
-                f"file again with datavyu2csv.") from None
+            skip_unit(strict, skipped,
+                      f"{name}: line {index}: onset and offset must be whole milliseconds. Export the "
+                      f"file again with datavyu2csv.")
+            continue
         values = [v.strip() for v in fields[5:]]
         values = ["" if v.lower() == f"<{a.lower()}>" else v for v, a in zip(values, arg_names)]
         columns = projects.setdefault(project or Path(name).stem, {})
@@ -376,7 +390,7 @@ def _parse_datavyu2csv(text: str, *, name: str) -> dict[str, list[_Column]]:
             columns[column_name] = _Column(column_name, "MATRIX", args=[(a, "NOMINAL") for a in arg_names],
                                            skipped=column_name.lower() in _PRIVATE_COLUMNS)
         columns[column_name].cells.append(_Cell(index, onset_ms, offset_ms, values))
-    return {project: list(columns.values()) for project, columns in projects.items()}
+    return {project: list(columns.values()) for project, columns in projects.items()}, skipped
 
 
 # ------------------------------------------------------------------- tiers
@@ -449,7 +463,7 @@ def _build_session(session_id: str, db: _Database, *, name: str, line_label: str
                    metadata: dict) -> Session:
     """A Session from parsed columns: partner mapping, episodes, metadata."""
     warnings = list(db.warnings)
-    skipped: list[str] = []
+    skipped: list[str] = list(db.skipped)
     partners = options.partners
     tiers: dict[tuple[str, str], Tier] = {}
     origin: dict[tuple[str, str], str] = {}
@@ -537,7 +551,7 @@ def _read_opf(path: Path, options: ReadOptions) -> list[Session]:
             f"{path.name}: the zip holds no 'db' entry (it has: {', '.join(sorted(members)) or 'nothing'}), "
             f"so it is not a Datavyu project. Open it in Datavyu and save it again.")
     text = decode_text(members[db_name], name=f"{path.name} ({db_name})", fallback=("cp1252",))
-    db = _parse_db(text, name=path.name, line_label="db line")
+    db = _parse_db(text, name=path.name, line_label="db line", strict=options.strict)
     project_name = posixpath.join(posixpath.dirname(db_name), "project")
     metadata: dict = {"layout": "opf", "db_version": db.version}
     if project_name in members:
@@ -605,8 +619,9 @@ def read(path: Path, options: ReadOptions | None = None) -> list[Session]:
         return _read_opf(path, options)
     text = decode_text(raw, name=path.name, fallback=("cp1252",))
     if _CSV_HEADER.match(text):
-        projects = _parse_datavyu2csv(text, name=path.name) or {path.stem: []}
-        return [_build_session(project, _Database(None, columns, []), name=path.name, line_label="line",
+        projects, skipped = _parse_datavyu2csv(text, name=path.name, strict=options.strict)
+        projects = projects or {path.stem: []}
+        return [_build_session(project, _Database(None, columns, [], skipped), name=path.name, line_label="line",
                                options=options, metadata={"layout": "datavyu2csv"})
                 for project, columns in projects.items()]
     if not _looks_like_db(text):
@@ -614,6 +629,6 @@ def read(path: Path, options: ReadOptions | None = None) -> list[Session]:
             f"{path.name}: is neither a Datavyu db (a '#4' line, then 'Column (TYPE,…)' headers) nor "
             f"a datavyu2csv export (header 'file,column,ordinal,onset,offset,…'). Check the file, or "
             f"name its format with --format.")
-    db = _parse_db(text, name=path.name, line_label="line")
+    db = _parse_db(text, name=path.name, line_label="line", strict=options.strict)
     return [_build_session(path.stem, db, name=path.name, line_label="line", options=options,
                            metadata={"layout": "db", "db_version": db.version})]
