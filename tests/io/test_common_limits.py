@@ -160,3 +160,13 @@ def test_deep_json_is_refused_plainly():
     with pytest.raises(FileFormatError, match=r"^bad.boris: the JSON is malformed or truncated at line 1, column 2 "):
         parse_json("{", name="bad.boris")
     assert parse_json('{"a": [[1]]}', name="ok.boris") == {"a": [[1]]}
+
+
+def test_a_folder_is_named_as_a_folder(tmp_path):
+    """A folder was reported as 'no such file'."""
+    with pytest.raises(FileFormatError, match=r": is a folder, not a file\. Name a file in it"):
+        read(tmp_path)
+    with pytest.raises(FileFormatError, match=r": is a folder, not a file\."):
+        read(tmp_path, format="elan")
+    with pytest.raises(FileFormatError, match=r"nothere.eaf: no such file\. Check the path\.$"):
+        read(tmp_path / "nothere.eaf")

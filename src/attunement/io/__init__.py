@@ -116,6 +116,14 @@ def _candidates(path: Path) -> list[Format]:
     return [f for f in FORMATS if any(name.endswith(ext) for ext in f.extensions)]
 
 
+def _not_a_file(path: Path) -> FileFormatError:
+    if path.is_dir():
+        return FileFormatError(
+            f"{path}: is a folder, not a file. Name a file in it, or give the folder to an attune command, "
+            f"which reads every file in it whose format it knows.")
+    return FileFormatError(f"{path}: no such file. Check the path.")
+
+
 def detect_format(path: str | Path) -> Format:
     """The format of a file, by extension and, where that is shared, by content.
 
@@ -126,7 +134,7 @@ def detect_format(path: str | Path) -> Format:
     """
     path = Path(path)
     if not path.is_file():
-        raise FileFormatError(f"{path}: no such file. Check the path.")
+        raise _not_a_file(path)
     candidates = _candidates(path)
     if len(candidates) == 1:
         return candidates[0]
@@ -183,7 +191,7 @@ def read(
     elif format in _BY_NAME:
         fmt = _BY_NAME[format]
         if not path.is_file():
-            raise FileFormatError(f"{path}: no such file. Check the path.")
+            raise _not_a_file(path)
     else:
         raise AttunementError(
             f"Invalid value for the 'format' parameter: {format!r}. Allowed values are "
