@@ -15,7 +15,8 @@ The mutations (FORMATS.md §0 lists what readers must survive): truncation at
 several points, byte flips, corrupt deflate streams and gzip members, zip member
 names that are not UTF-8, odd encodings (UTF-16 without a BOM, latin-1, an XML
 prolog declaring Shift_JIS or GB2312), short rows, extreme numbers (±1e308, nan,
-inf, 1e9 s, frame 300,000,000) and nesting 100,000 levels deep (XML and JSON).
+inf, 1e9 s, frame 300,000,000), nesting 100,000 levels deep (XML and JSON), and
+three compression bombs (see :func:`_bombs`).
 """
 
 from __future__ import annotations
@@ -114,6 +115,27 @@ def _synthetic() -> dict[str, tuple[str, bytes]]:
         "synthetic/observer_utf16.txt": ("observer", observer16),
         "synthetic/observer_tab.txt": ("observer", observer8),
     }
+
+
+def _bombs() -> dict[str, tuple[str, bytes]]:
+    """Small files that inflate to more than a reader may hold (read once each, not mutated).
+
+    Built from repeated compressed members, so that making them costs little: a
+    gzip of 300 members of 1 MiB of zeros (300 MiB, 300 KiB on disk); a zip of
+    300 members of 1 MiB each, every one under the per-member cap but 300 MiB
+    together; a gzip of 240 MiB of JSON ``{}`` objects.
+    """
+    mib = b"\0" * (1 << 20)
+    zeros = gzip.compress(mib, mtime=0) * 300
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("db", "#4\nc (TEXT,true,)\n00:00:01:000,00:00:02:000,x\n")
+        for i in range(300):
+            archive.writestr(f"viewer{i}", mib)
+    objects = (gzip.compress(b'{"observations": {"o": {"events": [', mtime=0)
+               + gzip.compress(b"{}," * (1 << 18), mtime=0) * 320 + gzip.compress(b"{}]}}}", mtime=0))
+    return {"bombs/zeros.boris.gz": ("boris", zeros), "bombs/members.opf": ("datavyu", buffer.getvalue()),
+            "bombs/objects.boris.gz": ("boris", objects)}
 
 
 # ----------------------------------------------------------------- mutations
@@ -323,6 +345,12 @@ def build_cases(folder: Path, corpus: Path | None) -> list[dict]:
                 bases[name] = (reader, _corpus_bytes(corpus, name))
     bases.update(_synthetic())
     cases = []
+    for name, (reader, data) in _bombs().items():
+        path = folder / "bombs" / name.split("/")[1]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        cases.append({"id": name, "path": str(path), "reader": reader, "options": OPTIONS.get(reader, {}),
+                      "modes": ["forced"]})  # detection is by extension: one read is enough
     for name, (reader, data) in bases.items():
         rng = random.Random(f"{SEED}:{name}")
         stem = name.replace("/", "__")
@@ -430,7 +458,7 @@ def work(manifest: Path, *, seconds: float, memory_bytes: int) -> None:
     cases = json.loads(manifest.read_text())
     out = sys.stdout
     for case in cases:
-        for mode in ("detected", "forced"):
+        for mode in case.get("modes", ("detected", "forced")):
             signal.setitimer(signal.ITIMER_REAL, seconds)
             try:
                 reader, outcome, detail = _read_one(Path(case["path"]), forced=None if mode == "detected"

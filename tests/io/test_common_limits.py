@@ -170,3 +170,19 @@ def test_a_folder_is_named_as_a_folder(tmp_path):
         read(tmp_path, format="elan")
     with pytest.raises(FileFormatError, match=r"nothere.eaf: no such file\. Check the path\.$"):
         read(tmp_path / "nothere.eaf")
+
+
+def test_gzip_members_padding_and_crc(tmp_path):
+    """Several members and zero padding after the last are read, as gzip(1) and Python's gzip module
+    read them; a wrong CRC-32 in a trailer is refused."""
+    path = tmp_path / "multi.boris.gz"
+    path.write_bytes(gzip.compress(b"ab", mtime=0) + gzip.compress(b"cd", mtime=0) + b"\0" * 16)
+    assert read_bytes(path) == b"abcd" == gzip.decompress(path.read_bytes())
+    packed = bytearray(gzip.compress(b"abcdef", mtime=0))
+    packed[-8] ^= 0xFF  # the CRC-32
+    path.write_bytes(bytes(packed))
+    with pytest.raises(FileFormatError, match=r"^multi.boris.gz: the gzip data is damaged or truncated"):
+        read_bytes(path)
+    path.write_bytes(gzip.compress(b"abcdef" * 1000, mtime=0)[:-20])
+    with pytest.raises(FileFormatError, match=r"^multi.boris.gz: the gzip data is damaged or truncated"):
+        read_bytes(path)

@@ -8,8 +8,6 @@ with capped sizes and no paths outside the archive, text with BOM detection.
 from __future__ import annotations
 
 import codecs
-import gzip
-import io
 import json
 import posixpath
 import re
@@ -82,19 +80,37 @@ def read_bytes(path: Path, *, max_bytes: int | None = None) -> bytes:
     except OSError as error:
         raise FileFormatError(f"{path}: cannot read the file ({error.strerror}).") from None
     if raw[:2] == b"\x1f\x8b":
-        try:
-            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as handle:
-                data = handle.read(limit + 1)
-        except (OSError, EOFError, zlib.error) as error:
-            raise FileFormatError(
-                f"{path.name}: the gzip data is damaged or truncated ({error}). "
-                f"Re-export or re-copy the file.") from None
-        if len(data) > limit:
-            raise FileFormatError(
-                f"{path.name}: uncompresses to more than {limit / 2**20:g} MiB; refusing to read it. "
-                f"If the file is genuine, split the project, or read it uncompressed.")
-        return data
+        return _gunzip(raw, limit=limit, name=path.name)
     return raw
+
+
+def _gunzip(raw: bytes, *, limit: int, name: str) -> bytes:
+    """Inflate every member of a gzip stream, stopping as soon as the total passes ``limit``.
+
+    zlib checks each member's CRC-32 and length; zero padding after the last
+    member is allowed, as :mod:`gzip` allows it.
+    """
+    parts: list[bytes] = []
+    total = 0
+    data = raw
+    try:
+        while data:
+            inflater = zlib.decompressobj(wbits=31)
+            part = inflater.decompress(data, limit + 1 - total)
+            total += len(part)
+            parts.append(part)
+            if total > limit:
+                raise FileFormatError(
+                    f"{name}: uncompresses to more than {limit / 2**20:g} MiB; refusing to read it. "
+                    f"If the file is genuine, split the project, or read it uncompressed.")
+            if not inflater.eof:
+                raise zlib.error("the stream ends before its last member does")
+            data = inflater.unused_data.lstrip(b"\0")
+    except zlib.error as error:
+        raise FileFormatError(
+            f"{name}: the gzip data is damaged or truncated ({error}). "
+            f"Re-export or re-copy the file.") from None
+    return b"".join(parts)
 
 
 def read_text(path: Path, *, fallback: tuple[str, ...] = ()) -> str:
