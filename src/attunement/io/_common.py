@@ -8,10 +8,8 @@ with capped sizes and no paths outside the archive, text with BOM detection.
 from __future__ import annotations
 
 import codecs
-import json
 import posixpath
 import re
-import sys
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -117,28 +115,6 @@ def read_text(path: Path, *, fallback: tuple[str, ...] = ()) -> str:
     """Read and decode a text file (see :func:`decode_text`)."""
     path = Path(path)
     return decode_text(read_bytes(path), name=path.name, fallback=fallback)
-
-
-# ----------------------------------------------------------------------- JSON
-def parse_json(text: str, *, name: str):
-    """Parse JSON text; malformed or too deeply nested input is a :class:`FileFormatError`.
-
-    :func:`json.loads` recurses once per nesting level, so a document nested
-    deeper than Python's recursion limit (``[[[[…`` 100,000 deep) raises
-    :class:`RecursionError`; that is refused here with the file named.
-    """
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise FileFormatError(
-            f"{name}: the JSON is malformed or truncated at line {error.lineno}, column {error.colno} "
-            f"({error.msg}). Open and re-save the file in the program that made it, or restore it from a "
-            f"backup.") from None
-    except RecursionError:
-        raise FileFormatError(
-            f"{name}: the JSON is nested too deeply to be a real project (more than "
-            f"{sys.getrecursionlimit()} levels). The file is damaged or not what it claims to be; restore it "
-            f"from a backup.") from None
 
 
 # ------------------------------------------------------------------------ XML
