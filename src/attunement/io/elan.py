@@ -44,6 +44,16 @@ How this reader maps it
   interval; they are listed in their ``PREVIOUS_ANNOTATION`` order and
   ``metadata["symbolic_subdivision"][tier_id]`` holds, per interval in the
   tier's order, ``[index, count]`` (1-based) within its parent.
+- Reference chains are resolved once each (every annotation on a chain
+  remembers its root), so a chain of n REF annotations costs O(n).
+- **The annotation is the unit of failure.** An annotation that ends before
+  it starts, refers to a time slot or annotation the file does not hold,
+  sits in a loop of references, or uses an unaligned slot no aligned slot
+  brackets is left out; its message (file, tier, annotation id, times, fix)
+  goes to ``metadata["skipped"]`` and the rest is read. REF annotations that
+  hang on a left-out annotation are left out with it. ``options.strict``
+  refuses the file instead. Damage to the document itself (malformed XML, a
+  duplicate annotation id, a bad TIME_VALUE, a missing parent tier) refuses it.
 - ``options.episodes_tier`` names a ``TIER_ID`` whose intervals become
   :class:`~attunement.session.Episode` objects (the code is the name).
 - Nothing external is fetched: not the schema, not media, not ``.ecv``
