@@ -1,34 +1,37 @@
-"""The two engines behind :func:`attunement.sync.wcc_arrays`: complete series, and series with missing samples.
+"""The two engines behind :func:`attunement.sync.wcc_arrays`: reused window statistics, and masked running sums.
 
 Both compute, for every window *i* and lag *j*, Pearson's r of
-``A[s_i + oa_j, +w)`` and ``B[s_i + ob_j, +w)`` (``ob_j − oa_j = ℓ_j``) from
-running sums (METHODS §2, "running-sum engine"), and both agree with a direct
-two-pass Pearson computation of every window to better than 1e-9.
+``A[s_i + oa_j, +w)`` and ``B[s_i + ob_j, +w)`` (``ob_j − oa_j = ℓ_j``) over
+the complete pairs (METHODS §2, "running-sum engine"), and both agree with a
+direct two-pass Pearson computation of every window to better than 1e-9.
 
-**Complete series** (:func:`complete_engine`, no missing sample). Each series is
-prepared once (:func:`prepare`): centred on its median, its window sums
-``S = Σx`` and ``M2 = Σ(x − x̄)²`` at *every* start come from prefix sums taken
-within blocks of ``B ≥ w`` samples (so each sum's rounding error is bounded by
-the magnitude of two blocks, not of the whole series), and a window is flagged
-constant exactly, by counting the changes between consecutive samples. Only
-the sums of products ``Σ A_t·B_{t+ℓ}`` depend on the pair and the lag: per lag,
-one product series and its blocked prefix sums, O(N) whatever the window. A
-prepared series is reused for every pair it enters: the first partner's for
-every circular-shift surrogate, each real series for every pseudo-dyad.
+**Reused window statistics** (:func:`complete_engine`). Each series is prepared
+once (:func:`prepare`): centred on its median, its window sums ``S = Σx``
+(window by window) and ``M2 = Σ(x − x̄)²`` (prefix sums within blocks of
+``B ≥ w`` samples, so each one's rounding error is bounded by two blocks, not
+the whole series) at *every* start, a window flagged constant exactly by
+counting the changes between consecutive samples, and its missing samples
+counted. Only the sums of products ``Σ A_t·B_{t+ℓ}`` depend on the pair and
+the lag: per lag, the products summed piece by piece (pieces of
+``gcd(step, w)`` samples), O(N) whatever the window. A prepared series is
+reused for every pair it enters: the first partner's for every circular-shift
+surrogate, the second partner's for every rotation (:func:`rolled`), each real
+series for every pseudo-dyad. Cells whose windows hold a missing sample are
+recomputed directly over their complete pairs (vectorised).
 
-Every sum carries a worst-case bound on its rounding error (``(B + 2)·ε`` times
-the absolute mass of the blocks it was taken from; Higham 2002, §4.2). A window
-whose ``M2`` may be wrong by more than 1e-11 of itself, and a cell whose r may
-be wrong by more than 1e-10, is recomputed directly (two-pass, on the original
+Every sum carries a worst-case bound on its rounding error (``n·ε`` times the
+absolute mass summed; Higham 2002, §4.2; Σ|x·y| ≤ √(Σx²·Σy²)). A window whose
+``M2`` may be wrong by more than 1e-11 of itself, and a cell whose r may be
+wrong by more than 1e-10, is recomputed directly (two-pass, on the original
 values). So strong cancellation (a near-constant window beside a large burst)
 costs accuracy nowhere; it costs a direct recomputation of the few cells it
 touches.
 
-**Missing samples** (:func:`masked_engine`). Each cell uses its complete pairs;
-the count, the sums and the squares all depend on the lag, so the engine keeps
-six prefix sums per lag over blocks of about two windows, centred on each
-block's mean; a cell whose variance is below 10⁻³ of its mean square about the
-block mean is recomputed directly.
+**Masked running sums** (:func:`masked_engine`), for series where most windows
+hold a missing sample: the count, the sums and the squares all depend on the
+lag, so the engine keeps six prefix sums per lag over blocks of about two
+windows, centred on each block's mean; cells with strong cancellation are
+recomputed directly.
 
 Notes
 -----
@@ -45,7 +48,8 @@ from functools import cached_property
 
 import numpy as np
 
-__all__ = ["Plan", "Prepared", "prepare", "rolled", "complete_engine", "masked_engine", "direct_cell", "direct_cells"]
+__all__ = ["Plan", "Prepared", "prepare", "rolled", "complete_engine", "masked_engine", "direct_cell", "direct_cells",
+           "masked_direct_cells"]
 
 _EPS = float(np.finfo(np.float64).eps)
 _M2_TOLERANCE = 1e-11          # relative error allowed in a window's Σ(x − x̄)²
@@ -80,12 +84,13 @@ class Plan:
 class Prepared:
     """One complete series with its window statistics at every start ``p = 0 … N − w``.
 
-    ``centred`` is the series minus its median. ``stats`` has two rows and one
-    column per window start: ``Σ centred`` (summed window by window, so its
-    rounding error is at most ``w·ε·Σ|centred|`` over that window) and
-    ``M2 = Σ(x − x̄)²`` (accurate to 1e-11 of itself; NaN where the window's
-    values are all equal). ``cache`` keeps the statistics gathered at a plan's
-    cells, for the next pair the series enters.
+    ``raw`` is the series as given (NaN = missing); ``centred`` is it minus its
+    median, missing samples set to 0. ``stats`` has three rows and one column
+    per window start: ``Σ centred`` (summed window by window, so its rounding
+    error is at most ``w·ε·Σ|centred|`` over that window), ``M2 = Σ(x − x̄)²``
+    (accurate to 1e-11 of itself; NaN where the window's values are all equal)
+    and the number of missing samples in the window. ``cache`` keeps the
+    statistics gathered at a plan's cells, for the next pair the series enters.
     """
 
     raw: np.ndarray
@@ -105,6 +110,11 @@ class Prepared:
     @property
     def constant(self) -> np.ndarray:
         return np.isnan(self.stats[1])
+
+    @property
+    def missing_share(self) -> float:
+        """Share of the windows that hold a missing sample."""
+        return float(np.mean(self.stats[2] > 0)) if self.stats.shape[1] else 0.0
 
 
 # ------------------------------------------------------------ blocked sums
@@ -155,17 +165,24 @@ def _padded(values: np.ndarray, length: int) -> np.ndarray:
 
 # --------------------------------------------------------------- prepare
 def prepare(x: np.ndarray, w: int, *, circular: bool = False) -> Prepared:
-    """Window statistics of a complete series at every start (see :class:`Prepared`).
+    """Window statistics of a series at every start (see :class:`Prepared`).
 
     With ``circular=True`` the statistics are those of the series wrapped around
     (``N`` starts, the last ``w − 1`` windows reaching back to its beginning), so
     that :func:`rolled` gives any rotation's statistics without recomputing them.
+    Missing samples (NaN) are counted per window; the statistics of a window
+    that holds one are not used (:func:`complete_engine` recomputes its cells
+    over the complete pairs).
     """
     x = np.asarray(x, dtype=np.float64)
     block = _block_length(w)
-    centred = x - float(np.median(x))
-    values = np.concatenate([x, x[:w - 1]]) if circular else x
+    missing = np.isnan(x)
+    centre = float(np.median(x[~missing])) if not missing.all() else 0.0
+    filled = np.where(missing, centre, x)
+    centred = filled - centre
+    values = np.concatenate([filled, filled[:w - 1]]) if circular else filled
     ext = np.concatenate([centred, centred[:w - 1]]) if circular else centred
+    gaps = np.concatenate([missing, missing[:w - 1]]) if circular else missing
     n = len(values)
     starts = np.arange(n - w + 1, dtype=np.int64)
     sums = np.lib.stride_tricks.sliding_window_view(ext, w).sum(axis=1)         # window by window
@@ -176,7 +193,10 @@ def prepare(x: np.ndarray, w: int, *, circular: bool = False) -> Prepared:
     changes = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(values[1:] != values[:-1], out=changes[2:])
     constant = changes[starts + w] - changes[starts + 1] == 0
-    shaky = np.flatnonzero(~constant & ~(m2_err <= _M2_TOLERANCE * m2))
+    holes = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(gaps, out=holes[1:])
+    holes = (holes[starts + w] - holes[starts]).astype(np.float64)
+    shaky = np.flatnonzero(~constant & (holes == 0) & ~(m2_err <= _M2_TOLERANCE * m2))
     offsets = np.arange(w)
     for lo in range(0, len(shaky), max(1, _CHUNK_ELEMENTS // w)):
         chunk = shaky[lo:lo + max(1, _CHUNK_ELEMENTS // w)]
@@ -184,7 +204,7 @@ def prepare(x: np.ndarray, w: int, *, circular: bool = False) -> Prepared:
         deviations = windows - windows.mean(axis=1, keepdims=True)
         m2[chunk] = np.einsum("ij,ij->i", deviations, deviations)
     m2[constant] = np.nan
-    return Prepared(raw=x, centred=centred, w=w, stats=np.stack([sums, m2]))
+    return Prepared(raw=x, centred=centred, w=w, stats=np.stack([sums, m2, holes]))
 
 
 def rolled(p: Prepared, shift: int) -> Prepared:
@@ -327,8 +347,8 @@ def complete_engine(pa: Prepared, pb: Prepared, plan: Plan, *, step: int) -> tup
         return r_out.T, np.zeros((n_win, n_lag), dtype=np.int64)
     g = math.gcd(step, w) if n_win > 1 else w
     sum_scale = w * math.sqrt(w) * _EPS
-    sx_all, m2x_all = _gathered(pa, plan, plan.oa)
-    sy_all, m2y_all = _gathered(pb, plan, plan.ob)
+    sx_all, m2x_all, holes_x = _gathered(pa, plan, plan.oa)
+    sy_all, m2y_all, holes_y = _gathered(pb, plan, plan.ob)
     for js in plan.groups:
         sx, m2x, sy, m2y = sx_all[js], m2x_all[js], sy_all[js], m2y_all[js]
         sxy, exy = _product_sums(pa, pb, plan, step, js)
@@ -363,7 +383,13 @@ def complete_engine(pa: Prepared, pb: Prepared, plan: Plan, *, step: int) -> tup
             starts = plan.starts[i]
             r[j, i] = direct_cells(pa.raw, pb.raw, starts + plan.oa[js][j], starts + plan.ob[js][j], w)
         r_out[js] = r
-    return np.ascontiguousarray(r_out.T), np.full((n_win, n_lag), w, dtype=np.int64)
+    n_out = np.full((n_lag, n_win), w, dtype=np.int64)
+    gappy = (holes_x + holes_y) > 0                           # cells with a missing sample: over the complete pairs
+    if gappy.any():
+        j, i = np.nonzero(gappy)
+        r_out[j, i], n_out[j, i] = masked_direct_cells(pa.raw, pb.raw, plan.starts[i] + plan.oa[j],
+                                                       plan.starts[i] + plan.ob[j], w, plan.min_pairs)
+    return np.ascontiguousarray(r_out.T), np.ascontiguousarray(n_out.T)
 
 
 # ------------------------------------------------------------ masked engine
@@ -437,8 +463,34 @@ def masked_engine(a: np.ndarray, b: np.ndarray, plan: Plan, *, step: int) -> tup
         with np.errstate(invalid="ignore", divide="ignore"):
             r = np.clip((nn * pxy - sx * sy) / np.sqrt(dx * dy), -1.0, 1.0)
         r_out[:, js] = np.where(good, r, np.nan)
-        for i, jj in zip(*np.nonzero(shaky)):
-            s, j = starts[i] + pad, js[jj]
-            r_out[i, j], _ = direct_cell(a_pad[s + oa[j]: s + oa[j] + w], b_pad[s + ob[j]: s + ob[j] + w],
-                                         min_pairs)
+        if shaky.any():
+            i, jj = np.nonzero(shaky)
+            j = js[jj]
+            r_out[i, j], _ = masked_direct_cells(a_pad, b_pad, starts[i] + pad + oa[j], starts[i] + pad + ob[j], w,
+                                                 min_pairs)
     return r_out, n_out
+
+
+def masked_direct_cells(a: np.ndarray, b: np.ndarray, xs: np.ndarray, ys: np.ndarray, w: int,
+                        min_pairs: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`direct_cell` for many cells at once: two-pass r over the complete pairs of ``a[xs, +w)``, ``b[ys, +w)``,
+    and the number of those pairs."""
+    out = np.full(len(xs), np.nan)
+    pairs = np.zeros(len(xs), dtype=np.int64)
+    chunk = max(1, _CHUNK_ELEMENTS // w)
+    offsets = np.arange(w)
+    for lo in range(0, len(xs), chunk):
+        x = a[xs[lo:lo + chunk, None] + offsets]
+        y = b[ys[lo:lo + chunk, None] + offsets]
+        m = np.isfinite(x) & np.isfinite(y)
+        n = m.sum(axis=1)
+        constant = ((np.where(m, x, -np.inf).max(axis=1) == np.where(m, x, np.inf).min(axis=1))
+                    | (np.where(m, y, -np.inf).max(axis=1) == np.where(m, y, np.inf).min(axis=1)))
+        count = np.maximum(n, 1)[:, None]
+        dx = np.where(m, x - np.where(m, x, 0.0).sum(axis=1, keepdims=True) / count, 0.0)
+        dy = np.where(m, y - np.where(m, y, 0.0).sum(axis=1, keepdims=True) / count, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.einsum("ij,ij->i", dx, dy) / np.sqrt(np.einsum("ij,ij->i", dx, dx) * np.einsum("ij,ij->i", dy, dy))
+        out[lo:lo + chunk] = np.where((n >= min_pairs) & ~constant, np.clip(r, -1.0, 1.0), np.nan)
+        pairs[lo:lo + chunk] = n
+    return out, pairs

@@ -39,7 +39,7 @@ from ..session import Session
 from ._engine import Prepared, prepare, rolled
 from .summaries import per_window
 from .surrogates import SURROGATES, _rng, circular_shift_samples, iaaft, pseudo_dyads, segment_shuffle
-from .wcc import Layout, _Setup, check_values
+from .wcc import _MOSTLY_MISSING, Layout, _Setup, check_values
 
 __all__ = ["surrogate_synchrony", "pseudo_dyad_synchrony", "calibrate_threshold", "SYNCHRONY_SURROGATES"]
 
@@ -142,10 +142,11 @@ def surrogate_synchrony(
     setup = setups(len(a))
     gap = window_s + max_lag_s
     rng = _rng(seed)
-    complete = bool(np.isfinite(a).all() and np.isfinite(b).all())
     pa = pb_turns = None
-    if method == "circular" and complete:
-        pa, pb_turns = prepare(a, setup.plan.w), prepare(b, setup.plan.w, circular=True)
+    if method == "circular":
+        pa, pb_turns = setup.prepare(a), setup.prepare(b, circular=True)
+        if pa is None or pb_turns is None:
+            pa = pb_turns = None
     out = []
     for _ in range(n_surrogates):
         if method == "circular":
@@ -252,7 +253,8 @@ def pseudo_dyad_synchrony(
     def prepared_for(session_id: str, role: str, w: int) -> Prepared | None:
         if (session_id, role) not in prepared:
             values = next(s for s in sessions if s.id == session_id).signals[(role, signal)].values
-            prepared[(session_id, role)] = prepare(values, w) if np.isfinite(values).all() else None
+            p = prepare(values, w)
+            prepared[(session_id, role)] = p if p.missing_share <= _MOSTLY_MISSING else None
         return prepared[(session_id, role)]
 
     out = []

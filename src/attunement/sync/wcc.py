@@ -340,6 +340,10 @@ def check_values(values: np.ndarray, *, fs: float, start_s: float = 0.0, where: 
         f"that it counts as missing, and run again.")
 
 
+#: Above this share of windows with a missing sample a series goes through the masked engine.
+_MOSTLY_MISSING = 0.5
+
+
 @dataclass(frozen=True)
 class _Setup:
     """Samples, window starts and lags of one WCC, fixed once and shared by a dyad and its surrogates."""
@@ -380,9 +384,11 @@ class _Setup:
                   "min_pairs": int(min_pairs)}
         return cls(Plan(w=w, starts=starts, lags=lags, oa=oa, ob=ob, min_pairs=min_pairs), step, fs, params)
 
-    def prepare(self, values: np.ndarray) -> Prepared | None:
-        """Window statistics of a complete series, to reuse across pairs; None when it has missing samples."""
-        return prepare(values, self.plan.w) if np.isfinite(values).all() else None
+    def prepare(self, values: np.ndarray, *, circular: bool = False) -> Prepared | None:
+        """Window statistics of a series, to reuse across pairs; None when most windows hold a missing sample
+        (then the masked engine is faster)."""
+        p = prepare(values, self.plan.w, circular=circular)
+        return p if p.missing_share <= _MOSTLY_MISSING else None
 
     def run(self, a: np.ndarray, b: np.ndarray, *, pa: Prepared | None = None,
             pb: Prepared | None = None) -> tuple[np.ndarray, np.ndarray]:
