@@ -108,7 +108,7 @@ def test_codes_and_signals_of_one_session_from_two_files_are_joined(tmp_path):
     and the report draws the arousal under the timeline; two copies of one file are refused for one copy
     (the same path given twice is read once)."""
     sim = tmp_path / "sim.csv"
-    assert _run("simulate", "--preset", "attuned", "--seconds", "30", "--out", sim).exit_code == 0
+    assert _run("simulate", "--preset", "attuned", "--seconds", "30", "--arousal", "--out", sim).exit_code == 0
     out = tmp_path / "out"
     result = _run("analyze", sim, tmp_path / "sim.arousal.csv", "--scheme", "icep-r", "--out", out)
     assert result.exit_code == 0, result.output

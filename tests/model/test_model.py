@@ -97,7 +97,7 @@ runner = CliRunner()
 def test_simulate_command_writes_tidy_csv_and_eaf(tmp_path):
     out = tmp_path / "sim.csv"
     result = runner.invoke(app, ["simulate", "--preset", "intrusive", "--protocol", "still-face", "--seconds", "20",
-                                 "--dyads", "3", "--seed", "4", "--out", str(out)])
+                                 "--dyads", "3", "--seed", "4", "--arousal", "--out", str(out)])
     assert result.exit_code == 0, result.output
     sessions = attunement.read(out)
     assert [s.id for s in sessions] == ["intrusive-4-0000", "intrusive-4-0001", "intrusive-4-0002"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -9,6 +11,9 @@ import typer
 
 from ..errors import AttunementError
 from ._common import OverwriteOption, _fail, _output_files, app, console, esc
+
+#: ``--arousal-format auto`` writes CSV up to this many dyads, Parquet beyond.
+AROUSAL_CSV_MAX_DYADS = 100
 
 
 @app.command()
@@ -21,13 +26,15 @@ def simulate(
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same options give the same sessions.")] = 0,
     coder_noise: Annotated[float, typer.Option("--coder-noise", help="Probability that a coded bout is misclassified.")] = 0.0,
     overwrite: OverwriteOption = False,
-    truth: Annotated[bool, typer.Option("--truth/--no-truth", help="Also write the true mismatch episodes beside the output (<name>.truth.csv). The infant's arousal is always written to <name>.arousal.csv.")] = True,
+    truth: Annotated[bool, typer.Option("--truth/--no-truth", help="Also write the true mismatch episodes beside the output (<name>.truth.csv).")] = True,
+    arousal: Annotated[bool, typer.Option("--arousal", help="Also write the infant's arousal beside the output: <name>.arousal.csv (signals CSV, read by analyze and sync) or, for large runs, <name>.arousal.parquet (see --arousal-format).")] = False,
+    arousal_format: Annotated[str, typer.Option("--arousal-format", help=f"auto (CSV up to {AROUSAL_CSV_MAX_DYADS} dyads, Parquet beyond), csv or parquet.")] = "auto",
 ) -> None:
     """Simulate coded sessions (ICEP-R) with the mutual regulation model; analyse them with `attune analyze`."""
     from ..exports import write_table
     from ..io import tidy
     from ..io.eaf_writer import write_eaf
-    from ..io.signals_csv import write_signals
+    from ..io.signals_csv import signals_frame, write_signals
     from ..model import simulate as run_model
 
     suffix = out.suffix.lower()
@@ -35,32 +42,58 @@ def simulate(
         if suffix not in (".csv", ".eaf"):
             raise AttunementError(f"--out {out}: write a .csv (tidy CSV) or a .eaf (ELAN) file; "
                                   f"choose a name ending in one of them.")
-        sim = run_model(preset, protocol=protocol, seconds=seconds, dyads=dyads, seed=seed,
-                        coder_noise=coder_noise)
+        if arousal_format not in ("auto", "csv", "parquet"):
+            raise AttunementError(f"--arousal-format {arousal_format!r}: choose auto, csv or parquet.")
+        with _bar("simulating", 100) as advance:
+            sim = run_model(preset, protocol=protocol, seconds=seconds, dyads=dyads, seed=seed,
+                            coder_noise=coder_noise, on_progress=advance)
         if suffix == ".csv" or len(sim.sessions) == 1:
             coded = {out: sim.sessions}
         else:
             coded = {out.with_name(f"{out.stem}-{s.id}.eaf"): [s] for s in sim.sessions}
         truth_path = out.with_name(f"{out.stem}.truth.csv")
-        arousal_path = out.with_name(f"{out.stem}.arousal.csv")
-        written = [*coded, *([truth_path] if truth else []), arousal_path]
-        with _output_files(written, overwrite=overwrite) as temps:  # all files or none
-            for path, sessions in coded.items():
+        parquet = arousal_format == "parquet" or (arousal_format == "auto"
+                                                  and len(sim.sessions) > AROUSAL_CSV_MAX_DYADS)
+        arousal_path = out.with_name(f"{out.stem}.arousal.{'parquet' if parquet else 'csv'}")
+        written = [*coded, *([truth_path] if truth else []), *([arousal_path] if arousal else [])]
+        with _output_files(written, overwrite=overwrite) as temps, _bar("writing", len(written)) as advance:
+            for path, sessions in coded.items():  # all files or none
                 if suffix == ".csv":
                     tidy.write(sessions, temps[path])
                 else:
                     write_eaf(sessions[0], temps[path])
+                advance(1)
             if truth:
                 write_table(sim.truth, temps[truth_path])
-            write_signals(sim.sessions, temps[arousal_path])
+                advance(1)
+            if arousal and parquet:
+                frame = signals_frame(sim.sessions).astype(
+                    {"session": "category", "partner": "category", "signal": "category"})
+                frame.to_parquet(temps[arousal_path], index=False)
+                advance(1)
+            elif arousal:
+                write_signals(sim.sessions, temps[arousal_path])
+                advance(1)
     except AttunementError as error:
         _fail(error)
         return
     console.print(esc(f"Simulated {len(sim.sessions)} {preset} dyad(s) ({sim.protocol.name}); wrote "
                       + (str(written[0]) if len(written) <= 3 else f"{len(written)} files in {out.parent}/")
-                      + f"; the infant's arousal is in {out.stem}.arousal.csv (signals CSV)"))
+                      + (f"; the infant's arousal is in {arousal_path.name}" if arousal else "")))
     if suffix == ".eaf":
         console.print("Analyse with: attune analyze FILES.eaf --scheme icep-r"
                       + (" --episodes episodes" if sim.protocol.episodes else "")
                       + " -p 'infant engagement=infant:engagement' -p 'caregiver engagement=caregiver:engagement'",
                       soft_wrap=True)
+
+
+@contextlib.contextmanager
+def _bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on the terminal (stderr) while the block runs; yields the function that advances it."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    progress = Progress(TextColumn(label), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+                        console=console, transient=True, disable=not console.is_terminal)
+    task = progress.add_task(label, total=total)
+    with progress:
+        yield lambda n: progress.advance(task, n)

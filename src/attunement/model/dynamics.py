@@ -106,6 +106,7 @@ project's own (MODEL.md), not a published, fitted model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -383,8 +384,11 @@ def _connected(s: State) -> np.ndarray:
 
 
 def run(p: ParamArrays, protocol: Protocol, *, dt: float, rng: np.random.Generator,
-        expectation: np.ndarray, record: bool = True, state: State | None = None) -> Trace:
+        expectation: np.ndarray, record: bool = True, state: State | None = None,
+        on_step: Callable[[], None] | None = None) -> Trace:
     """Run every dyad through the protocol; record the latent trajectories when ``record``.
+
+    ``on_step``, when given, is called after each time step (for progress bars).
 
     Ruptures of connection (for the slow layer) are counted only outside
     still-face phases; a rupture still open when a phase ends counts as not
@@ -439,6 +443,8 @@ def run(p: ParamArrays, protocol: Protocol, *, dt: float, rng: np.random.Generat
                 rec["gaze"][t] = np.where(looking, 0, np.where(s.further, 2, 1))
                 rec["comfort"][t] = s.comfort
             t += 1
+            if on_step is not None:
+                on_step()
         if not ph.still:
             with np.errstate(invalid="ignore"):
                 young = ~np.isnan(open_since) & ((t * dt - open_since) < window)

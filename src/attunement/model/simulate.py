@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -103,6 +103,7 @@ def simulate(
     noise_unit: str = "bout",
     expectation: float | np.ndarray | None = None,
     scheme: str | Scheme = "icep-r",
+    on_progress: Callable[[int], None] | None = None,
 ) -> Simulation:
     """Simulate coded face-to-face sessions of many dyads with the mutual regulation model.
 
@@ -132,6 +133,10 @@ def simulate(
         The infants' expectation of repair r (default: the preset's).
     scheme : str or Scheme
         The scheme whose match set defines the ground-truth mismatches (default ICEP-R).
+    on_progress : callable, optional
+        Called with the percentage points of the work just done (they sum to
+        100: 90 for the model's time steps, 10 for building the sessions), for
+        progress bars. Nothing is printed.
 
     Returns
     -------
@@ -173,9 +178,30 @@ def simulate(
     rng = np.random.default_rng(seed)
     p = stack_params(presets, [int(dyads)] * len(presets), rng)
     r = p.i_expectation if expectation is None else np.broadcast_to(np.asarray(expectation, float), (p.n,)).copy()
-    trace = run(p, chosen, dt=dt, rng=rng, expectation=r, record=True)
-    return _assemble(presets, int(dyads), seed, p, trace, chosen, r, scheme=scheme,
-                     coder_noise=coder_noise, noise_unit=noise_unit, rng=rng)
+    steps = sum(int(round(ph.seconds / dt)) for ph in chosen.phases)
+    tick = _Percent(on_progress, steps, share=90)
+    trace = run(p, chosen, dt=dt, rng=rng, expectation=r, record=True, on_step=tick if on_progress else None)
+    simulation = _assemble(presets, int(dyads), seed, p, trace, chosen, r, scheme=scheme,
+                           coder_noise=coder_noise, noise_unit=noise_unit, rng=rng)
+    if on_progress:
+        on_progress(100 - tick.reported)
+    return simulation
+
+
+class _Percent:
+    """Turns ``total`` calls into whole percentage points (``share`` of them in all) passed to ``report``."""
+
+    def __init__(self, report: Callable[[int], None] | None, total: int, *, share: int) -> None:
+        self.report, self.total, self.share = report, max(total, 1), share
+        self.calls = 0
+        self.reported = 0
+
+    def __call__(self) -> None:
+        self.calls += 1
+        due = self.share * self.calls // self.total
+        if due > self.reported and self.report is not None:
+            self.report(due - self.reported)
+            self.reported = due
 
 
 def _assemble(presets: list[Preset], dyads: int, seed: int, p: ParamArrays, trace: Trace, protocol: Protocol,
