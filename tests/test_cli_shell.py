@@ -74,7 +74,7 @@ def test_convert_writes_the_signals_of_a_signal_file(tmp_path):
     from attunement.io import read
 
     sim = tmp_path / "sim.csv"
-    assert _run("simulate", "--seconds", "20", "--out", sim).exit_code == 0
+    assert _run("simulate", "--seconds", "20", "--arousal", "--out", sim).exit_code == 0
     source = tmp_path / "sim.arousal.csv"
     out = tmp_path / "converted.csv"
     result = _run("convert", source, "--out", out)

@@ -240,3 +240,13 @@ def test_the_command_lists_fetches_and_prints_paths(cache, offline):
     assert "emmekeaarts/mHMMbayes, data/nonverbal.rda @ 1af265456f39" in shown.output
     assert "https://raw.githubusercontent.com/emmekeaarts/mHMMbayes/1af265456f39d5e6ed61622ef968d032e319bc71/" \
            "data/nonverbal.rda" in shown.output
+
+
+@pytest.mark.parametrize("command", [["datasets"], ["datasets", "fetch"], ["datasets", "path"], ["datasets", "show"]])
+def test_help_has_examples_that_fit_80_columns(command):
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "80", "TERMINAL_WIDTH": "80"})
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert "Examples:" in [line.strip() for line in lines]
+    assert all(len(line.rstrip()) <= 80 for line in lines), max(lines, key=len)
+    assert f"attune {' '.join(command)}" in result.output.split("Examples:")[1]

@@ -63,6 +63,23 @@ EXAMPLES: dict[str, list[str]] = {
         "attune agreement both.eaf --tier A:gaze --tier-b B:gaze \\",
         "    --resolution 0.1 --tolerance 0.5 --uncoded nothing",
     ],
+    "datasets": [
+        "attune datasets",
+        "attune datasets fetch nonverbal datavyu mea",
+        "attune inspect \"$(attune datasets path nonverbal.csv)\" --rate 1",
+        "attune datasets show elan",
+    ],
+    "datasets fetch": [
+        "attune datasets fetch nonverbal",
+        "attune datasets fetch mea/normal/200_01.txt",
+    ],
+    "datasets path": [
+        "attune datasets path elan",
+        "attune inspect \"$(attune datasets path sample_2.7.eaf)\"",
+    ],
+    "datasets show": [
+        "attune datasets show nonverbal",
+    ],
 }
 
 

@@ -10,10 +10,13 @@ from rich.table import Table
 
 from ..errors import AttunementError
 from ._common import _fail, app, console, out_console
+from ._examples import epilog
 
 datasets_app = typer.Typer(
-    name="datasets", no_args_is_help=False, add_completion=False, pretty_exceptions_enable=False)
-app.add_typer(datasets_app, name="datasets")
+    name="datasets", no_args_is_help=False, add_completion=False, pretty_exceptions_enable=False,
+    rich_markup_mode=None)
+app.add_typer(datasets_app, name="datasets", short_help="List, download and locate real example files",
+              epilog=epilog("datasets"))
 
 _STATUS = {"shipped": "shipped", "cached": "cached", "missing": "needs fetch", "damaged": "damaged"}
 
@@ -23,16 +26,7 @@ def datasets_list(ctx: typer.Context) -> None:
     """Real example files: list them (shipped, cached, or needing a fetch), download them, print their paths.
 
     Files under MIT or Apache-2.0 ship with attunement; GPL-licensed ones are downloaded on demand from
-    their repositories at a pinned commit and checked by sha256.
-
-    Examples:
-
-      attune datasets
-
-      attune datasets fetch nonverbal
-
-      attune analyze "$(attune datasets path nonverbal.csv)" --rate 1 --scheme mutual-gaze -p p=client -p t=therapist
-    """
+    their repositories at a pinned commit and checked by sha256."""
     if ctx.invoked_subcommand is not None:
         return
     from .. import datasets
@@ -57,16 +51,11 @@ def datasets_list(ctx: typer.Context) -> None:
                       soft_wrap=True)
 
 
-@datasets_app.command("fetch")
+@datasets_app.command("fetch", epilog=epilog("datasets fetch"))
 def datasets_fetch(
     names: Annotated[list[str], typer.Argument(help="Datasets or files, e.g. nonverbal, mea, mea/normal/200_01.txt.")],
 ) -> None:
-    """Download datasets that are not shipped (from the pinned commit, checked by sha256) into the cache.
-
-    Examples:
-
-      attune datasets fetch nonverbal datavyu mea
-    """
+    """Download datasets that are not shipped (from the pinned commit, checked by sha256) into the cache."""
     from .. import datasets
 
     try:
@@ -90,18 +79,11 @@ def _progress(total: int):
     return progress, lambda n: progress.advance(task, n)
 
 
-@datasets_app.command("path")
+@datasets_app.command("path", epilog=epilog("datasets path"))
 def datasets_path(
     name: Annotated[str, typer.Argument(help="A dataset (its folder) or a file, e.g. elan or sample_2.7.eaf.")],
 ) -> None:
-    """Print the local path of a dataset's folder or of one file (nothing is downloaded).
-
-    Examples:
-
-      attune datasets path elan
-
-      attune inspect "$(attune datasets path example_solis_child_mother.eaf)"
-    """
+    """Print the local path of a dataset's folder or of one file (nothing is downloaded)."""
     from .. import datasets
 
     try:
@@ -112,16 +94,11 @@ def datasets_path(
     typer.echo(str(place))
 
 
-@datasets_app.command("show")
+@datasets_app.command("show", epilog=epilog("datasets show"))
 def datasets_show(
     name: Annotated[str, typer.Argument(help="A dataset or a file.")],
 ) -> None:
-    """List the files of a dataset: status, licence, source repository, path, commit and sha256.
-
-    Examples:
-
-      attune datasets show nonverbal
-    """
+    """List the files of a dataset: status, licence, source repository, path, commit and sha256."""
     from .. import datasets
 
     try:
