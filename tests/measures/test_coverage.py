@@ -197,3 +197,16 @@ def test_icep_r_play_and_reunion_numbers_are_unchanged_by_the_still_face_rule():
     assert not framed.loc["still-face", "matching_scored"] and np.isnan(framed.loc["still-face", "prop_matched"])
     assert framed.loc["all", "seconds_scored"] == plain.loc["play", "seconds_scored"] + plain.loc["reunion",
                                                                                                  "seconds_scored"]
+
+
+def test_near_miss_tier_and_code_names_get_did_you_mean():
+    """A session whose infant tier is 'gaz' (for 'gaze') and a code 'of' (for 'off')."""
+    s = Session("s", tiers={("infant", "gaz"): Tier.from_records([("on", 0, 1)]),
+                            ("caregiver", "gaze"): Tier.from_records([("on", 0, 1)])})
+    with pytest.raises(attunement.SchemeError, match=r"compares tier\(s\) infant:gaze, which the session lacks "
+                                                     r"\(it has: caregiver:gaze, infant:gaz\)\. Did you mean "
+                                                     r"'infant:gaz'\?"):
+        analyze([s], GAZE)
+    with pytest.raises(attunement.SchemeError, match=r"code\(s\) not in scheme 'gaze': 'of' \(1×\)\. "
+                                                     r"Did you mean 'off'\?"):
+        analyze([dyad([("on", 0, 1), ("of", 1, 2)], CAREGIVER)], GAZE)
