@@ -170,3 +170,20 @@ def test_readme_elan_child_mother_example(tmp_path):
         ruptures, repairs = ruptures + r, repairs + p
     assert (row.ruptures, row.repairs) == (ruptures, repairs)
     assert re.search(r"child-mother-voice", (tmp_path / "a" / "report.html").read_text(encoding="utf-8"))
+
+
+def test_report_explains_the_still_face(tmp_path):
+    """icep-r on the built-in example: the page says why the still-face is not scored, marks its row,
+    draws it as 'not scored' and keys that colour."""
+    from attunement.data import example_path
+
+    result = _run("analyze", example_path(), "--scheme", "icep-r", "--out", tmp_path / "a")
+    assert result.exit_code == 0, result.output
+    assert " ".join(result.output.split()).count("episode 'still-face': matching is not scored.") == 1
+    page = (tmp_path / "a" / "report.html").read_text(encoding="utf-8")
+    assert "Episodes the scheme reads differently" in page and "unresponsive face by protocol" in page
+    assert "still-face (not scored)" in page and "status not scored" in page
+    assert "not scored (see the scheme's note)" in page
+    table = pd.read_csv(tmp_path / "a" / "sessions.csv").set_index("episode")
+    assert table.loc["still-face", "matching_scored"] == False  # noqa: E712 (a CSV bool)
+    assert np.isnan(table.loc["still-face", "ruptures"]) and table.loc["play", "ruptures"] == 15

@@ -250,6 +250,7 @@ def write_report(
         "notes": reader_notes(sessions),
         "analysis_warnings": list(results.warnings),
         "framing_notes": list(results.notes),
+        "not_scored_colour": _timeline.STATUS_COLOURS["not scored"],
         "columns": columns,
         "pages": _pages(groups),
         "episode_rows": episode_rows,
