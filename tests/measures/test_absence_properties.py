@@ -5,7 +5,8 @@ applies the rules as the scheme docstring states them — (1) a run of uncoded
 milliseconds shorter than S between a state code and the next code takes that
 state; (2) inside the span from the first to the last millisecond with a state
 of either partner, uncoded milliseconds of a partner with an ``uncoded`` state
-take it — and counts runs sample by sample, independent of the interval code.
+take it — and counts runs sample by sample, independent of the interval code. Coded
+seconds are the milliseconds of that span holding any code as written.
 """
 
 from __future__ import annotations
@@ -65,11 +66,13 @@ def _bridge(grid, limit_ms):
 
 def _brute_force(a, b, limit_ms, fill_a, fill_b):
     n = max(sum(ms for _, ms in a), sum(ms for _, ms in b))
-    ga, gb = _bridge(_grid(a, n), limit_ms), _bridge(_grid(b, n), limit_ms)
+    raw_a, raw_b = _grid(a, n), _grid(b, n)
+    ga, gb = _bridge(raw_a, limit_ms), _bridge(raw_b, limit_ms)
     has_state = [x in STATES or y in STATES for x, y in zip(ga, gb)]
     if not any(has_state):
         return None
     first, last = has_state.index(True), n - 1 - has_state[::-1].index(True)
+    coded = [sum(c is not None for c in raw[first:last + 1]) / 1000 for raw in (raw_a, raw_b)]
     ga, gb = ga[first:last + 1], gb[first:last + 1]
     if fill_a:
         ga = [fill_a if x is None else x for x in ga]
@@ -98,7 +101,7 @@ def _brute_force(a, b, limit_ms, fill_a, fill_b):
         i = j
     scored = sum(s is not None for s in status)
     return dict(scored=scored / 1000, matched=sum(s is True for s in status) / 1000, episodes=episodes,
-                ruptures=ruptures, repairs=repairs, led=led, prop_scored=scored / len(status))
+                ruptures=ruptures, repairs=repairs, led=led, prop_scored=scored / len(status), coded=coded)
 
 
 @settings(max_examples=150, deadline=None)
@@ -118,6 +121,7 @@ def test_bridging_and_uncoded_state_match_brute_force(a, b, limit_ms, fill_a, fi
     assert (row.mismatch_episodes, row.ruptures, row.repairs) == (ref["episodes"], ref["ruptures"], ref["repairs"])
     assert (row.repairs_led_infant, row.repairs_led_caregiver, row.repairs_joint) == tuple(ref["led"].values())
     assert math.isclose(row.prop_scored, ref["prop_scored"], abs_tol=1e-9)
+    assert np.allclose([row.seconds_coded_infant, row.seconds_coded_caregiver], ref["coded"], atol=1e-9)
 
 
 @settings(max_examples=60, deadline=None)

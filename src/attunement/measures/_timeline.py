@@ -159,9 +159,11 @@ def fill_uncoded(states: PartnerStates, coded_onset: np.ndarray, coded_offset: n
     gaps_on: list[np.ndarray] = []
     gaps_off: list[np.ndarray] = []
     for lo, hi in spans:
-        inside = (coded_offset > lo) & (coded_onset < hi)
-        on = np.clip(coded_onset[inside], lo, hi)
-        off = np.clip(coded_offset[inside], lo, hi)
+        # sorted, non-overlapping intervals: those meeting [lo, hi) are one contiguous slice
+        first = np.searchsorted(coded_offset, lo, side="right")
+        last = np.searchsorted(coded_onset, hi, side="left")
+        on = np.clip(coded_onset[first:last], lo, hi)
+        off = np.clip(coded_offset[first:last], lo, hi)
         starts = np.r_[lo, off]
         ends = np.r_[on, hi]
         real = ends > starts
@@ -188,13 +190,23 @@ def _bridged_cover(states: PartnerStates) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _coded_per_episode(states: PartnerStates, ep_bounds: np.ndarray) -> np.ndarray:
-    """Ticks of coded time (any code, no bridging) inside each episode."""
-    out = np.zeros(len(ep_bounds), dtype=np.int64)
-    for i, (lo, hi) in enumerate(ep_bounds):
-        on = np.clip(states.coded_onset, lo, hi)
-        off = np.clip(states.coded_offset, lo, hi)
-        out[i] = int((off - on).sum())
-    return out
+    """Ticks of coded time (any code, no bridging) inside each episode.
+
+    The raw intervals are sorted and do not overlap, so the coded time before an
+    instant t is a running sum plus the part of the interval holding t.
+    """
+    on, off = states.coded_onset, states.coded_offset
+    cum = np.r_[0, np.cumsum(off - on)]
+
+    def before(t: np.ndarray) -> np.ndarray:
+        i = np.searchsorted(on, t, side="right")  # intervals that start at or before t
+        j = np.maximum(i - 1, 0)
+        part = np.clip(t - on[j], 0, off[j] - on[j]) if len(on) else np.zeros(len(t), dtype=np.int64)
+        return np.where(i > 0, cum[j] + part, 0)
+
+    if not len(ep_bounds):
+        return np.zeros(0, dtype=np.int64)
+    return (before(ep_bounds[:, 1]) - before(ep_bounds[:, 0])).astype(np.int64)
 
 
 def _state_at(states: PartnerStates, starts: np.ndarray) -> np.ndarray:
