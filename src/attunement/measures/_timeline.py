@@ -114,7 +114,9 @@ def partner_states(session: Session, scheme: Scheme, partner: str, *, unknown: s
     mapping = scheme.states[partner]
     excluded = scheme.exclude.get(partner, frozenset())
     codes = tier.code
-    unknown_codes = Counter(c for c in codes if c not in mapping and c not in excluded)
+    distinct = dict.fromkeys(codes)  # look each distinct code up once (patterns are slower than a dict)
+    strangers = {c for c in distinct if c not in mapping and c not in excluded}
+    unknown_codes = Counter(c for c in codes if c in strangers) if strangers else Counter()
     if unknown_codes and unknown != "exclude":
         listed = ", ".join(f"{c!r} ({n}×)" for c, n in unknown_codes.most_common())
         known = [*mapping, *excluded]
@@ -133,7 +135,7 @@ def partner_states(session: Session, scheme: Scheme, partner: str, *, unknown: s
             f"one partner's tier must not overlap: correct the times in the coding file.")
     names = scheme.state_names(partner)
     index = {name: i for i, name in enumerate(names)}
-    lut = {code: index[mapping[code]] for code in dict.fromkeys(codes) if code in mapping}
+    lut = {code: index[mapping[code]] for code in distinct if code in mapping}
     state = np.fromiter((lut.get(c, -1) for c in codes), dtype=np.int64, count=len(codes))
     onset, offset = to_ticks(tier.onset), to_ticks(tier.offset)
     span = offset > onset
