@@ -187,3 +187,16 @@ def test_report_explains_the_still_face(tmp_path):
     table = pd.read_csv(tmp_path / "a" / "sessions.csv").set_index("episode")
     assert table.loc["still-face", "matching_scored"] == False  # noqa: E712 (a CSV bool)
     assert np.isnan(table.loc["still-face", "ruptures"]) and table.loc["play", "ruptures"] == 15
+
+
+def test_study_page_says_why_the_still_face_has_no_matching(tmp_path):
+    """attune study on the built-in example (icep-r): prop_matched is empty in the still-face rows, and the
+    page carries the scheme's note."""
+    from attunement.data import example_path
+
+    result = _run("study", example_path(), "--out", tmp_path / "s")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "s" / "episode_measures.csv").set_index("episode")
+    assert np.isnan(table.loc["still-face", "prop_matched"]) and table.loc["play", "prop_matched"] == 0.55
+    page = (tmp_path / "s" / "study.html").read_text(encoding="utf-8")
+    assert "How the scheme reads the episodes" in page and "unresponsive face by protocol" in page

@@ -70,7 +70,7 @@ def study(
                 write_errors(failures, run.path / "errors.csv")
             write_study_report(run.path / "study.html", episodes=table, effects=effects, models=models,
                                         group=group, scheme_name=chosen.name, inputs=[str(p) for p in inputs],
-                                        failures=failures)
+                                        failures=failures, notes=[*results.warnings, *results.notes])
             if figures is not None:
                 from ..report.figures import write_study_figures
 

@@ -239,8 +239,13 @@ def write_study_report(
     inputs: Sequence[str] = (),
     failures: Sequence[Failure] = (),
     title: str = "attunement: still-face study",
+    notes: Sequence[str] = (),
 ) -> Path:
-    """Write the study page (atomically). Tables are those of :mod:`attunement.study`."""
+    """Write the study page (atomically). Tables are those of :mod:`attunement.study`.
+
+    ``notes`` are the analysis' warnings and the scheme's episode notes
+    (``Results.warnings``, ``Results.notes``), shown before the tables.
+    """
     measures = [m for m in _LABELS if m in episodes.columns]
     by = ["episode"] + ([group] if group else [])
     order = {e: i for i, e in enumerate(dict.fromkeys(episodes["episode"]))}
@@ -260,6 +265,6 @@ def write_study_report(
         "group_marks": _group_legend(episodes, group),
         "models": [] if models is None else models.to_dict("records"),
         "model_checks": _model_checks(models),
-        "labels": _LABELS, "fmt": _fmt, "p": _p,
+        "labels": _LABELS, "fmt": _fmt, "p": _p, "analysis_notes": list(notes),
     }
     return render_page("study.html.j2", path, **context)
