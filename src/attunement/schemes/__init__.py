@@ -274,7 +274,7 @@ class Scheme:
             raise SchemeError(f"{where}: unknown key(s) {', '.join(unknown)}.{hint} Allowed keys are "
                               f"{', '.join(_KEYS)}.")
         raw_partners = data["partners"]
-        if not isinstance(raw_partners, list):
+        if not isinstance(raw_partners, (list, tuple)):
             raise SchemeError(f"{where}: 'partners' must be a list of two names, e.g. [infant, caregiver].")
         partners = tuple(str(p) for p in raw_partners)
         tier = data["tier"]
@@ -296,7 +296,7 @@ class Scheme:
         exclude_raw = data.get("exclude") or []
         if isinstance(exclude_raw, Mapping):
             exclude = {str(p): frozenset(_codes(c) for c in (codes or ())) for p, codes in exclude_raw.items()}
-        elif isinstance(exclude_raw, list):
+        elif isinstance(exclude_raw, (list, tuple, set, frozenset)):
             exclude = {p: frozenset(_codes(c) for c in exclude_raw) for p in partners}
         else:
             raise SchemeError(f"{where}: 'exclude' must be a list of codes, or {{partner: [codes]}}.")
