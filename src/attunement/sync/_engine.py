@@ -48,7 +48,7 @@ from functools import cached_property
 
 import numpy as np
 
-__all__ = ["Plan", "Prepared", "prepare", "rolled", "complete_engine", "masked_engine", "direct_cell", "direct_cells",
+__all__ = ["Plan", "Prepared", "prepare", "rolled", "complete_engine", "masked_engine", "direct_cells",
            "masked_direct_cells"]
 
 _EPS = float(np.finfo(np.float64).eps)
@@ -155,12 +155,6 @@ def _sliding_sums(values: np.ndarray, w: int, block: int) -> tuple[np.ndarray, n
     sums = inner[w:n + 1] - inner[:n - w + 1] + np.where(crosses, total[:n - w + 1], 0.0)
     bound = mass[:n - w + 1] + np.where(crosses, mass[w:n + 1], 0.0)
     return sums, (block + 2) * _EPS * bound
-
-
-def _padded(values: np.ndarray, length: int) -> np.ndarray:
-    out = np.zeros(length)
-    out[:len(values)] = values
-    return out
 
 
 # --------------------------------------------------------------- prepare
@@ -271,7 +265,7 @@ def _rows(values: np.ndarray, origins: np.ndarray, length: int, piece: int) -> n
 
 
 def _gathered(p: Prepared, plan: Plan, offsets: np.ndarray) -> np.ndarray:
-    """``p.stats`` at every cell, ``(2, lags, windows)``; kept on ``p`` for the next pair with the same plan."""
+    """``p.stats`` at every cell, ``(3, lags, windows)``; kept on ``p`` for the next pair with the same plan."""
     key = (plan, offsets is plan.oa)
     cached = p.cache.get(key)
     if cached is None:
@@ -393,20 +387,6 @@ def complete_engine(pa: Prepared, pb: Prepared, plan: Plan, *, step: int) -> tup
 
 
 # ------------------------------------------------------------ masked engine
-def direct_cell(x: np.ndarray, y: np.ndarray, min_pairs: int) -> tuple[float, int]:
-    """Two-pass Pearson r over the complete pairs of x and y (NaN when too few or constant)."""
-    m = np.isfinite(x) & np.isfinite(y)
-    n = int(m.sum())
-    if n < min_pairs:
-        return math.nan, n
-    xv, yv = x[m], y[m]
-    if xv.max() == xv.min() or yv.max() == yv.min():
-        return math.nan, n
-    dx, dy = xv - xv.mean(), yv - yv.mean()
-    r = float(np.dot(dx, dy) / math.sqrt(np.dot(dx, dx) * np.dot(dy, dy)))
-    return min(1.0, max(-1.0, r)), n
-
-
 def masked_engine(a: np.ndarray, b: np.ndarray, plan: Plan, *, step: int) -> tuple[np.ndarray, np.ndarray]:
     """``r[window, lag]`` and pair counts over the complete pairs of series with missing samples (NaN)."""
     w, starts, oa, ob, min_pairs = plan.w, plan.starts, plan.oa, plan.ob, plan.min_pairs
@@ -473,8 +453,8 @@ def masked_engine(a: np.ndarray, b: np.ndarray, plan: Plan, *, step: int) -> tup
 
 def masked_direct_cells(a: np.ndarray, b: np.ndarray, xs: np.ndarray, ys: np.ndarray, w: int,
                         min_pairs: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`direct_cell` for many cells at once: two-pass r over the complete pairs of ``a[xs, +w)``, ``b[ys, +w)``,
-    and the number of those pairs."""
+    """Two-pass r over the complete pairs of ``a[xs, +w)`` and ``b[ys, +w)`` for each pair of starts, and the number
+    of those pairs; NaN with fewer than ``min_pairs`` pairs or a series constant over them."""
     out = np.full(len(xs), np.nan)
     pairs = np.zeros(len(xs), dtype=np.int64)
     chunk = max(1, _CHUNK_ELEMENTS // w)
