@@ -1,10 +1,17 @@
 """The HTML report: one self-contained page that presents the tables of an analysis.
 
 The page holds its own styles, its drawings (inline SVG) and a few lines of
-script to sort the summary table. It loads nothing from anywhere — no fonts,
+script to sort the sessions table. It loads nothing from anywhere — no fonts,
 images, style sheets or scripts — and a Content-Security-Policy tells the
 browser so, because the data are about families and must not leave the
-computer.
+computer: ``default-src 'none'`` and only the page's own style and script
+blocks, by their hashes (:mod:`attunement.report._csp`).
+
+The main page opens with a study summary (:mod:`.summary`), lists the
+sessions in pages, draws each drawn session's timeline in rows
+(:mod:`.timeline`) and ends with a glossary of its labels and columns
+(:mod:`.glossary`); colours come from :mod:`.palette`, figures for papers from
+:mod:`.figures`.
 
 Examples
 --------

@@ -48,7 +48,8 @@ from ..session import Episode, Session, Signal
 from . import palette as _palette
 from .palette import Palette
 
-__all__ = ["Palette", "timeline_svg", "svg_defs", "format_time", "tick_step", "row_windows", "ROW_S"]
+__all__ = ["Palette", "timeline_svg", "svg_defs", "format_time", "tick_step", "row_windows", "lane_spans",
+           "time_range", "ROW_S"]
 
 #: Kept for the pages that colour the dyad band themselves (see :mod:`.palette`).
 STATE_COLOURS = _palette.STATE_COLOURS
