@@ -75,7 +75,8 @@ HEAVY = {"elan/sample_3.0.eaf"}
 #: Options each reader needs to read its inputs at all.
 OPTIONS = {"sampled": {"rate": 1.0}, "mea": {"rate": 25.0}, "boris": {"close_unpaired": "last-event"}}
 
-EXTREMES = ("1e308", "-1e308", "nan", "inf", "-inf", "1000000000", "300000000", "-1", "1e-320", "99999999999999999999")
+EXTREMES = ("1e308", "-1e308", "nan", "inf", "-inf", "1000000000", "300000000", "-1", "1e-320", "99999999999999999999",
+            "9" * 400, "9" * 5000)  # too long for a float; past Python's 4,300-digit int limit
 
 
 # ------------------------------------------------------------ synthetic files
@@ -163,7 +164,8 @@ def _numbers(text: str, rng: random.Random) -> list[tuple[str, str]]:
     out = []
     for value in EXTREMES:
         one = rng.choice(tokens)
-        out.append((f"one_{value}", text[:one.start()] + value + text[one.end():]))
+        label = value if len(value) < 30 else f"{len(value)}digits"
+        out.append((f"one_{label}", text[:one.start()] + value + text[one.end():]))
     for value in ("1e308", "nan", "1000000000"):
         out.append((f"all_{value}", re.sub(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w.])", value, text)))
     return out

@@ -363,7 +363,8 @@ def test_datavyu2csv_shifted_columns(tmp_path):
         "notes__p1.csv: line 2 has 7 fields where the header names 6. datavyu2csv does not quote values, so a "
         "value holding a comma shifts the columns. Read the .opf project instead, or remove the comma in Datavyu "
         "and export again.",
-        "notes__p1.csv: line 3: onset and offset must be whole milliseconds. Export the file again with datavyu2csv."]
+        "notes__p1.csv: line 3: onset and offset must be whole milliseconds (below 2**53). Export the file again "
+        "with datavyu2csv."]
     with pytest.raises(FileFormatError, match=r"notes__p1.csv: line 2 has 7 fields where the header names 6\. "
                                               r"datavyu2csv does not quote values"):
         _read(path, strict=True)
@@ -443,3 +444,31 @@ def test_other_csv_is_not_parsed_as_db(tmp_path):
                                   "parenthands__dyad1.csv"])
 def test_csv_variants_are_detected(name):
     assert detect_format(corpus_file("datavyu", name)).name == "datavyu-csv"
+
+
+def test_numbers_too_long_for_a_float(tmp_path):
+    """Hours of 400 digits overflowed the float division (OverflowError), 5,000 digits passed Python's
+    int-conversion limit (ValueError), a 400-digit datavyu2csv onset overflowed too: each such cell or row
+    is now a bad unit, and the other cells are read."""
+    big, huge = "9" * 400, "9" * 5000
+    path = tmp_path / "big.csv"
+    path.write_text(f"#4\nc (TEXT,true,)\n{big}:00:00:000,{big}:00:00:001,x\n{huge}:00:00:000,00:00:01:000,y\n"
+                    "00:00:02:000,00:00:03:000,z\n")
+    [session] = _read(path)
+    assert session.tier("c", "c").code.tolist() == ["z"]
+    assert [m.split(": the cell")[0] for m in session.metadata["skipped"]] == ["big.csv: column 'c', line 3",
+                                                                              "big.csv: column 'c', line 4"]
+    path = tmp_path / "notes__p1.csv"
+    path.write_text(f"file,column,ordinal,onset,offset,text\np1,notes,1,{big},{big}1,a\np1,notes,2,0,10,b\n")
+    [session] = _read(path)
+    assert session.tier("notes", "text").code.tolist() == ["b"]
+    assert session.metadata["skipped"] == [
+        "notes__p1.csv: line 2: onset and offset must be whole milliseconds (below 2**53). Export the file "
+        "again with datavyu2csv."]
+    project = "!project\nname: x\nversion: " + huge + "\n"
+    opf = tmp_path / "v.opf"
+    with zipfile.ZipFile(opf, "w") as archive:
+        archive.writestr("project", project)
+        archive.writestr("db", "#4\nc (TEXT,true,)\n00:00:02:000,00:00:03:000,z\n")
+    [session] = _read(opf)
+    assert session.metadata["project_version"] is None

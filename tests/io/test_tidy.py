@@ -104,3 +104,14 @@ def test_session_errors_from_any_reader_name_the_file(tmp_path, monkeypatch):
     assert str(info.value) == (
         "raw.csv: session 'd1': partner 'infant', tier 'eng': code 'Ipos' has a time that is not a finite number "
         "(onset 0.000 s, offset inf s). Give every interval a finite onset and offset in seconds in the coding file.")
+
+
+def test_integer_too_long_for_a_float(tmp_path):
+    """pandas.to_numeric raised OverflowError on a 400-digit integer; it is now an infinite, refused time,
+    quoted in 40 characters."""
+    path = _write(tmp_path, "big.csv", ["d1,infant,eng,Ipos,0," + "9" * 400])
+    with pytest.raises(FileFormatError) as info:
+        read(path)
+    assert str(info.value) == (
+        "big.csv: line 2: offset '" + "9" * 40 + "…' is not a finite number of seconds. Write the time as "
+        "decimal seconds, such as 12.5 (an empty offset makes a point event).")

@@ -113,10 +113,13 @@ __all__ = ["sniff", "read"]
 
 _TYPES = ("TEXT", "NOMINAL", "MATRIX", "FLOAT", "INTEGER", "PREDICATE")
 _VERSION = re.compile(r"^#(\d+)\s*$")
-_CELL = re.compile(r"^(\d{2,}):(\d{2}):(\d{2}):(\d{3}),(\d{2,}):(\d{2}):(\d{2}):(\d{3}),")
-_CELL_START = re.compile(r"^\d\d:")
+#: A cell's times; hours have 2 to 6 digits (a longer run is no time Datavyu writes: the line is a bad cell).
+_CELL = re.compile(r"^(\d{2,6}):(\d{2}):(\d{2}):(\d{3}),(\d{2,6}):(\d{2}):(\d{2}):(\d{3}),")
+_CELL_START = re.compile(r"^\d{2,}:")
 _VOCABULARY = re.compile(r"^\d+:[^\s(]+?-[^|]*\|")
 _HEADER = re.compile(r"^(?P<name>.+?) \((?P<type>" + "|".join(_TYPES) + r")(?P<rest>[,)].*)$")
+#: The largest time, in ms, a datavyu2csv row may give: 2**53 (about 285,000 years; every ms exact as a float).
+_MAX_MS = 2 ** 53
 _CSV_HEADER = re.compile(r"^\ufeff?file,column,ordinal,onset,offset(,|$)")
 _UNKNOWN_MS = 99 * 3_600_000
 _QUERY_COLUMN = "###QueryVar###"
@@ -378,10 +381,12 @@ def _parse_datavyu2csv(text: str, *, name: str,
         project, column_name = fields[0].strip(), fields[1].strip()
         try:
             onset_ms, offset_ms = int(fields[3]), int(fields[4])
+            if max(abs(onset_ms), abs(offset_ms)) > _MAX_MS:
+                raise ValueError(fields[3])
         except ValueError:
             skip_unit(strict, skipped,
-                      f"{name}: line {index}: onset and offset must be whole milliseconds. Export the "
-                      f"file again with datavyu2csv.")
+                      f"{name}: line {index}: onset and offset must be whole milliseconds (below "
+                      f"2**53). Export the file again with datavyu2csv.")
             continue
         values = [v.strip() for v in fields[5:]]
         values = ["" if v.lower() == f"<{a.lower()}>" else v for v, a in zip(values, arg_names)]
@@ -527,7 +532,7 @@ def _project_metadata(text: str) -> dict:
         value = value.strip().strip("'\"")
         if key == "name" and value:
             found["project_name"] = value
-        elif key == "version" and value.isdigit():
+        elif key == "version" and value.isdigit() and len(value) <= 9:  # Datavyu writes 3, 4 or 5
             found["project_version"] = int(value)
         elif key.strip().lstrip("- ") == "feed" and value and value not in found["media"]:
             found["media"].append(value)

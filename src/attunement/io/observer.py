@@ -107,6 +107,11 @@ def _normal(name: str) -> str:
     return re.sub(r"\s+", "_", name.strip().strip('"').strip().lower())
 
 
+def _shown(text: str) -> str:
+    """A field for a message: quoted, and cut to 40 characters."""
+    return repr(text if len(text) <= 40 else text[:40] + "…")
+
+
 def _parse_seconds(text: str, *, decimal: str) -> float:
     """Seconds from ``12.5`` or ``h:mm:ss.f`` (``decimal`` is the decimal mark)."""
     value = text.strip()
@@ -309,7 +314,7 @@ def _event(number: int, row: list[str], layout: _Layout, *, decimal: str, name: 
         time = _parse_seconds(raw_time, decimal=decimal)
     except ValueError:
         raise FileFormatError(
-            f"{name}: line {number}: the time {raw_time!r} in column {layout.header[col['time']].strip()!r} "
+            f"{name}: line {number}: the time {_shown(raw_time)} in column {layout.header[col['time']].strip()!r} "
             f"is not a finite number of seconds. Export the time as Time_Relative_sf.") from None
     duration = None
     raw_duration = _field(row, col["duration"])
@@ -318,7 +323,7 @@ def _event(number: int, row: list[str], layout: _Layout, *, decimal: str, name: 
             duration = _parse_seconds(raw_duration, decimal=decimal)
         except ValueError:
             raise FileFormatError(
-                f"{name}: line {number}: the duration {raw_duration!r} is not a finite number of seconds. "
+                f"{name}: line {number}: the duration {_shown(raw_duration)} is not a finite number of seconds. "
                 f"Export Duration_sf as decimal seconds, or leave it out.") from None
     modifiers = [_field(row, i) for i in layout.modifiers]
     code = "|".join([behavior, *(m for m in modifiers if m)])

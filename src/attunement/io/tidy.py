@@ -64,20 +64,36 @@ def read(path: Path, options) -> list[Session]:
     return sessions_from_frame(frame, name=path.name, options=options)
 
 
+def _shown(value) -> str:
+    """A cell's text for a message: quoted, and cut to 40 characters."""
+    text = str(value).strip()
+    return repr(text if len(text) <= 40 else text[:40] + "…")
+
+
+def _float(value) -> float:
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return float("nan")
+
+
 def _numeric(frame: pd.DataFrame, column: str, name: str) -> np.ndarray:
-    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
     raw = frame[column]
+    try:
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    except OverflowError:  # an integer too long for a float: read each text, which gives ±inf for it
+        values = np.array([_float(v) for v in raw], dtype=float)
     bad = np.isnan(values) & raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise FileFormatError(
-            f"{name}: line {i + 2}: {column} {raw.iloc[i]!r} is not a number of seconds. "
+            f"{name}: line {i + 2}: {column} {_shown(raw.iloc[i])} is not a number of seconds. "
             f"Write times as decimal seconds, such as 12.5.")
     infinite = np.isinf(values)
     if infinite.any():
         i = int(np.flatnonzero(infinite)[0])
         raise FileFormatError(
-            f"{name}: line {i + 2}: {column} {str(raw.iloc[i]).strip()!r} is not a finite number of seconds. "
+            f"{name}: line {i + 2}: {column} {_shown(raw.iloc[i])} is not a finite number of seconds. "
             f"Write the time as decimal seconds, such as 12.5 (an empty offset makes a point event).")
     return values
 
