@@ -472,3 +472,17 @@ def test_numbers_too_long_for_a_float(tmp_path):
         archive.writestr("db", "#4\nc (TEXT,true,)\n00:00:02:000,00:00:03:000,z\n")
     [session] = _read(opf)
     assert session.metadata["project_version"] is None
+
+
+def test_point_cell_in_the_episodes_column_is_named(tmp_path):
+    """An onset-only cell is a point event, which cannot be an episode: the message names the file, the
+    column, the episode, its time and the fix, in one sentence each."""
+    path = tmp_path / "ep.csv"
+    path.write_text("#4\nphase (NOMINAL,true,)\n00:00:00:000,00:01:00:000,play\n00:01:00:001,00:00:00:000,still\n"
+                    "look (NOMINAL,true,)\n00:00:01:000,00:00:02:000,a\n")
+    with pytest.raises(FileFormatError) as info:
+        _read(path, episodes_tier="phase")
+    assert str(info.value) == (
+        "ep.csv: column 'phase', named as the episodes tier, cannot give episodes: episode 'still' has no "
+        "duration (onset and offset 60.001 s). Give the episode an end after its start. Episodes need cells "
+        "with a duration: correct the cell in Datavyu.")

@@ -453,7 +453,7 @@ def _episodes(tier: _SourceTier, *, name: str) -> list[Episode]:
     except SessionError as error:
         raise FileFormatError(
             f"{name}: column {tier.column!r}, named as the episodes tier, cannot give episodes: "
-            f"{error}. Episodes need cells with a duration.") from None
+            f"{error} Episodes need cells with a duration: correct the cell in Datavyu.") from None
 
 
 def _is_episode_tier(tier: _SourceTier, column: _Column, wanted: str | None) -> bool:
