@@ -200,3 +200,22 @@ def test_study_page_says_why_the_still_face_has_no_matching(tmp_path):
     assert np.isnan(table.loc["still-face", "prop_matched"]) and table.loc["play", "prop_matched"] == 0.55
     page = (tmp_path / "s" / "study.html").read_text(encoding="utf-8")
     assert "How the scheme reads the episodes" in page and "unresponsive face by protocol" in page
+
+
+def test_timeline_draws_the_state_given_to_uncoded_time():
+    """Infant on 2–4 in an episode 0–10 read with uncoded infant=away: the lane shows the code 'on'
+    2–4 and 'no code' spans 0–2 and 4–10 in the away state; without the option it shows 'on' only."""
+    from attunement import Episode, Session, Tier, analyze
+    from attunement.report.timeline import lane_spans
+    from attunement.schemes import load_scheme
+
+    s = Session("s", tiers={("client", "looking"): Tier.from_records([("2", 2, 4)]),
+                            ("therapist", "looking"): Tier.from_records([("2", 0, 10)])},
+                episodes=(Episode("e", 0, 10),))
+    scheme = load_scheme("mutual-gaze").with_uncoded({"client": "away"})
+    segments = analyze([s], scheme).segments
+    spans = [(x.code, x.state, x.onset, x.offset) for x in lane_spans(s, scheme, segments, "client")]
+    assert spans == [("no code", "away", 0.0, 2.0), ("2", "looking", 2.0, 4.0), ("no code", "away", 4.0, 10.0)]
+    plain = load_scheme("mutual-gaze")
+    spans = [(x.code, x.onset, x.offset) for x in lane_spans(s, plain, analyze([s], plain).segments, "client")]
+    assert spans == [("2", 2.0, 4.0)]

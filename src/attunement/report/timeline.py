@@ -180,9 +180,39 @@ class _Span:
 
 
 def lane_spans(session: Session | None, scheme: Scheme, segments: pd.DataFrame, partner: str) -> list[_Span]:
-    """A partner's coded spans: from the session's tier, else from the analysed segments."""
+    """A partner's coded spans: from the session's tier, else from the analysed segments.
+
+    When the scheme reads the partner's uncoded time as a state (``uncoded``) or
+    bridges short gaps (``bridge``), the time the analysis gave a state without
+    any code is drawn too, in that state's colour and labelled ``no code``.
+    """
     spans = _lane_from_session(session, scheme, partner) if session is not None else None
-    return spans if spans is not None else _lane_from_segments(segments, f"state_{partner}")
+    if spans is None:
+        return _lane_from_segments(segments, f"state_{partner}")
+    if partner in scheme.uncoded or scheme.bridge.get(partner):
+        spans = sorted(spans + _read_into_gaps(spans, segments, f"state_{partner}"), key=lambda s: s.onset)
+    return spans
+
+
+def _read_into_gaps(coded: list[_Span], segments: pd.DataFrame, column: str, *, tol: float = 1e-5) -> list[_Span]:
+    """The parts of the analysed states that no code covers (``coded`` is sorted and does not overlap)."""
+    out: list[_Span] = []
+    i = 0
+    for span in _lane_from_segments(segments, column):
+        t = span.onset
+        while i > 0 and coded[i - 1].offset > t:  # segments are in time order; step back at most a little
+            i -= 1
+        while t < span.offset - tol:
+            while i < len(coded) and coded[i].offset <= t + tol:
+                i += 1
+            if i < len(coded) and coded[i].onset <= t + tol:
+                t = coded[i].offset
+                continue
+            end = min(span.offset, coded[i].onset if i < len(coded) else math.inf)
+            if end - t > tol:
+                out.append(_Span("no code", span.state, t, end, "state"))
+            t = end
+    return out
 
 
 def _lane_from_session(session: Session, scheme: Scheme, partner: str) -> list[_Span] | None:
