@@ -104,7 +104,7 @@ def _brute_force(a, b, limit_ms, fill_a, fill_b):
                 ruptures=ruptures, repairs=repairs, led=led, prop_scored=scored / len(status), coded=coded)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(bouts, bouts, st.integers(0, 40), st.sampled_from([None, "aw", "lo"]), st.sampled_from([None, "aw"]))
 def test_bridging_and_uncoded_state_match_brute_force(a, b, limit_ms, fill_a, fill_b):
     uncoded = {p: STATES[f] for p, f in (("infant", fill_a), ("caregiver", fill_b)) if f}
@@ -124,7 +124,7 @@ def test_bridging_and_uncoded_state_match_brute_force(a, b, limit_ms, fill_a, fi
     assert np.allclose([row.seconds_coded_infant, row.seconds_coded_caregiver], ref["coded"], atol=1e-9)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(bouts, bouts)
 def test_zero_bridge_and_no_uncoded_state_change_nothing(a, b):
     """The new keys at their defaults give exactly the numbers of a scheme without them."""
