@@ -10,7 +10,7 @@ from attunement.io import detect_format
 from attunement.io.signals_csv import write_signals
 from attunement.sync import signal_quality
 
-from ..conftest import CORPUS, corpus_file
+from ..conftest import corpus_dir, corpus_file
 
 NAMES = [f"normal/{i}_01.txt" for i in range(200, 210)] + [f"dropout/{i}_01.txt" for i in range(100, 110)]
 
@@ -77,6 +77,4 @@ def test_bad_lines_name_the_line(tmp_path):
 
 
 def test_corpus_folder_present_or_skipped():
-    if not (CORPUS / "mea").is_dir():
-        pytest.skip("the MEA corpus is absent")
-    assert len(list((CORPUS / "mea").glob("*/*.txt"))) == 20
+    assert len(list(corpus_dir("mea").glob("*/*.txt"))) == 20

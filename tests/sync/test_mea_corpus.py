@@ -15,7 +15,7 @@ import pytest
 import attunement
 from attunement import sync
 
-from ..conftest import CORPUS
+from ..conftest import corpus_dir
 
 SETTINGS = dict(signal="motion_energy", partners=("pat", "th"), window_s=30, step_s=10, max_lag_s=5,
                 lag_step_s=0.2, layout="rMEA")
@@ -23,9 +23,8 @@ SETTINGS = dict(signal="motion_energy", partners=("pat", "th"), window_s=30, ste
 
 @pytest.fixture(scope="module")
 def mea_sessions():
-    paths = sorted(CORPUS.glob("mea/*/*.txt"))
-    if len(paths) != 20:
-        pytest.skip(f"the 20 MEA corpus files are absent (expected in {CORPUS / 'mea'})")
+    paths = sorted(corpus_dir("mea").glob("*/*.txt"))  # ../shared/corpus, else the datasets cache, else skip
+    assert len(paths) == 20
     sessions = [s for path in paths for s in attunement.read(path, rate=25)]
     return [sync.preprocess(s, signal="motion_energy", smooth_s=0.5, smooth_compat="rMEA") for s in sessions]
 
