@@ -32,6 +32,17 @@ PERMISSIVE = {"MIT", "Apache-2.0"}
 
 
 @pytest.fixture
+def mea_200() -> Path:
+    """A GPL file to place in a cache by hand (found before the cache is switched, so it may come from one)."""
+    return corpus_file("mea", "normal", "200_01.txt")
+
+
+@pytest.fixture
+def dyad1() -> Path:
+    return corpus_file("datavyu", "dyad1.opf")
+
+
+@pytest.fixture
 def cache(tmp_path, monkeypatch) -> Path:
     """An empty datasets cache chosen through ATTUNEMENT_DATA."""
     folder = tmp_path / "cache"
@@ -121,9 +132,9 @@ def test_names_and_did_you_mean():
         datasets.files("mae")
 
 
-def test_a_file_placed_in_the_cache_is_found_and_verified(cache):
+def test_a_file_placed_in_the_cache_is_found_and_verified(mea_200, cache):
     """A GPL file put in the cache by hand (as the offline message says) is found, its checksum checked."""
-    source = corpus_file("mea", "normal", "200_01.txt")
+    source = mea_200
     assert datasets.status("mea/normal/200_01.txt") == "missing"
     assert datasets.find("mea/normal/200_01.txt") is None
     with pytest.raises(datasets.DatasetError, match=r"run `attune datasets fetch mea/normal/200_01\.txt`"):
@@ -139,10 +150,10 @@ def test_a_file_placed_in_the_cache_is_found_and_verified(cache):
         datasets.path("mea")
 
 
-def test_a_file_with_a_bad_checksum_is_refused_and_never_overwritten(cache, offline):
+def test_a_file_with_a_bad_checksum_is_refused_and_never_overwritten(dyad1, cache, offline):
     """One changed byte: the file is 'damaged'; path and fetch refuse it naming the file, both checksums and
     the fix, and leave it as it was."""
-    source = corpus_file("datavyu", "dyad1.opf")
+    source = dyad1
     target = cache / "datavyu" / "dyad1.opf"
     target.parent.mkdir(parents=True)
     data = bytearray(source.read_bytes())
@@ -211,10 +222,10 @@ def test_rda_matrix_becomes_the_csv_pandas_writes(tmp_path):
                                              "1.0,2.0,2.0,1.0,2.0\n")
 
 
-def test_the_command_lists_fetches_and_prints_paths(cache, offline):
+def test_the_command_lists_fetches_and_prints_paths(mea_200, cache, offline):
     """attune datasets: shipped / cached / needs fetch; path prints a bare path; fetch offline exits 1 with the
     address and the folder; path of a dataset not fetched says how to fetch it."""
-    source = corpus_file("mea", "normal", "200_01.txt")
+    source = mea_200
     (cache / "mea" / "normal").mkdir(parents=True)
     shutil.copyfile(source, cache / "mea" / "normal" / "200_01.txt")
     listing = runner.invoke(app, ["datasets"], env={"COLUMNS": "200"})
