@@ -189,15 +189,27 @@ def test_bad_rows(tmp_path):
     header = "Time_Relative_sf;Subject;Behavior;Event_Type"
     with pytest.raises(FileFormatError, match=r"kind.txt: line 2: Event_Type 'State change' is not "):
         read(_utf8(tmp_path, "kind.txt", [header, "1,0;Baby;Cry;State change"]))
+    path = _utf8(tmp_path, "time.txt", [header, "1,0;Baby;Cry;State point", "abc;Baby;Cry;State point"])
+    [session] = read(path)  # the row is the unit of failure: the bad one is left out and listed
+    assert _intervals(session) == {("Baby", "behavior"): [("Cry", 1.0, 1.0)]}
+    assert session.metadata["skipped"] == [
+        "time.txt: line 3: the time 'abc' in column 'Time_Relative_sf' is not a finite number of seconds. Export "
+        "the time as Time_Relative_sf."]
     with pytest.raises(FileFormatError, match=r"time.txt: line 3: the time 'abc' in column 'Time_Relative_sf' "
                                               r"is not a finite number of seconds"):
-        read(_utf8(tmp_path, "time.txt", [header, "1,0;Baby;Cry;State point", "abc;Baby;Cry;State point"]))
+        read(path, strict=True)
     with pytest.raises(FileFormatError, match=r"frames.txt: line 1: the time columns Time_Relative_f give no "
                                               r"seconds"):
         read(_utf8(tmp_path, "frames.txt", ["Time_Relative_f;Subject;Behavior;Event_Type",
                                             "25;Baby;Cry;State point"]))
     with pytest.raises(FileFormatError, match=r"wide.txt: line 2 has 5 fields where the header names 4"):
         read(_utf8(tmp_path, "wide.txt", [header, "1,0;Baby;Cry;State point;extra"]))
+    path = _utf8(tmp_path, "two.txt", [header, "1,0;Baby;Cry;State change", "2,0;Baby;Cry;State point;x"])
+    with pytest.raises(FileFormatError) as info:  # every row bad: the first message, and how many more
+        read(path)
+    assert str(info.value) == ("two.txt: line 3 has 5 fields where the header names 4. A value may hold the "
+                               "delimiter ';'; export again with another delimiter, or quote the values. (1 more "
+                               "problem(s) in the file.)")
     with pytest.raises(FileFormatError, match=r"empty.txt: the export holds a header but no events"):
         read(_utf8(tmp_path, "empty.txt", [header]))
 
@@ -246,6 +258,27 @@ def test_non_finite_times_name_the_line(tmp_path, value):
     header = "Time_Relative_sf;Subject;Behavior;Event_Type"
     path = _utf8(tmp_path, "nan.txt", [header, "1.0;Baby;Cry;State point", f"{value};Baby;Cry;State point"])
     with pytest.raises(FileFormatError) as info:
-        read(path)
+        read(path, strict=True)
     assert str(info.value) == (f"nan.txt: line 3: the time {value!r} in column 'Time_Relative_sf' is not a finite "
                                f"number of seconds. Export the time as Time_Relative_sf.")
+
+
+def test_the_observation_is_the_unit_of_failure(tmp_path):
+    """An unpaired start in observation d1 used to refuse the file; now d1 is left out and listed, d2 is
+    read (by hand: Talk 4.0-6.0 s), and strict refuses the file with d1's message."""
+    lines = ["Time_Relative_sf,Observation,Subject,Behavior,Event_Type",
+             "1.0,d1,Baby,Cry,State start",
+             "2.0,d1,Baby,Smile,State point",
+             "4.0,d2,Mum,Talk,State start",
+             "6.0,d2,Mum,Talk,State stop"]
+    path = _utf8(tmp_path, "obs.txt", lines)
+    [session] = read(path)
+    assert session.id == "d2"
+    assert _intervals(session) == {("Mum", "behavior"): [("Talk", 4.0, 6.0)]}
+    message = ("obs.txt: line 2: the State start of behavior 'Cry' of subject 'Baby' in observation 'd1' at "
+               "1.000 s has no State stop. Add the stop in The Observer XT and export again, or pass "
+               "--close-unpaired last-event to close it at the observation's last event.")
+    assert session.metadata["skipped"] == [f"{message} Observation 'd1' was left out; the others were read."]
+    with pytest.raises(FileFormatError) as info:
+        read(path, strict=True)
+    assert str(info.value) == message

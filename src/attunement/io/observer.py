@@ -33,6 +33,14 @@ at the next start of the same state, if that comes first), flagged
 ``"imputed"``. A stop with no start is an error, or, with ``close_unpaired``
 set, left out and reported in ``metadata["warnings"]``.
 
+Units of failure: a row that cannot be read (an unknown Event_Type, an empty
+Behavior, a time that is not a finite number, more fields than the header) is
+left out; an observation whose events cannot be paired (the errors above) or
+give bad episodes is left out whole. Their messages go to
+``metadata["skipped"]`` of the Sessions that were read; with ``strict`` the
+first one refuses the file, and when nothing is left the file is refused
+with the first message.
+
 Sessions, partners, tiers and codes
 -----------------------------------
 One Session per Observation (per Observation and Event_Log where an
@@ -76,7 +84,7 @@ import numpy as np
 
 from ..errors import FileFormatError, SessionError
 from ..session import Episode, Session, Tier
-from ._common import decode_text, local_name, parse_xml, read_bytes, read_zip_members
+from ._common import decode_text, local_name, parse_xml, read_bytes, read_zip_members, skip_unit
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import ReadOptions
@@ -272,8 +280,13 @@ def _decimal_mark(rows: list[tuple[int, list[str]]], layout: _Layout) -> str:
     return "," if comma and not point else "."
 
 
-def _rows(text: str, layout: _Layout, *, name: str) -> list[tuple[int, list[str]]]:
-    """Data rows with their line numbers: no blanks, no preamble, no repeated headers."""
+def _rows(text: str, layout: _Layout, *, name: str, strict: bool = False,
+          skipped: list[str] | None = None) -> list[tuple[int, list[str]]]:
+    """Data rows with their line numbers: no blanks, no preamble, no repeated headers.
+
+    A row with more fields than the header is a bad unit (left out and listed; ``strict``: refused).
+    """
+    skipped = [] if skipped is None else skipped
     header = [_normal(c) for c in layout.header]
     width = len(header)
     while width and not header[width - 1]:
@@ -288,10 +301,11 @@ def _rows(text: str, layout: _Layout, *, name: str) -> list[tuple[int, list[str]
             if [_normal(c) for c in row[:width]] == header[:width]:
                 continue
             if any(c.strip() for c in row[width:]):
-                raise FileFormatError(
-                    f"{name}: line {number} has {len(row)} fields where the header names {width}. "
-                    f"A value may hold the delimiter {layout.delimiter!r}; export again with another "
-                    f"delimiter, or quote the values.")
+                skip_unit(strict, skipped,
+                          f"{name}: line {number} has {len(row)} fields where the header names {width}. "
+                          f"A value may hold the delimiter {layout.delimiter!r}; export again with another "
+                          f"delimiter, or quote the values.")
+                continue
             rows.append((number, row))
     except csv.Error as error:
         raise FileFormatError(f"{name}: line {reader.line_num}: {error}. Check the file's quoting.") from None
@@ -452,10 +466,18 @@ def _read_export(path: Path, options: ReadOptions) -> list[Session]:
         raise FileFormatError(
             f"{path.name}: line {layout.header_line}: the time columns {', '.join(found)} give no "
             f"seconds (frames need the frame rate). Export Time_Relative_sf as well.")
-    rows = _rows(text, layout, name=path.name)
+    skipped: list[str] = []
+    rows = _rows(text, layout, name=path.name, strict=options.strict, skipped=skipped)
     decimal = _decimal_mark(rows, layout)
-    events = [_event(number, row, layout, decimal=decimal, name=path.name) for number, row in rows]
+    events = []
+    for number, row in rows:
+        try:
+            events.append(_event(number, row, layout, decimal=decimal, name=path.name))
+        except FileFormatError as error:  # a bad row: the unit of failure
+            skip_unit(options.strict, skipped, str(error))
     if not events:
+        if skipped:
+            raise _nothing_left(skipped)
         raise FileFormatError(f"{path.name}: the export holds a header but no events. Export the "
                               f"observations again with their events.")
     ids = _session_ids(events, stem=path.stem)
@@ -467,14 +489,32 @@ def _read_export(path: Path, options: ReadOptions) -> list[Session]:
             "time_column": layout.header[layout.columns["time"]].strip(),
             "delimiter": layout.delimiter, "decimal_mark": decimal}
     sessions = []
+    failed: list[tuple[str, str]] = []
     for session_id, session_events in grouped.items():
         first = session_events[0]
         metadata = {**base, "observation": first.observation,
                     "event_logs": sorted({e.event_log for e in session_events} - {""})}
-        sessions.append(_session(session_id, session_events, name=path.name, options=options,
-                                 metadata=metadata, available=available))
+        try:
+            sessions.append(_session(session_id, session_events, name=path.name, options=options,
+                                     metadata=metadata, available=available))
+        except FileFormatError as error:  # an unpaired start or stop, bad episodes: the observation fails
+            if options.strict:
+                raise
+            failed.append((session_id, str(error)))
+    if not sessions:
+        raise _nothing_left(skipped + [message for _, message in failed])
+    skipped += [f"{message} Observation {session_id!r} was left out; the others were read."
+                for session_id, message in failed]
     options.partners.check_all_used(name=path.name, available=sorted(available))
+    if skipped:
+        sessions = [s.replace(metadata={**s.metadata, "skipped": list(skipped)}) for s in sessions]
     return sessions
+
+
+def _nothing_left(messages: list[str]) -> FileFormatError:
+    """The error when every unit of a file failed: the first message, and how many more there were."""
+    more = f" ({len(messages) - 1} more problem(s) in the file.)" if len(messages) > 1 else ""
+    return FileFormatError(messages[0] + more)
 
 
 def read(path: Path, options: ReadOptions | None = None) -> list[Session]:
