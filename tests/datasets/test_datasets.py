@@ -246,6 +246,13 @@ def test_the_command_lists_fetches_and_prints_paths(mea_200, cache, offline):
     assert "cannot download mea/normal/201_01.txt: no network" in fetched.output
     assert "8 more file(s) of mea/normal are missing too" in fetched.output
 
+    fetched = runner.invoke(app, ["datasets", "fetch", "nonverbal", "200_01.txt", "crqa"], env={"COLUMNS": "300"})
+    assert fetched.exit_code == 1  # each name tried: the one in the cache is found, the others say why not
+    assert "cannot download nonverbal/nonverbal.csv: no network" in fetched.output
+    assert f"200_01.txt: {cache / 'mea' / 'normal' / '200_01.txt'}" in fetched.output
+    assert "cannot download crqa/hello_there_chars_codes.txt: no network" in fetched.output
+    assert "2 of 3 could not be fetched: nonverbal, crqa." in fetched.output
+
     shown = runner.invoke(app, ["datasets", "show", "nonverbal"], env={"COLUMNS": "300"})
     assert shown.exit_code == 0, shown.output
     assert "emmekeaarts/mHMMbayes, data/nonverbal.rda @ 1af265456f39" in shown.output

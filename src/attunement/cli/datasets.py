@@ -60,14 +60,24 @@ def datasets_fetch(
 
     try:
         chosen = [f for name in names for f in datasets.files(name)]
-        progress, advance = _progress(len(chosen))
-        with progress:
-            places = [datasets.fetch(name, on_progress=advance) for name in names]
     except AttunementError as error:
         _fail(error)
         return
-    for name, place in zip(names, places):
-        console.print(f"{escape(name)}: {escape(str(place))}", soft_wrap=True)
+    failed: list[str] = []
+    progress, advance = _progress(len(chosen))
+    with progress:
+        for name in names:  # one dataset that cannot be fetched does not stop the others
+            try:
+                place = datasets.fetch(name, on_progress=advance)
+            except AttunementError as error:
+                failed.append(name)
+                console.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
+                continue
+            console.print(f"{escape(name)}: {escape(str(place))}", soft_wrap=True)
+    if failed:
+        console.print(f"{len(failed)} of {len(names)} could not be fetched: {escape(', '.join(failed))}.",
+                      soft_wrap=True)
+        raise typer.Exit(1)
 
 
 def _progress(total: int):
