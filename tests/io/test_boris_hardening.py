@@ -294,3 +294,12 @@ def test_closed_gaps_let_a_mismatch_be_repaired(tmp_path):
     row = results.sessions.iloc[0]
     assert (row["mismatch_episodes"], row["repairs"], row["censored"]) == (1, 1, 0)
     assert row["latency_mean_s"] == 5.0 and row["seconds_scored"] == 30.0
+
+
+def test_a_number_of_thousands_of_digits_is_a_clear_error(tmp_path):
+    """Python refuses to convert integers of over 4,300 digits (ValueError, not JSONDecodeError);
+    the reader names the file and says no BORIS project holds such a number."""
+    path = tmp_path / "long.boris"
+    path.write_text('{"observations": {"o": {"events": [[' + "9" * 5000 + ', 0, "x", "", ""]]}}}')
+    with pytest.raises(FileFormatError, match=r"long\.boris: the JSON holds a number too long to read"):
+        read(path)

@@ -502,6 +502,10 @@ def _load_project(path: Path) -> dict:
             f"{path.name}: the JSON is malformed or truncated at line {error.lineno}, column "
             f"{error.colno} ({error.msg}). Open the project in BORIS and save it again, or restore it "
             f"from a backup.") from None
+    except ValueError as error:  # an integer of thousands of digits (Python's int conversion limit)
+        raise FileFormatError(
+            f"{path.name}: the JSON holds a number too long to read ({error}); no BORIS project holds one. "
+            f"Check that it is the project you meant, or restore it from a backup.") from None
     except RecursionError:
         raise FileFormatError(
             f"{path.name}: the JSON is nested far more deeply than a BORIS project (hundreds of levels); "
