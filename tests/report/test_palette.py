@@ -105,3 +105,16 @@ def test_the_timeline_module_and_other_pages_take_their_colours_from_the_palette
     assert timeline.STATUS_COLOURS["matched"] == palette.MEANINGS["matched"]
     assert timeline.STATUS_COLOURS["mismatched"] == palette.MEANINGS["mismatched"]
     assert timeline.Palette is palette.Palette
+
+
+def test_other_pages_use_no_partner_hue_for_another_meaning():
+    """The sync page's change points and the sequential page's "below chance" shade once took the
+    second and first partner's hues (purple #7B3294, blue 52,112,186); each must stay >= 20 degrees of
+    hue (CIELAB, as above) away from both partners, or be a grey."""
+    from attunement.report import sequential, sync
+
+    below = "#{:02X}{:02X}{:02X}".format(*sequential._BELOW)
+    above = "#{:02X}{:02X}{:02X}".format(*sequential._ABOVE)
+    for colour in (sync.CHANGE_COLOUR, below, above):
+        for partner in ("first partner", "second partner"):
+            assert hue_gap(colour, palette.MEANINGS[partner]) >= 20, (colour, partner)

@@ -147,7 +147,7 @@ def test_corpus_page_matrices_show_the_tables_values(tmp_path):
             if row.adj_residual >= 1.96:
                 assert "▲" in cell["text"] and "222, 112, 48" in style_of(html, cell)
             elif row.adj_residual <= -1.96:
-                assert "▼" in cell["text"] and "52, 112, 186" in style_of(html, cell)
+                assert "▼" in cell["text"] and "112, 112, 112" in style_of(html, cell)
     # per-session matrices: every session (10 ≤ 30), two lags each
     assert page.session_blocks == 10
     assert sum(1 for f in page.figures if f[0] == "per-session") == 20

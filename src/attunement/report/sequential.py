@@ -5,7 +5,7 @@ One page, ``sequential.html``, for the tables of
 and, when run, :func:`attunement.sequential.time_window` (``time_window``).
 For every lag the pooled table is drawn as a matrix (rows: given codes,
 columns: target codes); each cell shows the transitional probability, the
-adjusted residual z and the count, and is shaded by z (blue below chance,
+adjusted residual z and the count, and is shaded by z (grey below chance,
 orange above, no shade near 0), with ▲/▼ marks so the colour is never the
 only cue. Structural zeros (``--no-repeat``) are hatched and labelled.
 Per-session matrices are drawn for the first ``max_sessions`` sessions.
@@ -41,7 +41,7 @@ from . import render_page
 __all__ = ["format_z", "write_sequential_report", "z_shade"]
 
 _ABOVE = (222, 112, 48)    # orange: more often than chance
-_BELOW = (52, 112, 186)    # blue: less often than chance
+_BELOW = (112, 112, 112)   # grey: less often than chance (blue is the first partner's colour)
 _Z_FULL = 4.0              # |z| at which the shade is darkest
 _Z_NOTABLE = 1.96          # two-tailed p < .05 for one cell (a convention)
 
@@ -92,7 +92,7 @@ def format_z(z: float) -> str:
 
 
 def z_shade(z: float) -> str:
-    """The inline background of a cell with adjusted residual ``z``: orange above chance, blue below.
+    """The inline background of a cell with adjusted residual ``z``: orange above chance, grey below.
 
     No shade for |z| < 0.5 (near chance) or NaN; the shade deepens with |z| up
     to |z| = 4 and stays light enough for dark text.

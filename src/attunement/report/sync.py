@@ -52,6 +52,7 @@ from ..sync.repair import SynchronyRepair
 from ..sync.wcc import WCCResult
 from . import _tables, reader_notes, render_page
 from . import timeline as _timeline
+from .palette import MUTED
 from .timeline import (
     LEFT,
     STATUS_COLOURS,
@@ -74,7 +75,7 @@ LEVELS = 11  # r in steps of 0.2
 HEAT_H = 150
 LINE_H = 120
 AXIS_H = 30
-CHANGE_COLOUR = "#7B3294"
+CHANGE_COLOUR = MUTED  # a dashed grey rule: purple is the second partner's colour
 
 
 def _level_colour(level: int) -> str:
@@ -428,7 +429,8 @@ def write_sync_report(
                 coded_svg = _timeline.timeline_svg(
                     original.replace(signals={}), scheme=coded.scheme,
                     segments=coded.segments[coded.segments.session == sid],
-                    mismatches=coded.mismatches[coded.mismatches.session == sid], palette=coded_palette)
+                    mismatches=coded.mismatches[coded.mismatches.session == sid], palette=coded_palette,
+                    row_s=math.inf)
                 comparison = _side_by_side(results, coded, sid)
             yield {
                 "id": sid, "anchor": f"session-{index + 1}",
@@ -440,8 +442,9 @@ def write_sync_report(
                                       leaders=palette.leaders,
                                       label=str(row["statistic"]) if row is not None else "synchrony",
                                       threshold_below=float(row["threshold_below"]) if row is not None else math.nan),
+                # one row, on the time axis of the heat map and the synchrony line drawn under it
                 "timeline": _timeline.timeline_svg(drawn_session, scheme=scheme, segments=seg, mismatches=mis,
-                                                   palette=palette),
+                                                   palette=palette, row_s=math.inf),
                 "rows": _tables.session_groups(results.sessions[results.sessions.session == sid], columns)[0][1],
                 "mismatches": _tables.mismatch_rows(mis),
                 "segments_cp": (_rows(cp.segments, _CP_TABLE) if cp is not None else []),
