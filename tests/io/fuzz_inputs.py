@@ -107,7 +107,27 @@ def _synthetic() -> dict[str, tuple[str, bytes]]:
     observer16 = codecs.BOM_UTF16_LE + "\r\n".join([header, *events]).encode("utf-16-le")
     observer8 = ("\n".join([header.replace(";", "\t"), *(e.replace(";", "\t").replace(",", ".") for e in events)])
                  + "\n").encode()
+    # A BORIS tabular export (header block, then one row per START/STOP), a Datavyu db saved as
+    # CSV and a datavyu2csv export, and an MEA file: written by hand after FORMATS.md, so that
+    # every reader is exercised where the corpus is absent.
+    boris_rows = ["Time\tMedia file path\tTotal length\tFPS\tSubject\tBehavior\tBehavioral category\t"
+                  "Comment\tStatus"]
+    for t, who, what, status in ((1.0, "mother", "gaze", "START"), (2.5, "infant", "smile", "START"),
+                                 (4.0, "infant", "smile", "STOP"), (6.0, "mother", "gaze", "STOP")):
+        boris_rows.append(f"{t:.3f}\tplay.mp4\t60.000\t25.0\t{who}\t{what}\tface\t\t{status}")
+    boris_export = ("Observation id\tdyad 7\n\nMedia file(s)\n\nPlayer #1\tplay.mp4\n\n"
+                    "Time offset (s)\t0.0\n\n" + "\n".join(boris_rows) + "\n").encode()
+    datavyu_db = ("#4\nlook (MATRIX,true,)-code|NOMINAL\n"
+                  + "".join(f"00:00:{s:02d}:000,00:00:{s + 2:02d}:500,({s % 3})\n" for s in range(0, 40, 4))).encode()
+    datavyu2csv = ("file,column,ordinal,onset,offset,look\n"
+                   + "".join(f"dyad9,childlook,{k + 1},{k * 3000},{k * 3000 + 2500},{k % 2}\n"
+                             for k in range(12))).encode()
+    mea = ('"pat" "th"\n' + "".join(f"{(i * 37) % 900} {(i * 53) % 1300}\n" for i in range(250))).encode()
     return {
+        "synthetic/boris_tabular.tsv": ("boris-export", boris_export),
+        "synthetic/datavyu_db.csv": ("datavyu-csv", datavyu_db),
+        "synthetic/datavyu2csv__dyad9.csv": ("datavyu-csv", datavyu2csv),
+        "synthetic/mea_01.txt": ("mea", mea),
         "synthetic/openface_p1.csv": ("openface", openface),
         "synthetic/tidy.csv": ("tidy", tidy),
         "synthetic/tidy.tsv": ("tidy", tidy.replace(b",", b"\t")),
@@ -345,6 +365,10 @@ def build_cases(folder: Path, corpus: Path | None) -> list[dict]:
         for name, reader in CORPUS_FILES.items():
             if (corpus / name).is_file():
                 bases[name] = (reader, _corpus_bytes(corpus, name))
+    else:  # the ELAN files that ship with the package (MIT/Apache) stand in for the corpus
+        shipped = Path(__file__).resolve().parents[2] / "src" / "attunement" / "datasets" / "files" / "elan"
+        for path in sorted(shipped.glob("*.eaf")):
+            bases[f"elan/{path.name}"] = ("elan", path.read_bytes())
     bases.update(_synthetic())
     cases = []
     for name, (reader, data) in _bombs().items():

@@ -52,7 +52,10 @@ def fuzz_results(tmp_path_factory) -> dict:
     manifest.write_text(json.dumps(cases))
     source = Path(attunement.__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(source), str(ROOT)]),
-           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           # Arrow's default pool (jemalloc/mimalloc) reserves address space on first use, which the
+           # worker's RLIMIT_AS would refuse (std::bad_alloc): the system allocator counts what is used.
+           "ARROW_DEFAULT_MEMORY_POOL": "system"}
     process = subprocess.run(
         [sys.executable, "-m", "tests.io.fuzz_inputs", str(manifest), str(PER_READ_SECONDS), str(MEMORY_BYTES)],
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
