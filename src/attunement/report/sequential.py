@@ -103,7 +103,7 @@ def z_shade(z: float) -> str:
     ('', '')
     >>> z_shade(5.0)
     'background: rgba(222, 112, 48, 0.62)'
-    >>> z_shade(-2.0).startswith("background: rgba(52, 112, 186")
+    >>> z_shade(-2.0).startswith("background: rgba(112, 112, 112")
     True
     """
     if _missing(z) or not math.isfinite(float(z)) or abs(z) < 0.5:
