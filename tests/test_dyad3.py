@@ -67,3 +67,27 @@ def test_typo_codes_are_listed_with_counts(tmp_path):
         analyze([session], hands)
     # the empty () cells of the one-argument column are uncoded time: two of five cells remain
     assert session.tier("caregiver", "look").code.tolist() == ["0", "0"]
+
+
+def test_the_terminal_says_a_cell_was_left_out_not_that_the_file_was_unusable(tmp_path):
+    """dyad3's reversed cell is one unit: the CLI says one part of one input was left out (the rest was
+    read), and errors.csv lists it with scope 'unit'."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from attunement.cli import app
+
+    result = CliRunner().invoke(app, ["inspect", str(corpus_file("datavyu", "dyad3.opf")),
+                                      "-p", "childhands=infant", "-p", "parenthands=caregiver"])
+    assert "1 part(s) of 1 input(s) were left out" in result.output
+    assert "could not be used" not in result.output
+    out = tmp_path / "out"
+    hands = tmp_path / "hands.yaml"
+    hands.write_text("name: hands\npartners: [infant, caregiver]\ntier: {infant: hand, caregiver: look}\n"
+                     "states:\n  infant: {left: one, right: one, both: both}\n  caregiver: {'0': away, '1': looking}\n"
+                     "match: [[both, looking]]\n")
+    result = CliRunner().invoke(app, ["analyze", str(corpus_file("datavyu", "dyad3.opf")), "-p", "childhands=infant",
+                                      "-p", "parenthands=caregiver", "--scheme", str(hands), "--exclude-unknown",
+                                      "--out", str(out)])
+    errors = pd.read_csv(out / "errors.csv")
+    assert list(errors.scope) == ["unit"] and errors.message[0] == REVERSED

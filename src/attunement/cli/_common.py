@@ -393,9 +393,17 @@ def _distinct(failures: Sequence[Failure]) -> list[str]:
 
 def _report_failures(failures: Sequence[Failure]) -> None:
     """Print the failures, each distinct message once ("(10 sessions)" when it recurs)."""
-    if failures:
-        console.print(f"[bold yellow]{len(failures)} input(s) could not be used:[/]")
-        for message in _distinct(failures):
+    units = [f for f in failures if f.scope == "unit"]
+    whole = [f for f in failures if f.scope != "unit"]
+    if whole:
+        console.print(f"[bold yellow]{len(whole)} input(s) could not be used:[/]")
+        for message in _distinct(whole):
+            console.print(f"  • {esc(message)}", soft_wrap=True)
+    if units:
+        files = len({f.path for f in units})
+        console.print(f"[bold yellow]{len(units)} part(s) of {files} input(s) were left out "
+                      f"(the rest of each file was read; --strict refuses such files):[/]")
+        for message in _distinct(units):
             console.print(f"  • {esc(message)}", soft_wrap=True)
 
 
