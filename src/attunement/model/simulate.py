@@ -156,7 +156,7 @@ def simulate(
 
     Examples
     --------
-    >>> from attunement.model import simulate
+    >>> from attunement.model.simulate import simulate
     >>> sim = simulate("attuned", protocol="still-face", seconds=30, dyads=2, seed=1)
     >>> [s.id for s in sim.sessions]
     ['attuned-1-0000', 'attuned-1-0001']
