@@ -5,7 +5,7 @@ Every file is written whole or not at all (:func:`attunement._files.atomic_path`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -34,8 +34,9 @@ def write_table(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def write_tables(results: Results, out: str | Path, *, failures: Sequence[Failure] = ()) -> list[Path]:
-    """Write ``sessions``, ``mismatches``, ``time_budget`` and ``segments`` as CSV and Parquet.
+def write_frames(tables: Mapping[str, pd.DataFrame], out: str | Path, *,
+                 failures: Sequence[Failure] = ()) -> list[Path]:
+    """Write each table as ``<name>.csv`` and ``<name>.parquet`` in ``out``, and ``errors.csv``.
 
     ``errors.csv`` lists the inputs that failed and the units left out of them
     (``path, scope, message``; scope ``file`` or ``unit``), when any did;
@@ -44,7 +45,7 @@ def write_tables(results: Results, out: str | Path, *, failures: Sequence[Failur
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, frame in results.tables().items():
+    for name, frame in tables.items():
         written.append(write_table(frame, out / f"{name}.csv"))
         written.append(write_table(frame, out / f"{name}.parquet"))
     if failures:
@@ -52,6 +53,11 @@ def write_tables(results: Results, out: str | Path, *, failures: Sequence[Failur
     elif (out / "errors.csv").exists():
         (out / "errors.csv").unlink()
     return written
+
+
+def write_tables(results: Results, out: str | Path, *, failures: Sequence[Failure] = ()) -> list[Path]:
+    """Write ``sessions``, ``mismatches``, ``time_budget`` and ``segments`` (see :func:`write_frames`)."""
+    return write_frames(results.tables(), out, failures=failures)
 
 
 def write_errors(failures: Sequence[Failure], path: Path) -> Path:

@@ -135,7 +135,7 @@ def agreement(
 ) -> None:
     """Agreement between coders: Cohen's kappa on time units and on aligned events, per code, and Fleiss' kappa for 3+ coders."""
     from .. import agreement as ag
-    from ..exports import write_errors, write_table
+    from ..exports import write_frames
     from ..schemes.labels import labels_from_options
 
     try:
@@ -215,11 +215,7 @@ def agreement(
                 tables["fleiss_per_code"] = pd.concat([m.fleiss_per_code for m in many], ignore_index=True)
             if icc_table is not None:
                 tables["icc"] = icc_table
-            for name, frame in tables.items():
-                write_table(frame, run.path / f"{name}.csv")
-                write_table(frame, run.path / f"{name}.parquet")
-            if failures:
-                write_errors(failures, run.path / "errors.csv")
+            write_frames(tables, run.path, failures=failures)
             if report:
                 from ..report.agreement import write_agreement_report
 

@@ -59,7 +59,7 @@ def sequential(
     """
     import pandas as pd
 
-    from ..exports import write_errors, write_table
+    from ..exports import write_frames
     from ..schemes import load_scheme
     from ..schemes.labels import labels_from_options
     from ..sequential import event_sequences, lag_sequential, parse_tier_spec, sampled_sequences, time_window
@@ -106,11 +106,7 @@ def sequential(
             tables = {"lag_cells": results.cells, "lag_tables": results.tables}
             if windows is not None:
                 tables["time_window"] = windows
-            for name, frame in tables.items():
-                write_table(frame, run.path / f"{name}.csv")
-                write_table(frame, run.path / f"{name}.parquet")
-            if failures:
-                write_errors(failures, run.path / "errors.csv")
+            write_frames(tables, run.path, failures=failures)
             if report:
                 from ..report import reader_notes
                 from ..report.sequential import write_sequential_report

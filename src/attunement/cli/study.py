@@ -36,7 +36,7 @@ def study(
 ) -> None:
     """Still-face study: per-episode measures, still-face and reunion effects, group comparisons."""
     from .. import measures
-    from ..exports import write_errors, write_table
+    from ..exports import write_frames
     from ..report.study import write_study_report
     from ..study import episode_measures, group_models, still_face_effects
 
@@ -62,12 +62,9 @@ def study(
             models = group_models(table, group=group, dyad=dyad) if group else None
             if table.empty:
                 raise _nothing_done(failures)
-            for name, frame in (("episode_measures", table), ("effects", effects), ("group_models", models)):
-                if frame is not None:
-                    write_table(frame, run.path / f"{name}.csv")
-                    write_table(frame, run.path / f"{name}.parquet")
-            if failures:
-                write_errors(failures, run.path / "errors.csv")
+            tables = {"episode_measures": table, "effects": effects, "group_models": models}
+            write_frames({name: frame for name, frame in tables.items() if frame is not None}, run.path,
+                         failures=failures)
             write_study_report(run.path / "study.html", episodes=table, effects=effects, models=models,
                                         group=group, scheme_name=chosen.name, inputs=[str(p) for p in inputs],
                                         failures=failures, notes=[*results.warnings, *results.notes])
