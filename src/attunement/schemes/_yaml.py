@@ -46,44 +46,50 @@ class _Refused(Exception):
 class NoAliasSafeLoader(yaml.SafeLoader):
     """PyYAML's SafeLoader that refuses anchors, aliases and deep nesting while composing."""
 
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: str, *, kind: str = "scheme file", max_depth: int = MAX_DEPTH,
+                 needs: str = "a scheme needs four") -> None:
         super().__init__(stream)
         self._depth = 0
+        self._kind, self._max_depth, self._needs = kind, max_depth, needs
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102 (PyYAML hook)
         event = self.peek_event()
         if isinstance(event, AliasEvent) or (isinstance(event, (ScalarEvent, CollectionStartEvent))
                                              and event.anchor is not None):
-            raise _Refused("YAML anchors and aliases (&name, *name) are not allowed in a scheme file. "
+            raise _Refused(f"YAML anchors and aliases (&name, *name) are not allowed in a {self._kind}. "
                            "Write each value out in full.", event.start_mark)
         self._depth += 1
         try:
-            if self._depth > MAX_DEPTH:
-                raise _Refused(f"the YAML nests deeper than {MAX_DEPTH} levels; a scheme needs four. "
+            if self._depth > self._max_depth:
+                raise _Refused(f"the YAML nests deeper than {self._max_depth} levels; {self._needs}. "
                                f"Check the brackets and indentation.", event.start_mark)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
 
-def load_yaml_text(text: str, *, where: str) -> Any:
-    """Parse a scheme's YAML text with :class:`NoAliasSafeLoader`.
+def load_yaml_text(text: str, *, where: str, kind: str = "scheme file", max_depth: int = MAX_DEPTH,
+                   needs: str = "a scheme needs four", error: type[Exception] = SchemeError,
+                   fix: str = "Check the indentation and quoting.") -> Any:
+    """Parse YAML text (a scheme, or another small file of ours) with :class:`NoAliasSafeLoader`.
+
+    ``kind``, ``needs`` and ``fix`` word the messages; ``error`` is the error type raised.
 
     Raises
     ------
     SchemeError
-        For an anchor or alias, too deep nesting, or malformed YAML, naming
-        ``where`` and the line and column.
+        (or ``error``) for an anchor or alias, too deep nesting, or malformed
+        YAML, naming ``where`` and the line and column.
     """
-    loader = NoAliasSafeLoader(text)
+    loader = NoAliasSafeLoader(text, kind=kind, max_depth=max_depth, needs=needs)
     try:
         return loader.get_single_data()
     except _Refused as refusal:
-        raise SchemeError(f"{where}: {_place(refusal.mark)}{refusal}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
+        raise error(f"{where}: {_place(refusal.mark)}{refusal}") from None
+    except yaml.YAMLError as failure:
+        mark = getattr(failure, "problem_mark", None)
         place = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SchemeError(f"{where}: the YAML is malformed{place}. Check the indentation and quoting.") from None
+        raise error(f"{where}: the YAML is malformed{place}. {fix}") from None
     finally:
         loader.dispose()
 

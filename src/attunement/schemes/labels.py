@@ -34,10 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 
 from ..errors import AttunementError
+from ._yaml import load_yaml_text
 
 __all__ = ["CodeLabels", "read_labels", "labels_from_options", "display_name"]
 
@@ -95,33 +94,10 @@ class CodeLabels:
         return cls(names, source=f"scheme {scheme.name}")
 
 
-def _refuse_aliases(text: str, where: str) -> None:
-    """Refuse YAML anchors, aliases and deep nesting before anything is built.
-
-    An alias chain can expand exponentially, and PyYAML's composer recurses once per level of nesting; the
-    parser's events are read one by one here, in linear time and without recursion.
-    """
-    depth = 0
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            mark = event.start_mark
-            if isinstance(event, AliasEvent) or (isinstance(event, (ScalarEvent, CollectionStartEvent))
-                                                 and event.anchor is not None):
-                raise LabelsError(f"{where}: line {mark.line + 1}, column {mark.column + 1}: YAML anchors and "
-                                  f"aliases (&name, *name) are not allowed in a labels file. Write each label out.")
-            depth += isinstance(event, CollectionStartEvent) - isinstance(event, CollectionEndEvent)
-            if depth > MAX_DEPTH:
-                raise LabelsError(f"{where}: line {mark.line + 1}, column {mark.column + 1}: the YAML nests deeper "
-                                  f"than {MAX_DEPTH} levels; a labels file needs two (partner: {{code: label}}).")
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        place = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise LabelsError(f"{where}: the YAML is malformed{place}. Write one 'code: label' per line.") from None
-
-
 def _from_yaml(text: str, where: str) -> dict[tuple[str | None, str], str]:
-    _refuse_aliases(text, where)
-    data = yaml.safe_load(text)
+    data = load_yaml_text(text, where=where, kind="labels file", max_depth=MAX_DEPTH,
+                          needs="a labels file needs two (partner: {code: label})", error=LabelsError,
+                          fix="Write one 'code: label' per line.")
     if not isinstance(data, dict) or not data:
         raise LabelsError(f"{where}: expected a YAML mapping of code to label ('1: away'), or of partner to such "
                           f"a mapping ('client: {{1: away}}').")
