@@ -114,24 +114,35 @@ def row_windows(t0: float, t1: float, episodes: Sequence[Episode] = (), *,
     episode boundary, each piece longer than ``row_s`` into rows of ``row_s``
     seconds (the last one shorter); a piece shorter than :data:`MIN_ROW_S`
     (a pause between episodes, the last seconds of a long piece) joins the row
-    before it.
+    before it. A stretch outside every episode that is longer than ``row_s``
+    is not drawn: nothing in it is scored (a day-long recording annotated in
+    15 one-minute episodes is drawn as 15 rows, not as ten hours of empty rows);
+    each row's time axis shows where it lies.
 
     >>> row_windows(0, 900)
     [(0.0, 300.0), (300.0, 600.0), (600.0, 900.0)]
     >>> from attunement import Episode
     >>> row_windows(0, 365, [Episode("play", 0, 120), Episode("still-face", 120, 240), Episode("reunion", 242, 365)])
     [(0.0, 120.0), (120.0, 242.0), (242.0, 365.0)]
+    >>> row_windows(0, 7260, [Episode("a", 0, 60), Episode("b", 3600, 3660), Episode("c", 7200, 7260)])
+    [(0.0, 60.0), (3600.0, 3660.0), (7200.0, 7260.0)]
+    >>> row_windows(0, 3700, [Episode("a", 0, 60), Episode("b", 3600, 3605), Episode("c", 3605, 3700)])
+    [(0.0, 60.0), (3600.0, 3700.0)]
     """
     t0, t1 = float(t0), float(t1)
     if t1 - t0 <= row_s:
         return [(t0, t1)]
     cuts = sorted({t0, t1, *(float(t) for e in episodes for t in (e.onset, e.offset) if t0 < t < t1)})
     pieces = list(zip(cuts[:-1], cuts[1:]))
+    if episodes:  # long stretches outside every episode hold nothing scored: no rows for them
+        pieces = [(a, b) for a, b in pieces
+                  if b - a <= row_s or any(e.onset < b and e.offset > a for e in episodes)]
     merged: list[tuple[float, float]] = []
     for start, end in pieces:
-        if merged and end - start < MIN_ROW_S:
+        follows = bool(merged) and merged[-1][1] == start  # no undrawn stretch between them
+        if follows and end - start < MIN_ROW_S:
             merged[-1] = (merged[-1][0], end)
-        elif not merged or merged[-1][1] - merged[-1][0] >= MIN_ROW_S:
+        elif not follows or merged[-1][1] - merged[-1][0] >= MIN_ROW_S:
             merged.append((start, end))
         else:  # the first piece was a short lead-in: it joins this one
             merged[-1] = (merged[-1][0], end)
