@@ -48,6 +48,7 @@ from typing import Literal
 
 import numpy as np
 
+from .._units import time_units as _count_units
 from ..errors import AttunementError, SessionError
 from ..session import Tier
 
@@ -72,16 +73,18 @@ def tier_span(tier: Tier) -> tuple[float, float]:
     return float(tier.onset.min()), float(tier.offset.max())
 
 
-def unit_grid(start_s: float, end_s: float, resolution_s: float) -> np.ndarray:
+def unit_grid(start_s: float, end_s: float, resolution_s: float, *, where: str = "the comparison") -> np.ndarray:
     """Onsets of the time units covering ``[start_s, end_s)``; the last unit may reach past ``end_s``.
+
+    ``where`` names the session in the message when the span makes too many units
+    (see :func:`attunement._units.time_units`).
 
     >>> unit_grid(0.0, 2.5, 1.0).tolist()
     [0.0, 1.0, 2.0]
     """
     if not (math.isfinite(resolution_s) and resolution_s > 0):
         raise AttunementError(f"the resolution must be a positive number of seconds, got {resolution_s}")
-    n = max(0, math.ceil((end_s - start_s) / resolution_s - 1e-9))
-    return start_s + np.arange(n) * resolution_s
+    return start_s + np.arange(_count_units(start_s, end_s, resolution_s, where=where)) * resolution_s
 
 
 def sample_tier(tier: Tier, midpoints: np.ndarray, *, codes: Sequence[str] | None = None,
@@ -223,7 +226,7 @@ def time_units(
     end = max(e for _, e in spans) if end_s is None else float(end_s)
     if not end > start:
         raise SessionError(f"the comparison window {start:.3f}–{end:.3f} s is empty. Give an end after the start.")
-    onset = unit_grid(start, end, resolution_s)
+    onset = unit_grid(start, end, resolution_s, where=f"the comparison of {' and '.join(labels)}")
     mid = onset + resolution_s / 2.0
     mid_in = mid < end
     onset, mid = onset[mid_in], mid[mid_in]

@@ -35,6 +35,7 @@ from typing import Literal
 
 import numpy as np
 
+from .._units import time_units
 from ..errors import SessionError
 from ..session import Session
 
@@ -288,7 +289,7 @@ def sampled_sequences(
     sampled = []
     for session in sessions:
         start, end = session.start, session.end
-        n_units = int(np.ceil((end - start) / resolution_s - 1e-9))
+        n_units = time_units(start, end, resolution_s, where=session._where())
         times = start + (np.arange(n_units) + 0.5) * resolution_s
         g = _sample_tier(session, given, times)
         t = g if same else _sample_tier(session, target, times)  # type: ignore[arg-type]

@@ -42,6 +42,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .._units import time_units
 from ..errors import SessionError
 from ..session import Session
 from .analysis import POOLED
@@ -176,7 +177,7 @@ def time_window(
     pooled_acc: dict[tuple[str, str], dict] = {}
     for session, gtier, ttier in tiers:
         start = session.start
-        n_units = int(np.ceil((session.end - start) / resolution_s - 1e-9))
+        n_units = time_units(start, session.end, resolution_s, where=session._where())
         last = max((float(t.onset.max()) for t in (gtier, ttier) if len(t)), default=start)
         n_units = max(n_units, int(_units(np.array([last]), start, resolution_s)[0]) + 1)
         shifts = rng.integers(1, n_units, size=permutations) if permutations and n_units > 1 else \
