@@ -494,8 +494,9 @@ def _build_session(session_id: str, db: _Database, *, name: str, line_label: str
                     f"{key[0]}/{key[1]}. Map each to its own tier, e.g. "
                     f"{source.source}={key[0]}:<tier name>.")
             origin[key] = source.source
-            if not source.codes:
-                continue  # a column or argument with no coded cell adds no tier
+            if not source.codes:  # a column or argument with no coded cell adds no tier: say so
+                warnings.append(f"{source.source!r} has no coded cell, so it adds no tier.")
+                continue
             tiers[key] = Tier(np.array(source.codes, dtype=object), np.array(source.onsets, dtype=float),
                               np.array(source.offsets, dtype=float))
     if options.episodes_tier and not episode_found:
@@ -509,6 +510,9 @@ def _build_session(session_id: str, db: _Database, *, name: str, line_label: str
         "skipped_columns": [c.name for c in db.columns if c.skipped],
         "column_types": {c.name: c.type for c in db.columns if not c.skipped},
     }
+    warnings += [f"column {c.name!r} was not read: in real projects it holds participant data such as birth "
+                 f"dates (rename the column if it holds codes)." for c in db.columns
+                 if c.skipped and c.name != _QUERY_COLUMN]
     if warnings:
         metadata["warnings"] = warnings
     if skipped:
