@@ -74,3 +74,31 @@ def test_one_file_without_a_second_tier_fails_on_one_line(tmp_path):
     result = runner.invoke(app, ["agreement", str(a), str(b), "--tier", "looking", "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
     assert "fits several tiers (client:looking, therapist:looking)" in result.output
+
+
+def test_a_unit_left_out_of_one_coders_file_is_listed_and_the_rest_compared(tmp_path):
+    """One file per coder (same stem, so the same session); coder B's file has one annotation that ends
+    before it starts (an ELAN annotation is the unit of failure). Before, agreement refused coder B's
+    whole file with that message; now the annotation is left out, the session is compared (exit 3:
+    something was left out) and errors.csv lists the annotation with scope 'unit'. By hand: both coders
+    code 'on' 0-2 s and 'off' 2-5 s, so the 5 one-second units agree: kappa 1."""
+    from ..io.test_elan import _write
+
+    slots = [("ts1", 0), ("ts2", 2000), ("ts3", 4000), ("ts4", 5000)]
+    (tmp_path / "A").mkdir()
+    (tmp_path / "B").mkdir()
+    path_a = _write(tmp_path / "A", "s.eaf", slots=slots,
+                    tiers=[("gaze", "u", None, "infant", [("a1", "ts1", "ts2", "on"), ("a2", "ts2", "ts4", "off")])])
+    path_b = _write(tmp_path / "B", "s.eaf", slots=slots,
+                    tiers=[("gaze", "u", None, "infant", [("a1", "ts1", "ts2", "on"), ("a2", "ts2", "ts4", "off"),
+                                                          ("a3", "ts4", "ts3", "on")])])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["agreement", str(path_a), str(path_b), "--tier", "infant:gaze",
+                                      "--resolution", "1", "--out", str(out)])
+    assert result.exit_code == 3, result.output
+    errors = pd.read_csv(out / "errors.csv")
+    assert list(errors.scope) == ["unit"]
+    assert errors.message[0].startswith("s.eaf: tier 'gaze', annotation 'a3' ends before it starts")
+    units = pd.read_csv(out / "agreement.csv").set_index("method").loc["time-unit"]
+    assert (units.n_units, units.n_agree, units.kappa) == (5, 5, 1.0)
+    assert "1 part(s) of 1 input(s) were left out" in " ".join(result.output.split())

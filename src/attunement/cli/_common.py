@@ -289,7 +289,14 @@ def _progress(total: int, label: str) -> tuple[Progress, Callable[[int], None]]:
 
 
 def _read_inputs(inputs: Sequence[Path], *, fmt, partners, episodes, rate, session_column,
-                 close_unpaired, strict: bool = False) -> tuple[list[Session], list[Failure]]:
+                 close_unpaired, strict: bool = False, metadata: Path | None = None,
+                 require: str | None = None) -> tuple[list[Session], list[Failure]]:
+    """Read every input (files, folders, patterns); a bad one is listed and the rest go on.
+
+    ``metadata`` (``--metadata``) is joined onto the sessions; with ``require``
+    (what the command does: "analysed", "converted"), a run in which no input
+    could be read stops here with :func:`_nothing_done`.
+    """
     _check_format(fmt)
     mapping = _parse_partners(partners)
     sessions: list[Session] = []
@@ -305,7 +312,10 @@ def _read_inputs(inputs: Sequence[Path], *, fmt, partners, episodes, rate, sessi
                 failures.append(Failure(str(path), str(error)))
             advance(1)
     merged, clashes = _merge_same_ids(sessions)
-    return merged, failures + skipped_units(sessions) + clashes
+    failures = failures + skipped_units(sessions) + clashes
+    if require and not merged:
+        raise _nothing_done(failures, require)
+    return _apply_metadata(merged, metadata), failures
 
 
 def _merge_same_ids(sessions: Sequence[Session]) -> tuple[list[Session], list[Failure]]:

@@ -14,7 +14,7 @@ from ..errors import AttunementError, SessionError, did_you_mean
 from ..io import Failure
 from ..session import Session
 from ._common import (BridgeOption, UncodedAsOption, _load_scheme, CloseOption, LabelsOption, MetadataOption, OverwriteOption, StrictOption, FormatOption, RateOption,
-                      SessionColumnOption, _apply_metadata, _fail, _output_run, _read_inputs, _report_failures,
+                      SessionColumnOption, _fail, _output_run, _read_inputs, _report_failures,
                       _report_notes, app, console, esc, expand_inputs, out_console, out_option)
 
 PartnerMapOption = Annotated[Optional[list[str]], typer.Option(
@@ -159,15 +159,18 @@ def agreement(
             for path in inputs:
                 sessions, failed = _read_inputs([path], fmt=fmt, partners=partner, episodes=None, rate=rate,
                                                 session_column=session_column, close_unpaired=close_unpaired,
-                                              strict=strict)
-                if failed:
-                    raise AttunementError(failed[0].message)
-                per_file.append(_apply_metadata(sessions, metadata))
+                                                strict=strict, metadata=metadata)
+                whole = [f for f in failed if f.scope != "unit"]  # a coder's file is needed whole
+                if whole:
+                    raise AttunementError(whole[0].message)
+                failures += failed  # units left out are listed, the rest compared
+                per_file.append(sessions)
             if len(inputs) == 1:
                 groups = [[s] * (1 + len(tier_b or ())) for s in per_file[0]]
                 specs = [tier, *(tier_b or ())]
             else:
-                groups, failures = _group_sessions(per_file, inputs)
+                groups, unmatched = _group_sessions(per_file, inputs)
+                failures += unmatched
                 specs = [tier] + [tier_b[0] if tier_b else tier] * (len(inputs) - 1)
             n_coders = len(specs)
             names = list(coder) if coder else [chr(ord("A") + i) for i in range(n_coders)]

@@ -17,7 +17,7 @@ from ..io import Failure
 from ..session import Session
 from ._common import (CloseOption, StrictOption, EpisodesOption, ExcludeUnknownOption, FormatOption, MetadataOption,
                       OverwriteOption, PartnerOption, RateOption, RecodeOption, SessionColumnOption, UncodedAsOption,
-                      BridgeOption, _load_scheme, _report_analysis_notes, _apply_metadata, _fail, _metadata_columns,
+                      BridgeOption, _load_scheme, _report_analysis_notes, _fail, _metadata_columns,
                       _nothing_done, _output_files, _output_run, _progress, _read_inputs, _report_failures,
                       _report_notes, app, console, esc, out_console, out_option)
 from ._figures import FiguresOption, figures_folder
@@ -57,8 +57,7 @@ def analyze(
             chosen = _load_scheme(scheme, recode, uncoded_as, bridge)
             sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
                                               session_column=session_column, close_unpaired=close_unpaired,
-                                              strict=strict)
-            sessions = _apply_metadata(sessions, metadata)
+                                              strict=strict, metadata=metadata)
             progress, advance = _progress(len(sessions), "measuring")
             with progress:
                 results = measures.analyze(sessions, chosen, k=k, min_mismatch_s=min_mismatch,
@@ -272,16 +271,13 @@ def convert(
     strict: StrictOption = False,
 ) -> None:
     """Convert coding files to attunement's tidy CSV (session, partner, tier, code, onset, offset), signals to its signals CSV."""
-    from .._files import output_files
     from ..io import tidy
     from ..io.signals_csv import write_signals
 
     try:
         sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
                                           session_column=session_column, close_unpaired=close_unpaired,
-                                          strict=strict)
-        if not sessions:
-            raise _nothing_done(failures, "converted")
+                                          strict=strict, require="converted")
         coded = any(s.tiers or s.episodes for s in sessions)
         signals = any(s.signals for s in sessions)
         targets = {}

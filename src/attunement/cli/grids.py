@@ -22,7 +22,6 @@ from ._common import (
     PartnerOption,
     RateOption,
     SessionColumnOption,
-    _apply_metadata,
     _fail,
     _nothing_done,
     _output_run,
@@ -77,8 +76,7 @@ def grids(
             chosen = _load_scheme(scheme, recode, uncoded_as, bridge)
             sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
                                               session_column=session_column, close_unpaired=close_unpaired,
-                                              strict=strict)
-            sessions = _apply_metadata(sessions, metadata)
+                                              strict=strict, metadata=metadata)
             progress, advance = _progress(len(sessions), "placing on grids")
             with progress:
                 results = measure_grids(sessions, chosen, episode=episode,

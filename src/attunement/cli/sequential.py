@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ..errors import AttunementError
 from ._common import (CloseOption, LabelsOption, MetadataOption, OverwriteOption, StrictOption, EpisodesOption,
-                      FormatOption, PartnerOption, RateOption, SessionColumnOption, _apply_metadata, _fail, _nothing_done,
+                      FormatOption, PartnerOption, RateOption, SessionColumnOption, _fail, 
                       _output_run, _read_inputs, _report_failures, _report_notes, _require_tier, app, console, esc,
                       out_console, out_option)
 
@@ -57,8 +57,6 @@ def sequential(
     sequential.html (unless --no-report). With --scheme or --labels, lag_cells and time_window gain
     given_label and target_label columns beside the raw codes, and the page shows the names.
     """
-    import pandas as pd
-
     from ..exports import write_frames
     from ..schemes import load_scheme
     from ..schemes.labels import labels_from_options
@@ -78,10 +76,7 @@ def sequential(
             code_labels = labels_from_options(scheme=load_scheme(scheme) if scheme else None, labels_file=labels)
             sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
                                               session_column=session_column, close_unpaired=close_unpaired,
-                                              strict=strict)
-            if not sessions:
-                raise _nothing_done(failures)
-            sessions = _apply_metadata(sessions, metadata)
+                                              strict=strict, metadata=metadata, require="analysed")
             _require_tier(sessions, given_key, "--tier")
             _require_tier(sessions, target_key, "--target")
             if resolution is None:

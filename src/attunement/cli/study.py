@@ -9,7 +9,7 @@ import typer
 
 from ..errors import AttunementError
 from ._common import (BridgeOption, UncodedAsOption, _load_scheme, _report_analysis_notes, CloseOption, MetadataOption, OverwriteOption, StrictOption, EpisodesOption, FormatOption,
-                      PartnerOption, RateOption, SessionColumnOption, _apply_metadata, _fail, _nothing_done,
+                      PartnerOption, RateOption, SessionColumnOption, _fail, _nothing_done,
                       _output_run, _read_inputs, _report_failures, _report_notes, app, console, esc, out_option)
 from ._figures import FiguresOption, figures_folder
 
@@ -45,10 +45,7 @@ def study(
             chosen = _load_scheme(scheme, None, uncoded_as, bridge)
             sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
                                               session_column=session_column, close_unpaired=close_unpaired,
-                                              strict=strict)
-            if not sessions:
-                raise _nothing_done(failures)
-            sessions = _apply_metadata(sessions, metadata)
+                                              strict=strict, metadata=metadata, require="analysed")
             without = [s.id for s in sessions if not s.episodes]
             if without and len(without) == len(sessions):
                 raise AttunementError(

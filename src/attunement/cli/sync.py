@@ -21,7 +21,6 @@ from ._common import (
     PartnerOption,
     RateOption,
     SessionColumnOption,
-    _apply_metadata,
     _metadata_columns,
     _fail,
     _nothing_done,
@@ -118,10 +117,7 @@ def sync(
                 coded_scheme = _load_scheme(scheme, recode, uncoded_as, bridge)
             sessions, failures = _read_inputs(inputs, fmt=fmt, partners=partner, episodes=episodes, rate=rate,
                                               session_column=session_column, close_unpaired=close_unpaired,
-                                              strict=strict)
-            if not sessions:
-                raise _nothing_done(failures)
-            sessions = _apply_metadata(sessions, metadata)
+                                              strict=strict, metadata=metadata, require="analysed")
             name = _signal_name(sessions, signal)
             candidates = sorted({p for s in sessions for p, n in s.signals if n == name})
             order = _partner_order(pair, first, coded_scheme.partners[0] if coded_scheme is not None else None,
