@@ -163,3 +163,26 @@ def test_sessions_without_a_group_form_their_own_row():
     rows = measure_rows(table, "prop_matched", groups={"a": "x"})
     assert [(r["group"], r["n"], r["mean"], r["sd"]) for r in rows] == [
         ("all sessions", 3, "40.0%", "20.0%"), ("x", 1, "20.0%", "–"), ("(no group)", 2, "50.0%", "14.1%")]
+
+
+def test_a_2000_session_report_of_long_simulated_sessions_stays_under_3_mb(tmp_path):
+    """Real-length sessions: 3-minute still-face sessions from the model, coded in ICEP-R every 0.25 s
+    (about 450 drawn elements per timeline). Before, the 50 drawn sessions alone made a 2,000-session
+    report 6.9 MB; now drawing stops at DRAWN_CHARS characters, the page says so, and it stays < 3 MB."""
+    from attunement.model import simulate
+
+    sim = simulate("typical", protocol="still-face", dyads=60, seed=1)
+    results = analyze(sim.sessions, "icep-r")
+    first = results.sessions
+    copies = []
+    for i in range(60, 2000):
+        rows = first[first.session == sim.sessions[i % 60].id].copy()
+        rows["session"] = f"copy{i:04d}"
+        copies.append(rows)
+    results.sessions = pd.concat([first, *copies], ignore_index=True)
+    path = write_report(results, sim.sessions, tmp_path / "report.html")
+    assert path.stat().st_size < 3_000_000
+    page = path.read_text(encoding="utf-8")
+    drawn = page.count('<article class="session"')
+    assert 1 <= drawn < 50
+    assert f"Timelines are drawn for the first {drawn} of 2000 sessions" in " ".join(page.split())

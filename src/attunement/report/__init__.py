@@ -50,6 +50,11 @@ __all__ = ["write_report", "render_page", "reader_notes", "PAGE_SIZE", "EPISODE_
 
 #: Sessions per page of the sessions table (each page a collapsible block; the first open).
 PAGE_SIZE = 100
+
+#: Characters of drawn sessions (timelines and their tables) a report holds at most: past it, sessions
+#: are left undrawn (the tables and ``--figures`` hold them all), so a report of thousands of long
+#: sessions still opens quickly and stays under 3 MB.
+DRAWN_CHARS = 1_500_000
 #: Above this many sessions the sessions table shows whole-session rows only (the
 #: episode rows are in sessions.csv, their means in the summary): the page stays light.
 EPISODE_ROWS_MAX = 200
@@ -101,9 +106,25 @@ def _legend_states(results: Results, session: Session | None, segments: pd.DataF
     return out
 
 
+def _drawn_sections(results: Results, sessions: Mapping[str, Session], ids: Sequence[str],
+                    palette: _timeline.Palette, columns: list[_tables.Column], *,
+                    max_chars: int = DRAWN_CHARS) -> list[dict[str, Any]]:
+    """The sections of the sessions drawn: in order, the first always, then while their
+    timelines and tables hold fewer than ``max_chars`` characters together."""
+    drawn: list[dict[str, Any]] = []
+    used = 0
+    for section in _sections(results, sessions, ids, palette, columns):
+        size = len(section["svg"]) + 250 * (len(section["mismatches"]) + len(section["budget"]))
+        if drawn and used + size > max_chars:
+            break
+        drawn.append(section)
+        used += size
+    return drawn
+
+
 def _sections(results: Results, sessions: Mapping[str, Session], ids: Sequence[str],
               palette: _timeline.Palette, columns: list[_tables.Column]) -> Iterator[dict[str, Any]]:
-    """One section per drawn session, built lazily while the page is written."""
+    """One section per drawn session, built lazily."""
     segments = _by_session(results.segments, ids)
     mismatches = _by_session(results.mismatches, ids)
     budget = _by_session(results.time_budget, ids)
@@ -198,7 +219,8 @@ def write_report(
         ``results.failures`` (sessions that could not be analysed).
     max_timelines : int
         Draw the timeline and per-session tables of at most this many sessions
-        (in the order of the analysis); the summary table always holds them all.
+        (in the order of the analysis), and fewer when their drawings would pass
+        :data:`DRAWN_CHARS` characters; the summary table always holds them all.
     accounts : mapping of str to str, optional
         A plain-words paragraph per session id, shown above its timeline.
     comparison : (header, rows), optional
@@ -236,8 +258,9 @@ def write_report(
     episode_rows = len(ids) <= EPISODE_ROWS_MAX
     if not episode_rows:
         groups = [(sid, rows[:1]) for sid, rows in groups]
-    drawn = ids[:max_timelines]
     by_id = {s.id: s for s in sessions}
+    sections = _drawn_sections(results, by_id, ids[:max_timelines], palette, columns)
+    drawn = [section["id"] for section in sections]
     anchors = {sid: f"session-{i + 1}" for i, sid in enumerate(drawn)}
     all_failures: list[Failure] = []
     for failure in [*failures, *results.failures]:
@@ -268,7 +291,8 @@ def write_report(
         "n_sessions": len(ids),
         "n_drawn": len(drawn),
         "n_left_out": len(ids) - len(drawn),
-        "sections": _sections(results, by_id, drawn, palette, columns),
+        "sections": sections,
+        "light": len(drawn) < min(max_timelines, len(ids)),
         "defs": _timeline.svg_defs(),
         "status_colours": {k: v for k, v in _timeline.STATUS_COLOURS.items() if k != "excluded"},
         "leaders": [(name, *palette.leaders[name]) for name in (a, b, "joint")],
