@@ -69,3 +69,19 @@ def test_a_pause_between_episodes_joins_the_row_before():
     assert timeline.row_windows(0, 605, [Episode("a", 0, 300), Episode("b", 305, 605)]) == [(0, 305), (305, 605)]
     assert timeline.row_windows(0, 604) == [(0, 300), (300, 604)]
     assert timeline.row_windows(0, 304) == [(0, 304)]
+
+
+def test_a_day_long_recording_coded_in_short_episodes_is_drawn_one_row_per_episode_in_hours():
+    """Two one-minute episodes an hour apart (as ChildProject's periodic sampling of a day-long
+    recording): before, the hour between them was drawn as twelve empty 5-minute rows and the ticks
+    read "60:30"; now two rows, ticks in h:mm:ss past the hour ("1:00:30"), and the unit says so."""
+    client = Tier.from_records([("2", 0, 30), ("1", 30, 60), ("2", 3600, 3630), ("1", 3630, 3660)])
+    therapist = Tier.from_records([("2", 0, 60), ("2", 3600, 3660)])
+    session = Session("day", tiers={("client", "looking"): client, ("therapist", "looking"): therapist},
+                      episodes=(Episode("first", 0, 60), Episode("second", 3600, 3660)))
+    results = analyze([session], "mutual-gaze")
+    svg = str(timeline.timeline_svg(session, scheme=results.scheme, segments=results.segments,
+                                    mismatches=results.mismatches,
+                                    palette=timeline.Palette.for_scheme(results.scheme)))
+    assert svg.count('<g class="row"') == 2
+    assert ">1:00:30<" in svg and "time (h:mm:ss)" in svg and ">0:30<" in svg

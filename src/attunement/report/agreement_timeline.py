@@ -42,7 +42,7 @@ from markupsafe import Markup, escape
 
 from ..schemes.labels import display_name
 from .palette import MEANINGS, STATE_COLOURS
-from .timeline import format_time, tick_step
+from .timeline import format_time, tick_step, time_unit
 
 __all__ = ["disagreement_svg", "code_colours", "ROW_S"]
 
@@ -235,7 +235,7 @@ def disagreement_svg(
             out.append(f'<line class="axis" x1="{x(t):.2f}" x2="{x(t):.2f}" y1="{y_axis}" y2="{y_axis + 5}"/>')
             out.append(f'<text class="tick" x="{x(t):.2f}" y="{y_axis + 16}" text-anchor="middle">{label}</text>')
         if r == 0:
-            unit = "time (m:ss)" if use_minutes else "time (s)"
+            unit = time_unit(use_minutes, hi)
             out.append(f'<text class="tick" x="{LEFT - 8}" y="{y_axis + 16}" text-anchor="end">{unit}</text>')
     out.append("</svg>")
     return Markup("".join(out))

@@ -49,7 +49,7 @@ from ..session import Session
 from . import palette as _palette
 from .palette import INK, MUTED, RULE, Palette
 from .study import _LABELS, GROUP_MARKS, episode_means
-from .timeline import EPISODE_FILLS, ROW_S, format_time, lane_spans, row_windows, tick_step, time_range
+from .timeline import EPISODE_FILLS, ROW_S, format_time, lane_spans, row_windows, tick_step, time_range, time_unit
 
 __all__ = ["timeline_figure", "means_figure", "forest_figure", "save_figure", "write_timeline_figures",
            "write_study_figures", "FORMATS"]
@@ -179,7 +179,7 @@ def timeline_figure(
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
         ax.spines["bottom"].set_color(RULE)
-    axes[-1].set_xlabel("time (m:ss)" if minutes else "time (s)", fontsize=8, color=MUTED)
+    axes[-1].set_xlabel(time_unit(minutes, t1), fontsize=8, color=MUTED)
     figure.suptitle(f"Session {sid}", fontsize=10, color=INK, x=0.01, ha="left")
     not_scored = bool((segments["status"] == "not scored").any())
     figure.legend(handles=_timeline_legend(palette, lanes, not_scored=not_scored), loc="outside lower center",

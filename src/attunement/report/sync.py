@@ -61,6 +61,7 @@ from .timeline import (
     format_time,
     marker_svg,
     tick_step,
+    time_unit,
 )
 
 __all__ = ["MAX_COLUMNS", "MAX_ROWS", "heatmap_svg", "synchrony_svg", "write_sync_report"]
@@ -108,7 +109,7 @@ def _time_axis(scale: _Scale, y: float, out: list[str]) -> None:
         label = format_time(t, minutes=True) if minutes else f"{t:g}"
         out.append(f'<line class="axis" x1="{x:.2f}" x2="{x:.2f}" y1="{y + 1}" y2="{y + 6}"/>')
         out.append(f'<text class="tick" x="{x:.2f}" y="{y + 17}" text-anchor="middle">{label}</text>')
-    unit = "time (m:ss)" if minutes else "time (s)"
+    unit = time_unit(minutes, scale.t1)
     out.append(f'<text class="tick" x="{LEFT - 28}" y="{y + 17}" text-anchor="end">{unit}</text>')
 
 

@@ -79,19 +79,34 @@ ROW_GAP = 16
 
 
 def format_time(seconds: float, *, minutes: bool = False) -> str:
-    """``75.0`` → ``"75.0 s"``, or ``"1:15"`` with ``minutes=True``.
+    """``75.0`` → ``"75.0 s"``, or ``"1:15"`` with ``minutes=True`` (``"h:mm:ss"`` past an hour).
 
     >>> format_time(75.0), format_time(75.0, minutes=True), format_time(3599.6, minutes=True)
     ('75.0 s', '1:15', '59:59.6')
+    >>> format_time(9240.0, minutes=True), format_time(3600.5, minutes=True)
+    ('2:34:00', '1:00:00.5')
     """
     if not minutes:
         return f"{seconds:.1f} s"
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
     whole_minutes, rest = divmod(seconds, 60.0)
+    hours, whole_minutes = divmod(int(whole_minutes), 60)
+    head = f"{sign}{hours}:{whole_minutes:02d}" if hours else f"{sign}{whole_minutes}"
     if abs(rest - round(rest)) < 1e-6:
-        return f"{sign}{int(whole_minutes)}:{int(round(rest)):02d}"
-    return f"{sign}{int(whole_minutes)}:{rest:04.1f}"
+        return f"{head}:{int(round(rest)):02d}"
+    return f"{head}:{rest:04.1f}"
+
+
+def time_unit(minutes: bool, end_s: float) -> str:
+    """The label of a time axis whose ticks :func:`format_time` writes, up to ``end_s`` seconds.
+
+    >>> time_unit(False, 90), time_unit(True, 900), time_unit(True, 9240)
+    ('time (s)', 'time (m:ss)', 'time (h:mm:ss)')
+    """
+    if not minutes:
+        return "time (s)"
+    return "time (h:mm:ss)" if end_s >= 3600 else "time (m:ss)"
 
 
 def tick_step(span: float, *, target: int = 12) -> float:
@@ -477,7 +492,7 @@ def _row_svg(d: _Drawing, window: tuple[float, float], top: float) -> list[str]:
         label = format_time(t, minutes=True) if d.use_minutes else f"{t:g}"
         out.append(f'<line class="axis" x1="{x:.2f}" x2="{x:.2f}" y1="{y_axis + 1}" y2="{y_axis + 6}"/>')
         out.append(f'<text class="tick" x="{x:.2f}" y="{y_axis + 17}" text-anchor="middle">{label}</text>')
-    unit = "time (m:ss)" if d.use_minutes else "time (s)"
+    unit = time_unit(d.use_minutes, r1)
     out.append(f'<text class="tick" x="{LEFT - 28}" y="{y_axis + 17}" text-anchor="end">{unit}</text>')
     return out
 
