@@ -203,3 +203,15 @@ def test_inspect_prints_square_brackets_literally(tmp_path):
     result = _run("inspect", path)
     assert result.exit_code == 0, result.exception
     assert "session [/]" in result.output and "[bold]x" in result.output and "'[red]'" in result.output
+
+
+def test_an_empty_argument_is_refused_not_read_as_the_current_folder(capsys):
+    """`attune inspect "$NONVERBAL"` with the variable unset passes "", which as a path is ".": before,
+    attune read every file under the current folder; now it stops with exit 2 and says which argument."""
+    from attunement.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["inspect", "", "--rate", "1"])
+    assert info.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "argument 2 after 'inspect' is empty (a shell variable that is not set?)" in err

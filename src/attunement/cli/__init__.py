@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from ._common import app, out_console
+from ._common import app, console, esc, out_console
 from ._examples import add_examples
 
 # Every public module of this package registers its commands on ``app`` when imported.
@@ -43,7 +43,16 @@ def _main(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    app(args=list(argv) if argv is not None else None, prog_name="attune")
+    args = list(argv) if argv is not None else sys.argv[1:]
+    if "" in args:
+        # An empty argument is never meant: it is an unset shell variable ("$NONVERBAL" before the
+        # file was fetched). As a path it would mean the current folder, read recursively.
+        where = args.index("")
+        after = f" after {args[where - 1]!r}" if where else ""
+        console.print(esc(f"error: argument {where + 1}{after} is empty (a shell variable that is not set?). "
+                          f"Give the file, folder or value it stands for."), soft_wrap=True)
+        raise SystemExit(2)
+    app(args=args, prog_name="attune")
 
 
 if __name__ == "__main__":  # pragma: no cover
