@@ -34,7 +34,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import difflib
+import functools
 import hashlib
 import logging
 import os
@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
 
-from ..errors import AttunementError
+from ..errors import AttunementError, did_you_mean
 from ._registry import DataFile, descriptions, manifest, package_dir
 
 __all__ = ["DataFile", "DatasetError", "ENV", "cache_dir", "dataset_names", "describe", "fetch", "files",
@@ -89,9 +89,7 @@ def describe(name: str) -> str:
 def _unknown(name: str) -> str:
     keys = [f.key for f in manifest()]
     candidates = dataset_names() + keys + [k.rsplit("/", 1)[-1] for k in keys]
-    near = difflib.get_close_matches(name, candidates, n=1)
-    hint = f" Did you mean {near[0]!r}?" if near else ""
-    return (f"no dataset or file named {name!r}.{hint} The datasets are {', '.join(dataset_names())}; "
+    return (f"no dataset or file named {name!r}.{did_you_mean(name, candidates)} The datasets are {', '.join(dataset_names())}; "
             f"`attune datasets` lists them.")
 
 
@@ -135,11 +133,18 @@ def _local(file: DataFile) -> Path:
     return (package_dir() / "files" if file.shipped else cache_dir()) / file.key
 
 
+@functools.lru_cache(maxsize=512)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
+    """:func:`sha256` of a file version (path, size, modification time): each is hashed once a process."""
+    return sha256(path)
+
+
 def _file_status(file: DataFile) -> Status:
     where = _local(file)
     if not where.is_file():
         return "missing"
-    if sha256(where) != file.sha256:
+    stat = where.stat()
+    if _digest(str(where), stat.st_size, stat.st_mtime_ns) != file.sha256:
         return "damaged"
     return "shipped" if file.shipped else "cached"
 
