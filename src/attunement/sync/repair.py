@@ -534,7 +534,9 @@ def synchrony_repair(
     progress = _Progress(on_progress, len(sessions) * (1 if pseudo else 1 + n_surrogates)
                          + (min(n_surrogates, len(sessions) * (len(sessions) - 1)) if pseudo else 0))
     failures: list[Failure] = []
-    measured: list[tuple[Session, WCCResult, list[np.ndarray], tuple[str, ...]]] = []
+    # (session, WCC, its local synchrony, surrogate null, pseudo-dyad ids, (threshold, threshold_below))
+    measured: list[tuple[Session, WCCResult, pd.DataFrame, list[np.ndarray], tuple[str, ...],
+                         tuple[float, float] | None]] = []
     chosen = partners
     seen: set[str] = set()
     for session in sessions:
@@ -550,18 +552,20 @@ def synchrony_repair(
                              signal=signal)
             result = wcc_arrays(sa.values, sb.values, fs=sa.rate, start_s=sa.start, session=session.id,
                                 first=first, second=second, signal=signal, **wcc_options)  # type: ignore[arg-type]
-            if not np.isfinite(local_synchrony(result, statistic=statistic)["synchrony"]).any():
+            frame = local_synchrony(result, statistic=statistic)
+            if not np.isfinite(frame["synchrony"]).any():
                 raise SessionError(
                     f"{session._where()}: no window of signal {signal!r} has a synchrony value (too many missing "
                     f"samples, or a constant signal). Check the signal, or lower min_valid.")
             progress.step()
             null: list[np.ndarray] = []
+            thresholds: tuple[float, float] | None = None
             if not pseudo:
                 null = surrogate_synchrony(sa.values, sb.values, fs=sa.rate, statistic=statistic, method=surrogate,
                                            n_surrogates=n_surrogates, seed=rng, min_shift_s=min_shift_s,
                                            segment_s=segment_s, on_step=progress.step,
                                            **wcc_options)  # type: ignore[arg-type]
-                calibrate_threshold(null, level=level)
+                thresholds = (calibrate_threshold(null, level=level), calibrate_threshold(null, level=1 - level))
         except AttunementError as error:
             if on_error == "raise":
                 raise
@@ -571,28 +575,27 @@ def synchrony_repair(
         if chosen is None:
             chosen = (first, second)
         seen.add(session.id)
-        measured.append((session, result, null, ()))
+        measured.append((session, result, frame, null, (), thresholds))
     if pseudo and measured:
         try:
             null, ids = pseudo_dyad_synchrony(
                 [m[0] for m in measured], signal=signal, partners=chosen, fs=measured[0][1].parameters["fs_hz"],
                 statistic=statistic, n_surrogates=n_surrogates, seed=rng, on_step=progress.step,
                 **wcc_options)  # type: ignore[arg-type]
-            calibrate_threshold(null, level=level)
+            thresholds = (calibrate_threshold(null, level=level), calibrate_threshold(null, level=1 - level))
         except AttunementError as error:
             if on_error == "raise":
                 raise
             failures += [Failure(str(m[0].metadata.get("source", m[0].id)), str(error)) for m in measured]
             measured = []
-        else:
-            measured = [(session, result, null, tuple(ids)) for session, result, _, _ in measured]
+        else:  # one null, calibrated once, for every session of the batch
+            measured = [(session, result, frame, null, tuple(ids), thresholds)
+                        for session, result, frame, _, _, _ in measured]
     chosen = chosen or ("first", "second")
     series_parts, threshold_rows, state_sessions, wccs, calibrations = [], [], {}, {}, {}
-    for session, result, null, ids in measured:
-        calibration = SynchronyCalibration(
-            session.id, statistic, surrogate, float(level), calibrate_threshold(null, level=level), tuple(null),
-            threshold_below=calibrate_threshold(null, level=1 - level), surrogate_ids=ids)
-        frame = local_synchrony(result, statistic=statistic)
+    for session, result, frame, null, ids, (above, below) in measured:
+        calibration = SynchronyCalibration(session.id, statistic, surrogate, float(level), above, tuple(null),
+                                           threshold_below=below, surrogate_ids=ids)
         frame["peak_lag_s"] = peak_lags(result, statistic=statistic)
         states = synchrony_states(frame, threshold=calibration.threshold, partners=chosen,
                                   together_lag_s=together_lag_s, threshold_below=calibration.threshold_below)
