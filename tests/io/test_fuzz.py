@@ -38,9 +38,6 @@ PER_READ_SECONDS = 10.0
 #: Address space the worker may take beyond its imports.
 MEMORY_BYTES = 1 << 30
 
-#: Readers another engineer is fixing: their known failures are expected for now (remove the entry when fixed).
-KNOWN_FAILING: set[str] = set()  # readers that fail a mutation, marked xfail while being fixed
-
 READERS = [f.name for f in FORMATS] + ["detect"]
 
 
@@ -74,13 +71,7 @@ def test_every_input_was_read(fuzz_results):
         assert len(fuzz_results["cases"]) > 1000
 
 
-def _param(reader: str):
-    if reader in KNOWN_FAILING:
-        return pytest.param(reader, marks=pytest.mark.xfail(strict=False, reason="readers-b fixing"))
-    return reader
-
-
-@pytest.mark.parametrize("reader", [_param(r) for r in READERS])
+@pytest.mark.parametrize("reader", READERS)
 def test_only_attunement_errors_escape(reader, fuzz_results):
     defects = [r for r in fuzz_results["results"]
                if r["reader"] == reader and r["outcome"] not in ("ok", "refused")]

@@ -52,7 +52,6 @@ __all__ = ["Palette", "timeline_svg", "svg_defs", "format_time", "tick_step", "r
            "time_range", "ROW_S"]
 
 #: Kept for the pages that colour the dyad band themselves (see :mod:`.palette`).
-STATE_COLOURS = _palette.STATE_COLOURS
 STATUS_COLOURS = {"matched": _palette.MEANINGS["matched"], "mismatched": _palette.MEANINGS["mismatched"],
                   "excluded": "url(#att-hatch)", "not scored": _palette.MEANINGS["not scored"]}
 STATUS_LABELS = {"matched": "matched", "mismatched": "mismatched", "excluded": "excluded / not coded",
