@@ -77,10 +77,11 @@ def analyze(
                 from ..report import write_report
 
                 drawn = [s for s in sessions if s.id in analysed]
+                by_id = {s.id: s for s in drawn}  # the page says which it draws; only those get a grid
                 write_report(results, drawn, run.path / "report.html",
                              title=f"attunement: {chosen.name}", inputs=[str(p) for p in inputs],
                              failures=failures, max_timelines=max_timelines,
-                             figures=_grid_figures(drawn[:max_timelines], chosen))
+                             figures=lambda ids: _grid_figures([by_id[i] for i in ids], chosen))
             if figures is not None:
                 _write_timeline_figures(results, sessions, figures, run, inputs=[*inputs, scheme, metadata],
                                         overwrite=overwrite)

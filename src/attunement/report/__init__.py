@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -197,7 +197,8 @@ def write_report(
     accounts: Mapping[str, str] | None = None,
     comparison: tuple[Sequence[str], Sequence[Sequence[str]]] | None = None,
     introduction: str = "",
-    figures: Mapping[str, Mapping[str, Any]] | None = None,
+    figures: Mapping[str, Mapping[str, Any]] | Callable[[Sequence[str]], Mapping[str, Mapping[str, Any]]]
+    | None = None,
 ) -> Path:
     """Write the HTML report of an analysis, atomically.
 
@@ -227,9 +228,11 @@ def write_report(
         A compact side-by-side table shown before the summary (cells are text).
     introduction : str
         A paragraph shown at the top of the page (plain text).
-    figures : mapping of session id to {title: SVG markup}, optional
+    figures : mapping of session id to {title: SVG markup}, or a callable, optional
         More drawings per session (a state space grid, a synchrony heat map …),
-        each shown in a collapsible section under the session's timeline.
+        each shown in a collapsible section under the session's timeline. A
+        callable is given the ids of the sessions drawn and returns the mapping,
+        so nothing is drawn for sessions the page leaves out.
 
     Returns
     -------
@@ -298,7 +301,8 @@ def write_report(
         "leaders": [(name, *palette.leaders[name]) for name in (a, b, "joint")],
         "marker": _timeline.marker_svg,
         "accounts": dict(accounts or {}),
-        "figures": {sid: dict(items) for sid, items in (figures or {}).items()},
+        "figures": {sid: dict(items) for sid, items in
+                    ((figures(drawn) if callable(figures) else figures) or {}).items()},
         "comparison": comparison,
         "introduction": introduction,
     }
