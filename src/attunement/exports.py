@@ -35,10 +35,10 @@ def write_table(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def write_frames(tables: Mapping[str, pd.DataFrame], out: str | Path, *,
-                 failures: Sequence[Failure] = ()) -> list[Path]:
+                 failures: Sequence[Failure] = (), errors_name: str = "errors.csv") -> list[Path]:
     """Write each table as ``<name>.csv`` and ``<name>.parquet`` in ``out``, and ``errors.csv``.
 
-    ``errors.csv`` lists the inputs that failed and the units left out of them
+    ``errors.csv`` (``errors_name``) lists the inputs that failed and the units left out of them
     (``path, scope, message``; scope ``file`` or ``unit``), when any did;
     an ``errors.csv`` left from an earlier run is removed when none did.
     """
@@ -49,9 +49,9 @@ def write_frames(tables: Mapping[str, pd.DataFrame], out: str | Path, *,
         written.append(write_table(frame, out / f"{name}.csv"))
         written.append(write_table(frame, out / f"{name}.parquet"))
     if failures:
-        written.append(write_errors(failures, out / "errors.csv"))
-    elif (out / "errors.csv").exists():
-        (out / "errors.csv").unlink()
+        written.append(write_errors(failures, out / errors_name))
+    elif (out / errors_name).exists():
+        (out / errors_name).unlink()
     return written
 
 

@@ -63,7 +63,7 @@ def grids(
     max_grids: Annotated[int, typer.Option("--max-grids", help="Sessions drawn in the page (the tables hold all).")] = 50,
 ) -> None:
     """Place each session on a state space grid (one partner's state × the other's); write tables and a page."""
-    from ..exports import write_errors, write_table
+    from ..exports import write_frames
     from ..grids import grids as measure_grids
     from ..grids import group_grids, groups_from_metadata
     from ..grids.export import write_sdis_file, write_trj_files
@@ -91,9 +91,7 @@ def grids(
             if group and placed:
                 group_results = group_grids(results, groups_from_metadata(placed, group))
                 tables.update(group_results.tables())
-            for name, frame in tables.items():
-                write_table(frame, run.path / f"{name}.csv")
-                write_table(frame, run.path / f"{name}.parquet")
+            write_frames(tables, run.path, failures=failures, errors_name="grid_errors.csv")
             written_trj = []
             if trj:
                 written_trj = write_trj_files(results.trajectories.values(), run.path / "trj",
@@ -101,9 +99,6 @@ def grids(
             if sdis and results.trajectories:
                 write_sdis_file(list(results.trajectories.values()), run.path / "states.sds",
                                 comment=f"scheme {chosen.name}")
-            errors = out / "grid_errors.csv"
-            if failures:
-                write_errors(failures, run.path / errors.name)
             if report:
                 from ..report.grids import write_grids_report
 
@@ -121,5 +116,5 @@ def grids(
                       + (f"; {len(written_trj)} .trj file(s) in {out / 'trj'}/" if trj else "")
                       + (f"; SDIS: {out / 'states.sds'}" if sdis and n else "")))
     if failures:
-        console.print(f"The failures are listed in {esc(errors)}.")
+        console.print(f"The failures are listed in {esc(out / 'grid_errors.csv')}.")
         raise typer.Exit(3)

@@ -104,7 +104,7 @@ def sync(
     import pandas as pd
 
     from .. import measures
-    from ..exports import write_errors, write_table, write_tables
+    from ..exports import write_frames, write_tables
     from ..io import Failure
     from ..sync import lead_lag_summary, preprocess
     from ..sync.changepoints import POINT_COLUMNS, SEGMENT_COLUMNS, change_points
@@ -174,10 +174,7 @@ def sync(
             if cells:
                 tables["wcc_cells"] = (pd.concat([w.to_frame() for w in wccs], ignore_index=True) if wccs
                                        else pd.DataFrame(columns=["session"]))
-            for table_name, frame in tables.items():
-                frame = frame.astype({"above_chance": "object"}) if table_name == "local_synchrony" else frame
-                write_table(frame, run.path / f"{table_name}.csv")
-                write_table(frame, run.path / f"{table_name}.parquet")
+            tables["local_synchrony"] = tables["local_synchrony"].astype({"above_chance": "object"})
             coded = None
             if coded_scheme is not None:
                 coded_sessions = [s for s in done if s.tiers]
@@ -185,8 +182,7 @@ def sync(
                                          unknown="exclude" if exclude_unknown else "error", on_error="collect")
                 failures += coded.failures
                 write_tables(coded, run.path / "coded")
-            if failures:
-                write_errors(failures, run.path / "errors.csv")
+            write_frames(tables, run.path, failures=failures)
             if report:
                 from ..report.sync import write_sync_report
 
