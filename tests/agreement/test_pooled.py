@@ -77,6 +77,7 @@ def test_pooled_kappa_by_hand():
     ref = cohens_kappa(np.array([[12, 0], [3, 15]]))
     assert summed.kappa == pytest.approx(0.8)
     assert summed.kappa_se == pytest.approx(ref.std_kappa, rel=1e-12)
+    assert summed.kappa_se ** 2 == pytest.approx(_fce_variance(np.array([[12.0, 0], [3, 15]])), rel=1e-9)
     assert (summed.ci_low, summed.ci_high) == pytest.approx((ref.kappa_low, ref.kappa_upp), rel=1e-12)
     assert summed.n_units == 30 and summed.n_sessions == 3 and summed.percent_agreement == pytest.approx(90.0)
     kappas = np.array([0.8, 0.32 / 0.52, 1.0])
@@ -92,6 +93,7 @@ def test_pooled_kappa_by_hand():
     ref1 = cohens_kappa(np.array([[4, 0], [1, 5]]))
     assert (s1.kappa_se, s1.kappa_ci_low, s1.kappa_ci_high) == pytest.approx(
         (ref1.std_kappa, ref1.kappa_low, ref1.kappa_upp), rel=1e-12)
+    assert s1.kappa_se ** 2 == pytest.approx(_fce_variance(np.array([[4.0, 0], [1, 5]])), rel=1e-9)
 
 
 def test_pooled_kappa_sums_over_the_union_of_codes():
@@ -106,6 +108,7 @@ def test_pooled_kappa_sums_over_the_union_of_codes():
     expected = np.array([[7, 0, 1], [1, 5, 0], [0, 0, 6]])
     assert row.kappa == pytest.approx(cohens_kappa(expected).kappa, rel=1e-12)
     assert row.kappa_se == pytest.approx(cohens_kappa(expected).std_kappa, rel=1e-12)
+    assert row.kappa_se ** 2 == pytest.approx(_fce_variance(expected.astype(float)), rel=1e-9)
 
 
 def test_mean_of_one_session_has_no_interval():

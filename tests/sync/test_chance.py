@@ -43,6 +43,10 @@ def test_an_uncoupled_pair_reads_mostly_within_chance():
     assert 0.0 <= row.share_above_chance <= 0.15 and 0.0 <= row.share_below_chance <= 0.15
     assert row.share_within_chance >= 0.75
     assert row.share_above_chance + row.share_within_chance + row.share_below_chance == pytest.approx(1.0)
+    # the shares counted here, from the synchrony values and the two thresholds
+    values = out.series.synchrony.dropna()
+    assert row.share_above_chance == pytest.approx((values > row.threshold).mean())
+    assert row.share_below_chance == pytest.approx((values < row.threshold_below).mean())
     calibration = out.calibrations["d5"]
     pooled = calibration.values
     assert row.threshold == pytest.approx(np.quantile(pooled, 0.95))
