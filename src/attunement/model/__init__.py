@@ -32,10 +32,10 @@ Examples
 """
 
 from .development import develop
-from .params import CaregiverParams, InfantParams, Preset
-from .presets import PRESETS, get_preset, with_contingency
+from .params import PARAMETERS, Parameter
+from .presets import PRESETS, Preset, get_preset, with_contingency
 from .protocols import Protocol, free_play, still_face
 from .simulate import Simulation, simulate
 
 __all__ = ["simulate", "Simulation", "develop", "PRESETS", "get_preset", "with_contingency", "Preset",
-           "InfantParams", "CaregiverParams", "Protocol", "free_play", "still_face"]
+           "PARAMETERS", "Parameter", "Protocol", "free_play", "still_face"]

@@ -7,17 +7,18 @@ experienced (MODEL.md; a delta rule):
 
    r(n+1) = r(n) + \eta\,\bigl(R(n) - r(n)\bigr)
 
-where R(n) is the share of his ruptures of connection in session n that were
-repaired within τ seconds (``repair_window_s``, default 5 s). Connection means
-he looks at her (smiling or monitoring) while she is with him (smiling,
-vocalising or quietly watching); a rupture is its loss, a repair its return.
-A session without ruptures leaves r unchanged. r then shifts, in the next
-session, how soon he re-engages (θ_low' = θ_low + shift·(r − 0.5)), how long he
-keeps bidding when bids go unanswered (persistence e^{−γ u (1 − r)}), and a
-disengagement bias b = b_max·(1 − r) (see :mod:`attunement.model.dynamics`).
+where R(n) is the share of the session's mismatch episodes (ICEP-R matching,
+from the simulated codes) that were repaired within τ = ``REPAIR_WINDOW_S``
+seconds. A session without mismatches leaves r unchanged. In the next session
+r shifts two of his own parameters by ``SECURITY_SHIFT``·(r − 0.5): how soon he
+looks back after looking away (``a_return``) and how readily he smiles
+(``a_positivity``) — the security of Tronick (1989) and Gianino & Tronick
+(1988): infants whose ruptures are repaired turn back to the partner sooner and
+engage more positively. Security is then judged on what a coder would see in
+later sessions (his positive share, how long mismatches last), not on r.
 
-Each dyad keeps its own parameters (individual differences) across sessions;
-every session starts afresh (calm, looking at her).
+Each dyad keeps its own parameters across sessions (individual differences);
+every session starts afresh.
 """
 
 from __future__ import annotations
@@ -28,16 +29,26 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AttunementError
-from .dynamics import INFANT_MODES, run, stack_params
-from .params import Preset
+from ..schemes import load_scheme
+from .observation import A_STATES, caregiver_codes, infant_codes, truth_table
+from .params import PARAMETERS
+from .presets import Preset
 from .protocols import Protocol, get_protocol
-from .simulate import _check_dt, _presets
+from .simulate import _check_dt, _presets, run
 
-__all__ = ["develop", "DEVELOP_COLUMNS"]
+__all__ = ["develop", "DEVELOP_COLUMNS", "LEARNING_RATE", "REPAIR_WINDOW_S", "SECURITY_SHIFT"]
 
-DEVELOP_COLUMNS = ["session", "dyad", "preset", "session_number", "expectation_before", "ruptures",
-                   "repaired_share", "expectation_after", *[f"prop_{m}" for m in INFANT_MODES],
-                   "prop_looking_away"]
+#: η: how far one session's experience moves his expectation of repair.
+LEARNING_RATE = 0.2
+#: τ: a mismatch repaired within this many seconds counts as repaired (Tronick & Cohn 1989 report repair
+#: within a few seconds; Müller et al. 2022 use latency to repair).
+REPAIR_WINDOW_S = 5.0
+#: How far an expectation of 1 (or 0) moves a_return and a_positivity from the population's, per 0.5 of r.
+SECURITY_SHIFT = 1.0
+
+DEVELOP_COLUMNS = ["session", "dyad", "preset", "session_number", "expectation_before", "mismatches",
+                   "repaired_share", "expectation_after", *[f"prop_{m}" for m in A_STATES],
+                   "prop_looking_away", "latency_median_s"]
 
 
 def develop(
@@ -72,11 +83,12 @@ def develop(
     DataFrame
         One row per dyad and session: ``session`` (``f"{preset}-{seed}-{i:04d}-{n:03d}"``),
         ``dyad``, ``preset``, ``session_number`` (1 …), ``expectation_before``
-        (r during the session), ``ruptures``, ``repaired_share`` (R; NaN without
-        ruptures), ``expectation_after`` (r(n+1)), and the share of the session
-        the infant spent in each mode: ``prop_positive``, ``prop_monitor``,
-        ``prop_object``, ``prop_averted``, ``prop_protest``, ``prop_withdrawn``,
-        ``prop_looking_away`` (any mode but positive and monitor: his gaze is off her face).
+        (r during the session), ``mismatches`` (mismatch episodes outside a
+        still-face), ``repaired_share`` (R; NaN without mismatches),
+        ``expectation_after`` (r(n+1)), the share of the session the infant
+        spent in each state (``prop_positive``, ``prop_monitor``, ``prop_away``,
+        ``prop_negative``), ``prop_looking_away`` (away or negative: his gaze
+        is off her face) and ``latency_median_s`` (median latency to repair).
 
     Raises
     ------
@@ -103,24 +115,38 @@ def develop(
     for name, value in (("sessions", sessions), ("dyads", dyads)):
         if not (isinstance(value, (int, np.integer)) and value >= 1):
             raise AttunementError(f"{name} must be a whole number ≥ 1, got {value!r}.")
+    scheme = load_scheme("icep-r")
     rng = np.random.default_rng(seed)
-    p = stack_params(presets, [int(dyads)] * len(presets), rng)
+    draws = [pr.draw(int(dyads), rng) for pr in presets]
+    p = {name: np.concatenate([d[name] for d in draws]) for name in PARAMETERS}
+    n = len(p["a_return"])
     dyad_ids = np.array([f"{pr.name}-{seed}-{i:04d}" for pr in presets for i in range(dyads)], dtype=object)
     names = np.array([pr.name for pr in presets for _ in range(dyads)], dtype=object)
-    r = p.i_expectation.copy()
-    eta = p.i_learning_rate
+    r = np.full(n, 0.5)
     parts = []
     for number in range(1, sessions + 1):
-        trace = run(p, chosen, dt=dt, rng=rng, expectation=r, record=False)
-        share = trace.repaired_share
-        after = np.where(np.isnan(share), r, r + eta * (np.nan_to_num(share) - r))
-        props = trace.mode_steps / trace.mode_steps.sum(axis=1, keepdims=True)
-        part = {"session": np.array([f"{d}-{number:03d}" for d in dyad_ids], dtype=object), "dyad": dyad_ids,
-                "preset": names, "session_number": np.full(p.n, number), "expectation_before": r,
-                "ruptures": trace.ruptures.astype(int), "repaired_share": share, "expectation_after": after}
-        for k, mode in enumerate(INFANT_MODES):
-            part[f"prop_{mode}"] = props[:, k]
+        shift = SECURITY_SHIFT * (r - 0.5) * 2.0
+        trace = run({**p, "a_return": p["a_return"] + shift, "a_positivity": p["a_positivity"] + shift},
+                    chosen, dt=dt, rng=rng)
+        ids = [f"{d}-{number:03d}" for d in dyad_ids]
+        truth = truth_table(ids, infant=infant_codes(trace.infant, trace.arousal),
+                            caregiver=caregiver_codes(trace.caregiver, rng), trace=trace, protocol=chosen,
+                            scheme=scheme)
+        truth = truth[truth.episode != "still-face"]
+        truth = truth.assign(quick=truth.repaired & (truth.duration_s <= REPAIR_WINDOW_S))
+        by = truth.groupby("session", sort=False)
+        count = by.size().reindex(ids).fillna(0).to_numpy()
+        share = by.quick.mean().reindex(ids).to_numpy(dtype=float)
+        latency = truth[truth.repaired].groupby("session").duration_s.median().reindex(ids).to_numpy(dtype=float)
+        after = np.where(np.isnan(share), r, r + LEARNING_RATE * (np.nan_to_num(share) - r))
+        props = np.stack([(trace.infant == k).mean(axis=1) for k in range(len(A_STATES))], axis=1)
+        part = {"session": np.array(ids, dtype=object), "dyad": dyad_ids, "preset": names,
+                "session_number": np.full(n, number), "expectation_before": r, "mismatches": count.astype(int),
+                "repaired_share": share, "expectation_after": after}
+        for k, state in enumerate(A_STATES):
+            part[f"prop_{state}"] = props[:, k]
         part["prop_looking_away"] = 1.0 - props[:, 0] - props[:, 1]
+        part["latency_median_s"] = latency
         parts.append(pd.DataFrame(part, columns=DEVELOP_COLUMNS))
         r = after
     return pd.concat(parts, ignore_index=True)

@@ -1,37 +1,34 @@
-"""The observation layer: latent states → ICEP-R codes, gaze and self-comfort tiers, coder noise, truth.
+"""The observation layer: the simulated states as ICEP-R codes, gaze and self-comfort tiers, coder noise, truth.
 
 Coding rules (one per step of ``dt`` seconds; consecutive equal codes are
 merged into one interval, and intervals are cut at episode boundaries):
 
-========================  ===========================================================
-infant mode               ICEP-R code (``engagement`` tier)
-========================  ===========================================================
-positive                  ``Ipos`` — smile and gaze at her face
-monitor                   ``Ineu`` — looking, neutral or interested; ``Ineg`` when wary
-                          (unmet bids u above 0.8 × ``unmet_protest``)
-object                    ``Inon`` — object or environment
-averted                   ``Inon`` with a dull face; ``Ineg`` when frowning (arousal
-                          above the midpoint of θ_high and θ_protest)
-protest                   ``Ipro`` — frown, fuss or cry, push
-withdrawn                 ``Iwit``
-========================  ===========================================================
+==================  =================================================================
+model state         ICEP-R code (``engagement`` tier)
+==================  =================================================================
+infant positive     ``Ipos`` — smile and gaze at her face
+infant monitor      ``Ineu`` — looking, neutral or interested
+infant away         ``Inon`` — object or environment
+infant negative     ``Ipro`` when over-aroused (protest: fuss, cry, push), else ``Ineg``
+caregiver positive  ``Cpos``, or ``Cpvc`` for a bout of positive vocalisation (a share
+                    ``VOCAL_SHARE`` of her positive bouts, drawn per bout)
+caregiver watching  ``Cneu``
+caregiver intrusive ``Cint``
+caregiver disengaged ``Cnon``
+==================  =================================================================
 
-Caregiver modes map one to one: positive ``Cpos``, vocal ``Cpvc``, neutral
-``Cneu``, intrusive ``Cint``, non-focused ``Cnon``, withdrawn ``Cwit`` (the
-model does not generate ``Cneg`` or ``Chos``). The infant's ``gaze`` tier
-holds ``face``, ``away`` or ``further`` (turned further away); his
-``self-comfort`` tier holds ``suck`` while he sucks his thumb or hand and
-nothing otherwise. The finer channels (face: smile, neutral, dull, frown;
-voice: coo, silent, fuss, cry; push) are returned by :func:`channels`.
+The infant's ``gaze`` tier holds ``face`` while he looks at her, ``away``
+otherwise and ``further`` while he looks away and she pursues; his
+``self-comfort`` tier holds ``suck`` while he looks away over-aroused.
 
 Coder noise (``coder_noise`` = p): with ``noise_unit="bout"`` each bout of
 a code (a maximal run of one latent code) is, with probability p, coded as
-one of its neighbours (chosen uniformly; table ``INFANT_NEIGHBOURS`` /
+one of its neighbours (chosen uniformly; ``INFANT_NEIGHBOURS`` /
 ``CAREGIVER_NEIGHBOURS``: adjacent phases a coder may confuse) for its whole
 length; with ``noise_unit="step"`` every step is misclassified independently
 with probability p. The gaze and self-comfort tiers are not perturbed.
 
-Ground truth: the mismatch episodes of the *latent* codes under the scheme's
+Ground truth: the mismatch episodes of the noise-free codes under the scheme's
 match set (ICEP-R by default), with the same definitions as
 :mod:`attunement.measures.rupture_repair` computed on the step grid, so that
 :func:`attunement.analyze` on noise-free codes must find exactly them.
@@ -40,6 +37,7 @@ match set (ICEP-R by default), with the same definitions as
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -47,11 +45,10 @@ import pandas as pd
 from ..errors import AttunementError
 from ..schemes import Scheme
 from ..session import Episode, Session, Signal, Tier
-from .dynamics import AVT, MON, PRO, ParamArrays, Trace
 from .protocols import Protocol
 
-__all__ = ["INFANT_CODES", "CAREGIVER_CODES", "infant_codes", "caregiver_codes", "channels",
-           "add_coder_noise", "to_sessions", "truth_table", "TRUTH_COLUMNS"]
+__all__ = ["Trace", "INFANT_CODES", "CAREGIVER_CODES", "GAZE_CODES", "infant_codes", "caregiver_codes",
+           "add_coder_noise", "to_sessions", "truth_table", "TRUTH_COLUMNS", "VOCAL_SHARE"]
 
 INFANT_CODES = np.array(["Ipos", "Ineu", "Inon", "Ineg", "Ipro", "Iwit"], dtype=object)
 CAREGIVER_CODES = np.array(["Cpos", "Cpvc", "Cneu", "Cint", "Cnon", "Cwit"], dtype=object)
@@ -61,42 +58,46 @@ INFANT_NEIGHBOURS = {"Ipos": ["Ineu"], "Ineu": ["Ipos", "Inon", "Ineg"], "Inon":
 CAREGIVER_NEIGHBOURS = {"Cpos": ["Cpvc"], "Cpvc": ["Cpos", "Cneu"], "Cneu": ["Cpvc", "Cnon"],
                         "Cint": ["Cpvc", "Cpos"], "Cnon": ["Cneu", "Cwit"], "Cwit": ["Cnon", "Cneu"]}
 TRUTH_COLUMNS = ["session", "episode", "onset_s", "offset_s", "duration_s", "repaired", "led_by"]
+#: Share of the caregiver's positive bouts coded as positive vocalisation (Cpvc) rather than Cpos:
+#: SCIENCE.md's ICEP-R data set has Cpvc bouts about as common as Cpos bouts (our reading; unverified).
+VOCAL_SHARE = 0.4
 I_POS, I_NEU, I_NON, I_NEG, I_PRO, I_WIT = range(6)
+C_POS, C_PVC, C_NEU, C_INT, C_NON, C_WIT = range(6)
+#: Model states of the simulator, in order (roles of :mod:`attunement.model.roles`).
+A_STATES = ("positive", "monitor", "away", "negative")
+B_STATES = ("positive", "watching", "intrusive", "disengaged")
 
 
-def infant_codes(trace: Trace, p: ParamArrays) -> np.ndarray:
-    """ICEP-R infant code indices (into INFANT_CODES), shape (dyads, steps)."""
-    mode, a, u = trace.infant, trace.arousal, trace.unmet
-    frown = a > (0.5 * (p.i_theta_high + p.i_theta_protest))[:, None]
-    wary = u > (0.8 * p.i_unmet_protest)[:, None]
-    table = np.array([I_POS, I_NEU, I_NON, I_NON, I_PRO, I_WIT], dtype=np.int8)
-    codes = table[mode]
-    codes[(mode == MON) & wary] = I_NEG
-    codes[(mode == AVT) & frown] = I_NEG
+@dataclass(frozen=True)
+class Trace:
+    """The simulated latent and true states of every dyad (arrays dyads × steps)."""
+
+    dt: float
+    phase: np.ndarray     # (steps,) index of the protocol phase
+    infant: np.ndarray    # his model state (A_STATES)
+    caregiver: np.ndarray  # her model state (B_STATES)
+    arousal: np.ndarray   # his arousal level 0-2
+    gaze: np.ndarray      # GAZE_CODES index
+    comfort: np.ndarray   # bool: self-comfort
+
+
+def infant_codes(state: np.ndarray, arousal: np.ndarray) -> np.ndarray:
+    """ICEP-R infant code indices (into INFANT_CODES) of the infant's states and arousal levels."""
+    codes = np.array([I_POS, I_NEU, I_NON, I_NEG], dtype=np.int8)[state]
+    codes[(state == 3) & (arousal == 2)] = I_PRO
     return codes
 
 
-def caregiver_codes(trace: Trace) -> np.ndarray:
-    """ICEP-R caregiver code indices (into CAREGIVER_CODES): the caregiver's mode itself."""
-    return trace.caregiver.copy()
-
-
-def channels(trace: Trace, p: ParamArrays) -> dict[str, np.ndarray]:
-    """The infant's finer channels, as arrays of labels of shape (dyads, steps).
-
-    Returns ``face`` (smile, neutral, dull, frown), ``voice`` (coo, silent, fuss,
-    cry), ``gaze`` (face, away, further), ``self_comfort`` (bool) and ``push``
-    (bool: protesting while she pursues).
-    """
-    mode, a = trace.infant, trace.arousal
-    high = a > (0.5 * (p.i_theta_high + p.i_theta_protest))[:, None]
-    cry = a > (p.i_theta_protest + 0.3)[:, None]
-    face = np.array(["smile", "neutral", "neutral", "dull", "frown", "dull"], dtype=object)[mode]
-    face[((mode == AVT) | (mode == MON)) & high] = "frown"
-    voice = np.array(["coo", "silent", "silent", "silent", "fuss", "silent"], dtype=object)[mode]
-    voice[(mode == PRO) & cry] = "cry"
-    return {"face": face, "voice": voice, "gaze": GAZE_CODES[trace.gaze], "self_comfort": trace.comfort.copy(),
-            "push": (mode == PRO) & (trace.caregiver == 3)}
+def caregiver_codes(state: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """ICEP-R caregiver code indices of her states; a share VOCAL_SHARE of positive bouts become Cpvc."""
+    codes = np.array([C_POS, C_NEU, C_INT, C_NON], dtype=np.int8)[state]
+    n, steps = state.shape
+    start = np.ones((n, steps), bool)
+    start[:, 1:] = state[:, 1:] != state[:, :-1]
+    bout = np.cumsum(start.ravel()) - 1
+    vocal = (rng.random(int(bout[-1]) + 1) < VOCAL_SHARE)[bout].reshape(n, steps)
+    codes[(state == 0) & vocal] = C_PVC
+    return codes
 
 
 def _neighbour_table(codes: np.ndarray, neighbours: dict[str, list[str]]) -> tuple[np.ndarray, np.ndarray]:

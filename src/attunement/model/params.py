@@ -1,157 +1,173 @@
-"""The model's parameters: what the infant brings, what the caregiver does.
+"""The model's parameters: one table, each with its meaning, its prior and where its value comes from.
 
-Every parameter is a field of a frozen dataclass with a default and a
-one-line meaning; a preset (:mod:`attunement.model.presets`) is an instance.
-Rates are hazards per second and times are seconds, so the model means the
-same at any time step ``dt``. The equations that use them are written out in
-:mod:`attunement.model.dynamics` and in ``docs/model.md``.
+Every parameter lives on an unconstrained scale (a log rate, a log-odds
+weight or a coefficient on the log-hazard), so that the same numbers drive the
+simulator and the likelihood and a population distribution over dyads is a
+normal on that scale. Rates are per second, so a parameter means the same at
+any time step. The equations that use them are written out in
+:mod:`attunement.model.transition` and ``docs/model.md``.
+
+*Dyad* parameters (``dyad=True``) differ between dyads: each dyad's value is
+drawn from a normal with a population mean and SD (individual differences;
+Chow, Haltigan & Messinger 2010 fitted random cross-lags per dyad). They are
+what :func:`attunement.model.fit` estimates per dyad. The others are shared by
+the population. The *arousal* block describes the infant's latent regulation
+and is calibrated to published aggregates (``docs/model.md``), not estimated
+from one coded channel, which cannot separate it from the switching rates.
 
 Examples
 --------
->>> from attunement.model.params import CaregiverParams
->>> CaregiverParams().patience_s
-4.0
->>> CaregiverParams(intrusiveness=0.8).intrusiveness
-0.8
+>>> PARAMETERS["b_reengage"].meaning
+'how much faster she leaves quiet watching while he looks away (log-hazard): re-engaging, not waiting'
+>>> [p.name for p in PARAMETERS.values() if p.dyad]
+['a_positivity', 'a_return', 'a_repair', 'b_reengage', 'b_pursuit', 'b_repair']
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
 
 from ..errors import AttunementError
 
-__all__ = ["InfantParams", "CaregiverParams", "Preset", "describe"]
+__all__ = ["Parameter", "PARAMETERS", "DYAD", "STIMULATION", "REACH_AWAY", "as_arrays"]
 
 
 @dataclass(frozen=True)
-class InfantParams:
-    """The infant: arousal, thresholds, how readily he changes mode, and what he expects.
+class Parameter:
+    """One parameter of the model.
 
-    Every field: a default and its meaning (``describe(InfantParams)`` lists them).
+    ``side`` is ``"a"`` (the infant), ``"b"`` (the caregiver) or ``"arousal"``;
+    ``roles`` the roles it needs (a parameter of a role the scheme lacks is
+    dropped from a fit); ``prior`` the mean and SD of its normal prior on the
+    unconstrained scale; ``spread`` the prior scale of the between-dyad SD of a
+    dyad parameter.
     """
-
-    # --- arousal a(t): a(t+dt) = a* + ρ (a(t) − a*) + noise, with ρ = exp(−dt/τ)
-    tau_arousal_s: float = 3.0          #: time constant (s) with which arousal follows its drive
-    baseline: float = 0.0               #: μ, arousal with no stimulation and no distress
-    noise_sd: float = 0.12              #: stationary standard deviation of arousal's noise
-    gain_stimulation: float = 0.9       #: g_s, arousal per unit of the caregiver's stimulation that reaches him
-    gain_smile: float = 0.35            #: arousal his own smiling excitement adds (Stifter & Moyer 1991)
-    gain_unmet: float = 1.2             #: g_u, arousal per unit of the unmet-bid accumulator u
-    gain_self_comfort: float = 0.4      #: κ, arousal that thumb or hand sucking takes away
-    theta_high: float = 1.0             #: θ_high, arousal above which he averts his gaze
-    theta_low: float = 0.4              #: θ_low, arousal below which he re-engages (at expectation 0.5)
-    theta_protest: float = 1.45         #: arousal above which he protests (frowns, fusses, pushes)
-    threshold_width: float = 0.08       #: softness of the arousal thresholds (logistic scale)
-    # --- unmet bids u(t) ∈ [0, 1]: du/dt = (bid·(1 − answered) − u)/τ_u − answered_c·u/τ_soothe
-    tau_unmet_s: float = 30.0           #: τ_u, memory (s) of unanswered bids
-    tau_soothe_s: float = 40.0          #: τ_soothe, time (s) a responsive, warm caregiver takes to soothe u away
-    unmet_protest: float = 0.6          #: u above which unanswered bids turn into protest
-    unmet_withdraw: float = 0.8         #: u above which protest gives way to withdrawal
-    unmet_width: float = 0.08           #: softness of the u thresholds
-    unmet_wary: float = 0.12            #: u scale over which distress suppresses smiling (wariness)
-    # --- mode-switching rates (per second)
-    avert_rate: float = 1.5             #: looking → averted, when arousal is above θ_high
-    smile_rate: float = 0.6             #: monitor → smiling, when she shows positive affect
-    unsmile_rate: float = 0.35          #: smiling → monitor
-    object_rate: float = 0.06           #: looking → object/environment (baseline curiosity)
-    return_rate: float = 0.12           #: object → looking at her, when calm
-    reengage_rate: float = 0.8          #: averted → inviting look back, when arousal is below θ_low
-    drift_rate: float = 0.05            #: averted → object play
-    protest_rate: float = 1.0           #: → protest, when arousal is above θ_protest or u above its threshold
-    calm_rate: float = 0.1              #: protest → averted, once arousal is below θ_protest
-    soothed_rate: float = 0.15          #: protest → looking, when a responsive caregiver comforts him
-    withdraw_rate: float = 0.03         #: protest or averted → withdrawn, when u is above its threshold
-    unwithdraw_rate: float = 0.03       #: withdrawn → averted (faster when she responds)
-    self_comfort_on_rate: float = 0.8   #: starts sucking his thumb or hand while averted and aroused
-    self_comfort_off_rate: float = 0.3  #: stops self-comforting
-    turn_further_rate: float = 0.6      #: turns further away while she pursues
-    orient_rate: float = 0.3            #: looking away → looking at her when she calls softly, unless over-aroused
-    call_boost: float = 1.0             #: how much her calling (voice) raises his rate of looking back
-    # --- slow layer (development): r(n+1) = r(n) + η (R(n) − r(n))
-    expectation: float = 0.5            #: r, his expectation that a rupture gets repaired (0–1), at the start
-    learning_rate: float = 0.1          #: η, how far one session's experience moves r
-    repair_window_s: float = 5.0        #: τ, a rupture repaired within this many seconds counts as repaired
-    expectation_threshold_shift: float = 0.4  #: θ_low rises by this × (r − 0.5): secure infants re-engage sooner
-    expectation_give_up: float = 3.0    #: bids fade as exp(−this × u × (1 − r)): insecure infants stop bidding
-    disengagement_bias: float = 0.6     #: b = this × (1 − r): more object time, slower return
-    heterogeneity: float = 0.1          #: s.d. (relative) of each dyad's own thresholds and gains
-
-    def __post_init__(self) -> None:
-        _check(self)
-        if not self.theta_low < self.theta_high < self.theta_protest:
-            raise AttunementError(
-                f"infant thresholds must satisfy theta_low < theta_high < theta_protest, got "
-                f"{self.theta_low}, {self.theta_high}, {self.theta_protest}. Reorder them.")
-
-
-@dataclass(frozen=True)
-class CaregiverParams:
-    """The caregiver: how much she stimulates and how she reads and answers the infant."""
-
-    stimulation: float = 1.0            #: scale of her stimulation (face distance, voice, touch)
-    sensitivity: float = 0.8            #: how reliably and fast she notices his aversion (0–1)
-    notice_rate: float = 3.0            #: noticing rate (per s) at sensitivity 1
-    patience_s: float = 4.0             #: how long (s) she waits, sitting back, before re-engaging
-    intrusiveness: float = 0.05         #: tendency (0–1) to pursue into his line of sight and escalate
-    warmth: float = 0.8                 #: warmth (0–1) of her greeting when he comes back
-    interference: float = 0.0           #: her own anxiety or sadness (0–1), lowering her sensitivity
-    responsiveness: float = 0.9         #: share (0–1) of his bids she answers; 0 during a still-face
-    tracking: float = 0.0               #: share (0–1) of his aversions she answers by following his gaze into his line of sight
-    pause: float = 1.0                  #: her tendency to pause (neutral, quiet watching) during play
-    withdrawal: float = 0.0             #: rate (per s) of turning away from him (non-infant-focused, flat)
-    flatness: float = 0.0               #: share (0–1) of her positive moments that are flat (voice, no smile)
-    # --- base cycle of play while he is engaged (per s)
-    positive_rate: float = 0.43         #: leaving a smile (mean bout ≈ 2.3 s)
-    vocal_rate: float = 0.28            #: leaving positive vocalisation (mean bout ≈ 3.6 s)
-    neutral_rate: float = 0.13          #: leaving a pause (mean bout ≈ 7.8 s)
-    intrusive_leave_rate: float = 0.3   #: leaving intrusive behaviour (mean bout ≈ 3.3 s)
-    greet_rate: float = 1.5             #: greeting rate (per s) when he comes back, times warmth
-    mirror_rate: float = 0.5            #: answering his smile with hers (per s)
-    answer_rate: float = 0.5            #: answering his look with her voice (per s)
-    wait_rate: float = 1.5              #: sitting back once she notices his aversion (per s)
-    pursue_rate: float = 2.0            #: pursuing once she notices his aversion, times intrusiveness
-    overstimulate_rate: float = 0.15    #: escalating during play, times intrusiveness (per s)
-
-    def __post_init__(self) -> None:
-        _check(self)
-        for name in ("sensitivity", "intrusiveness", "warmth", "interference", "responsiveness", "flatness", "tracking"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise AttunementError(f"caregiver parameter {name} must lie between 0 and 1, got {value}. "
-                                      f"Give a share between 0 and 1.")
-
-
-@dataclass(frozen=True)
-class Preset:
-    """A named dyad type: infant and caregiver parameters, with a plain-words description."""
 
     name: str
-    description: str
-    infant: InfantParams = field(default_factory=InfantParams)
-    caregiver: CaregiverParams = field(default_factory=CaregiverParams)
+    side: str
+    meaning: str
+    prior: tuple[float, float]
+    source: str
+    roles: tuple[str, ...] = ()
+    dyad: bool = False
+    spread: float = 0.0
 
 
-def _check(params: object) -> None:
-    for f in fields(params):  # type: ignore[arg-type]
-        value = getattr(params, f.name)
-        if not (isinstance(value, (int, float)) and value == value and value >= 0 and value != float("inf")):
-            raise AttunementError(
-                f"{type(params).__name__}.{f.name} must be a finite number ≥ 0, got {value!r}. "
-                f"Correct the parameter.")
+def _p(name, side, meaning, prior, source, roles=(), dyad=False, spread=0.0) -> Parameter:
+    return Parameter(name, side, meaning, prior, source, tuple(roles), dyad, spread)
 
 
-def describe(cls: type) -> list[tuple[str, object, str]]:
-    """(name, default, meaning) of every parameter of a parameter class, read from its source comments.
+_SCI = "SCIENCE.md bout lengths (ICEP-R, 87 still-face sessions)"
+_CAL = "calibrated to the targets of docs/model.md"
 
-    >>> describe(CaregiverParams)[0]
-    ('stimulation', 1.0, 'scale of her stimulation (face distance, voice, touch)')
+#: Every parameter, in the order of the fitted vector. Prior means are the typical population's values.
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
+    # ---------------------------------------------------------------- partner A (infant): switching
+    _p("a_rate_positive", "a", "log rate (per s) of leaving a positive look (smile, gaze at her)", (-1.0, 1.0),
+       _SCI + ": mean social-positive bout 2.5 s", ("positive",)),
+    _p("a_rate_monitor", "a", "log rate (per s) of leaving a neutral look at her (monitor)", (-1.0, 1.0),
+       _SCI + ": mean social-monitor bout 2.5 s", ("monitor",)),
+    _p("a_return", "a", "log rate (per s) of leaving looking away: how soon he looks back", (-2.3, 1.0),
+       _SCI + ": mean object/environment bout 10.3 s", ("away",), dyad=True, spread=1.0),
+    _p("a_rate_negative", "a", "log rate (per s) of leaving protest or fussing", (-2.3, 1.0),
+       _SCI + ": mean protest bout 10.3 s", ("negative",)),
+    _p("a_shape", "a", "change of his log-hazard per unit log time in his state (0: memoryless; < 0: "
+       "the longer he stays, the longer he stays)", (0.0, 0.5),
+       "Messinger et al. (2011): look durations are not memoryless (R7)"),
+    _p("a_positivity", "a", "his log-odds of turning to a smile rather than a neutral look when he changes",
+       (0.0, 1.0), _CAL + " (infant positive share)", ("positive",), dyad=True, spread=1.0),
+    _p("a_pref_away", "a", "his log-odds of looking away rather than a neutral look when he changes",
+       (0.0, 1.0), _CAL + " (infant gaze share)", ("away",)),
+    _p("a_pref_negative", "a", "his log-odds of protesting rather than a neutral look when he changes",
+       (-2.0, 1.0), _CAL + " (infant negative share)", ("negative",)),
+    _p("a_repair", "a", "how much faster he leaves a mismatched state (log-hazard): his share of repair",
+       (0.5, 1.0), "Tronick & Cohn (1989): repair is mutual; the infant often leads (R9)", dyad=True, spread=0.8),
+    _p("a_follow", "a", "his log-odds of choosing a state that matches hers when he changes", (0.5, 1.0),
+       "interactive contingency (Beebe et al. 2010; Jaffe et al. 2001)"),
+    _p("a_react", "a", "how much more likely he changes right after she changed (log-hazard)", (0.3, 1.0),
+       "interactive contingency to the partner's recent change (Beebe et al. 2010)"),
+    # ---------------------------------------------------------------- partner B (caregiver): switching
+    _p("b_rate_positive", "b", "log rate (per s) of leaving positive play (smile, warm voice)", (-1.1, 1.0),
+       _SCI + ": caregiver positive 2.3 s, positive vocalisation 3.6 s", ("positive",)),
+    _p("b_rate_watching", "b", "log rate (per s) of leaving quiet watching while he looks at her", (-2.0, 1.0),
+       _SCI + ": caregiver neutral 7.8 s", ("watching",)),
+    _p("b_rate_intrusive", "b", "log rate (per s) of leaving intrusive behaviour", (-1.2, 1.0),
+       _SCI + ": caregiver intrusive 3.3 s", ("intrusive",)),
+    _p("b_rate_disengaged", "b", "log rate (per s) of leaving disengagement (not infant-focused, withdrawn)",
+       (-2.0, 1.0), "no published bout; about as long as watching (our choice)", ("disengaged",)),
+    _p("b_shape", "b", "change of her log-hazard per unit log time in her state", (0.0, 0.5),
+       "dwell-time memory, as for the infant"),
+    _p("b_pref_positive", "b", "her log-odds of positive play rather than quiet watching when she changes",
+       (1.0, 1.0), _CAL + " (caregiver positive share)", ("positive",)),
+    _p("b_pref_intrusive", "b", "her log-odds of intrusive behaviour rather than quiet watching when she changes",
+       (-2.5, 1.0), _CAL, ("intrusive",)),
+    _p("b_pref_disengaged", "b", "her log-odds of disengaging rather than quiet watching when she changes",
+       (-2.5, 1.0), _CAL, ("disengaged",)),
+    _p("b_reengage", "b", "how much faster she leaves quiet watching while he looks away (log-hazard): "
+       "re-engaging, not waiting", (0.0, 1.0), "Tronick (1989) scenario 1 vs 2: the attuned mother waits",
+       ("watching",), dyad=True, spread=1.0),
+    _p("b_pursuit", "b", "her log-odds of turning intrusive when she changes while he looks away: "
+       "chasing into his line of sight", (0.0, 1.0), "Beebe & Stern (1977) chase and dodge",
+       ("intrusive",), dyad=True, spread=1.0),
+    _p("b_repair", "b", "how much faster she leaves a mismatched state (log-hazard): her share of repair",
+       (0.5, 1.0), "Tronick & Cohn (1989): mothers repair as infants do", dyad=True, spread=0.8),
+    _p("b_follow", "b", "her log-odds of choosing a state that matches his when she changes", (0.5, 1.0),
+       "interactive contingency (Beebe et al. 2010)"),
+    _p("b_react", "b", "how much more likely she changes right after he changed (log-hazard)", (0.3, 1.0),
+       "interactive contingency to the partner's recent change (Beebe et al. 2010)"),
+    # ---------------------------------------------------------------- the infant's regulation (latent)
+    _p("ar_up", "arousal", "log rate (per s) at which his arousal rises a level without stimulation", (-3.0, 0.5),
+       _CAL),
+    _p("ar_down", "arousal", "log rate (per s) at which his arousal falls a level while he looks at her", (-2.0, 0.5),
+       _CAL),
+    _p("ar_stim", "arousal", "rise of the log rate of arousal per unit of her stimulation that reaches him",
+       (1.5, 0.5), "Field (1981): stimulation raises arousal; both over- and under-stimulation raise aversion"),
+    _p("ar_smile", "arousal", "rise of the log rate of arousal while he smiles (his own excitement)", (1.0, 0.5),
+       "Stifter & Moyer (1991): intense smiles are followed by longer gaze aversions (R4)"),
+    _p("ar_unmet", "arousal", "rise of the log rate of arousal while he looks at a partner who does not answer",
+       (1.5, 0.5), "Tronick et al. (1978), Mesman et al. (2009): the still-face distresses"),
+    _p("ar_calm", "arousal", "rise of the log rate of calming while he looks away (self-regulation)", (1.0, 0.5),
+       "Field (1981): heart rate falls during a gaze aversion"),
+    _p("ar_look", "arousal", "per level of arousal above alert: how much faster he leaves looking at her and "
+       "slower he leaves looking away (log-hazard)", (0.7, 0.5), "Field (1981); MODEL.md's hysteresis"),
+    _p("ar_negative", "arousal", "per level of arousal above alert: his log-odds of protest when he changes",
+       (1.5, 0.5), "Tronick (1989): escalation from aversion to protest"),
+]}
+
+#: The dyad parameters, in order.
+DYAD: tuple[str, ...] = tuple(name for name, p in PARAMETERS.items() if p.dyad)
+
+#: The stimulation of each of the caregiver's roles while he looks at her (Tronick 1989: face, voice, touch).
+STIMULATION = {"positive": 1.0, "watching": 0.0, "intrusive": 1.5, "disengaged": 0.0}
+#: The share of that stimulation that reaches him while he looks away: only pursuit into his line of
+#: sight does (Beebe & Stern 1977).
+REACH_AWAY = {"positive": 0.0, "watching": 0.0, "intrusive": 1.0, "disengaged": 0.0}
+#: Seconds without a change in her quiet or disengaged state after which his looks count as unanswered bids.
+UNANSWERED_AFTER_S = 2.0
+#: Time in state is counted up to this many seconds (the duration term is flat beyond it).
+MAX_TIME_IN_STATE_S = 60.0
+
+
+def as_arrays(values: Mapping[str, float | np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """Every parameter as a float array of length ``n`` (one value per dyad), checked by name.
+
+    Raises
+    ------
+    AttunementError
+        For an unknown parameter name (with the closest known one) or a non-finite value.
     """
-    import inspect
-
-    meanings: dict[str, str] = {}
-    for line in inspect.getsource(cls).splitlines():
-        name, sep, rest = line.strip().partition(":")
-        if sep and "#:" in rest and name.isidentifier():
-            meanings[name] = rest.split("#:", 1)[1].strip()
-    return [(f.name, f.default, meanings.get(f.name, "")) for f in fields(cls)]
+    from ..schemes._codes import did_you_mean
+    unknown = [k for k in values if k not in PARAMETERS]
+    if unknown:
+        raise AttunementError(f"no model parameter named {unknown[0]!r}.{did_you_mean(unknown[0], list(PARAMETERS))} "
+                              f"The parameters are listed in docs/model.md.")
+    out = {}
+    for name in PARAMETERS:
+        value = np.broadcast_to(np.asarray(values.get(name, PARAMETERS[name].prior[0]), dtype=float), (n,)).copy()
+        if not np.isfinite(value).all():
+            raise AttunementError(f"model parameter {name} must be a finite number, got {value[~np.isfinite(value)][0]}.")
+        out[name] = value
+    return out

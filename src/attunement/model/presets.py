@@ -1,66 +1,100 @@
-"""Presets: named dyad types, each an instance of :class:`~attunement.model.params.Preset`.
+"""Presets: populations of dyads, each a setting of the model's parameters.
 
-- ``attuned`` — Tronick's first peek-a-boo scenario: she notices his aversion
-  quickly, sits back and waits, and greets him warmly when he comes back.
+A preset gives the population mean of any parameter it changes (the others
+keep the typical population's, :data:`attunement.model.params.PARAMETERS`)
+and the between-dyad SD of every dyad parameter; :meth:`Preset.draw` draws
+each dyad's own values.
+
+- ``typical`` — the population calibrated to published aggregates (docs/model.md).
+- ``attuned`` — Tronick's first peek-a-boo scenario: when he looks away she
+  sits back and waits (``b_reengage`` low), does not chase (``b_pursuit`` low)
+  and repairs readily.
 - ``intrusive`` — the second scenario, "chase and dodge" (Beebe & Stern 1977):
-  she does not wait, pursues into his line of sight, clicks and comes closer;
-  her own anxiety gets in the way of reading his cue.
-- ``withdrawn`` — a depressed caregiver: little stimulation, flat affect, slow
-  and rare responses, often turned inward.
-- ``typical`` — a caregiver between these: mostly sensitive, sometimes
-  intrusive, sometimes slow.
+  when he looks away she re-engages at once and pursues into his line of sight.
+- ``withdrawn`` — a depressed caregiver: often disengaged, little positive
+  play, slow to repair.
 
-:func:`with_contingency` makes a caregiver of a given contingency (0 never
-answers, 1 answers every change of his at once and never pauses), for the
-mid-range contingency question (Jaffe et al. 2001; Beebe et al. 2010).
+:func:`with_contingency` makes a caregiver whose reactivity to the infant's
+changes (``b_react``) and repair drive (``b_repair``) are set by one level,
+everything else typical, for the mid-range contingency question (R2; Jaffe et
+al. 2001; Beebe et al. 2010).
 
 Examples
 --------
 >>> sorted(PRESETS)
 ['attuned', 'intrusive', 'typical', 'withdrawn']
->>> get_preset("intrusive").caregiver.intrusiveness
-0.85
->>> c = with_contingency(1.0).caregiver
->>> c.responsiveness, c.patience_s, c.pause
-(1.0, 0.0, 0.0)
+>>> draw = get_preset("intrusive").draw(3, np.random.default_rng(0))
+>>> draw["b_pursuit"].shape
+(3,)
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..errors import AttunementError
-from .params import CaregiverParams, InfantParams, Preset
+from .params import DYAD, PARAMETERS, as_arrays
 
-__all__ = ["PRESETS", "get_preset", "with_contingency"]
+__all__ = ["Preset", "PRESETS", "get_preset", "with_contingency", "TYPICAL"]
+
+#: The typical population's means where they differ from the priors' (set by calibration, docs/model.md).
+TYPICAL: dict[str, float] = {}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named population: parameter means (unconstrained scale) and between-dyad SDs of dyad parameters."""
+
+    name: str
+    description: str
+    means: Mapping[str, float] = field(default_factory=dict)
+    spreads: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        as_arrays(self.means, 1)  # names checked
+        for name, sd in self.spreads.items():
+            if name not in DYAD:
+                raise AttunementError(f"preset {self.name!r}: {name!r} is not a dyad parameter "
+                                      f"({', '.join(DYAD)}); only those vary between dyads.")
+            if not (np.isfinite(sd) and sd >= 0):
+                raise AttunementError(f"preset {self.name!r}: the SD of {name} must be ≥ 0, got {sd}.")
+
+    def mean(self, name: str) -> float:
+        return float(self.means.get(name, TYPICAL.get(name, PARAMETERS[name].prior[0])))
+
+    def spread(self, name: str) -> float:
+        return float(self.spreads.get(name, TYPICAL_SPREADS.get(name, PARAMETERS[name].spread)))
+
+    def draw(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Every parameter for ``n`` dyads: population means, dyad parameters drawn from their normals."""
+        values = {name: np.full(n, self.mean(name)) for name in PARAMETERS}
+        for name in DYAD:
+            values[name] = values[name] + self.spread(name) * rng.standard_normal(n)
+        return values
+
+    def replace(self, **means: float) -> Preset:
+        """A copy with some population means changed (``preset.replace(b_reengage=-1.0)``)."""
+        return Preset(self.name, self.description, {**self.means, **means}, self.spreads)
+
+
+#: The typical population's between-dyad SDs where they differ from the parameter table's.
+TYPICAL_SPREADS: dict[str, float] = {}
 
 PRESETS: dict[str, Preset] = {
+    "typical": Preset("typical", "Mostly sensitive: she usually waits when he looks away, now and then pursues."),
     "attuned": Preset(
-        "attuned",
-        "She notices when he looks away, stops and sits back, waits, and meets him warmly when he turns back.",
-        InfantParams(),
-        CaregiverParams(sensitivity=0.95, patience_s=5.0, intrusiveness=0.02, warmth=0.95, responsiveness=0.95),
-    ),
+        "attuned", "She notices when he looks away, sits back and waits, and meets him warmly when he turns back.",
+        {"b_reengage": -1.5, "b_pursuit": -2.0, "b_repair": 1.2, "b_follow": 1.0, "b_pref_intrusive": -4.0}),
     "intrusive": Preset(
-        "intrusive",
-        "When he looks away she does not wait: she leans into his line of sight, clicks and comes closer.",
-        InfantParams(),
-        CaregiverParams(stimulation=1.15, sensitivity=0.8, patience_s=0.5, intrusiveness=0.85, warmth=0.5,
-                        interference=0.4, responsiveness=0.85),
-    ),
+        "intrusive", "When he looks away she does not wait: she leans into his line of sight, clicks and comes closer.",
+        {"b_reengage": 1.5, "b_pursuit": 3.0, "b_pref_intrusive": -0.5, "b_repair": -0.3, "b_follow": 0.0}),
     "withdrawn": Preset(
-        "withdrawn",
-        "She offers little stimulation with a flat face, notices his signals late and answers few of them.",
-        InfantParams(),
-        CaregiverParams(stimulation=0.5, sensitivity=0.3, patience_s=20.0, intrusiveness=0.0, warmth=0.2,
-                        interference=0.6, responsiveness=0.3, withdrawal=0.08, flatness=0.7),
-    ),
-    "typical": Preset(
-        "typical",
-        "Mostly sensitive: she usually waits when he looks away, now and then pursues or answers late.",
-        InfantParams(),
-        CaregiverParams(sensitivity=0.7, patience_s=3.0, intrusiveness=0.15, warmth=0.75, responsiveness=0.8),
-    ),
+        "withdrawn", "She offers little play with a flat face, often turns inward and answers few of his signals.",
+        {"b_pref_disengaged": 0.8, "b_pref_positive": -0.3, "b_rate_disengaged": -2.8, "b_repair": -0.5,
+         "b_react": -0.5, "b_follow": 0.0}),
 }
 
 
@@ -81,22 +115,16 @@ def get_preset(preset: str | Preset) -> Preset:
 
 
 def with_contingency(level: float, *, base: str | Preset = "typical") -> Preset:
-    """A caregiver of contingency ``level`` (0–1), otherwise like ``base``.
+    """A caregiver of contingency ``level`` (0–1): only her reactivity and repair drive change.
 
-    ``level`` sets how much of his behaviour she answers and how fast:
-    responsiveness and sensitivity = ``level``; patience = 8 s × (1 − level);
-    tracking (following his gaze into his line of sight when he looks away) = level²;
-    her pauses in play × 2(1 − level); her answering, mirroring and greeting
-    rates × (0.5 + 1.5·level). At 1 she answers every change at once and never
-    pauses; at 0 she answers nothing.
+    ``b_react`` (how much likelier she changes right after he changed) and
+    ``b_repair`` (how much faster she leaves a mismatch) run linearly from
+    −2 (she hardly answers) at 0 to +3 (she answers every change at once) at 1;
+    every other parameter is the base population's.
     """
     if not 0.0 <= level <= 1.0:
         raise AttunementError(f"contingency must lie between 0 and 1, got {level}.")
     preset = get_preset(base)
-    c = preset.caregiver
-    speed = 0.5 + 1.5 * level
-    caregiver = replace(c, responsiveness=level, sensitivity=level, patience_s=8.0 * (1.0 - level),
-                        tracking=level ** 2,
-                        pause=2.0 * (1.0 - level), answer_rate=c.answer_rate * speed,
-                        mirror_rate=c.mirror_rate * speed, greet_rate=c.greet_rate * speed)
-    return Preset(f"contingency-{level:g}", f"A caregiver of contingency {level:g} (0–1).", preset.infant, caregiver)
+    value = -2.0 + 5.0 * level
+    return Preset(f"contingency-{level:g}", f"A caregiver of contingency {level:g} (0–1).",
+                  {**preset.means, "b_react": value, "b_repair": value}, preset.spreads)

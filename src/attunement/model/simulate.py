@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,14 +11,21 @@ import pandas as pd
 from ..errors import AttunementError
 from ..schemes import Scheme, load_scheme
 from ..session import Session
-from .dynamics import CAREGIVER_MODES, INFANT_MODES, ParamArrays, Trace, run, stack_params
-from .observation import (CAREGIVER_CODES, INFANT_CODES, add_coder_noise, caregiver_codes, channels,
-                          infant_codes, to_sessions, truth_table)
-from .params import Preset
-from .presets import get_preset
+from .observation import (A_STATES, B_STATES, CAREGIVER_CODES, INFANT_CODES, Trace, add_coder_noise,
+                          caregiver_codes, infant_codes, to_sessions, truth_table)
+from .params import DYAD, PARAMETERS, as_arrays
+from .presets import Preset, get_preset
 from .protocols import Protocol, get_protocol
+from .roles import Roles
+from .transition import LEVELS, Layout, a_transition, arousal_transition, b_transition
+from .likelihood import INITIAL_AROUSAL
 
-__all__ = ["simulate", "Simulation"]
+__all__ = ["simulate", "Simulation", "SIM_LAYOUT", "run"]
+
+#: The simulator's states and their ICEP-R matching (icep-r-gaze: same valence; the infant's away and
+#: monitor are neutral like her quiet watching, his protest negative like her intrusion).
+SIM_LAYOUT = Layout.of(Roles(A_STATES, B_STATES), np.array(
+    [[1, 0, 0, 0], [0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]], dtype=float))
 
 
 @dataclass
@@ -32,23 +39,23 @@ class Simulation:
         and caregiver/engagement (ICEP-R codes, with coder noise if asked),
         infant/gaze (face, away, further) and infant/self-comfort (suck);
         episodes play, still-face, reunion under the still-face protocol; the
-        signal ("infant", "arousal"); metadata ``tool="attunement.model"``,
-        ``preset``, ``protocol``, ``seed``, ``group`` (the preset).
+        signal ("infant", "arousal") (his level: 0 calm, 1 alert, 2
+        over-aroused); metadata ``tool="attunement.model"``, ``preset``,
+        ``protocol``, ``seed``, ``group`` (the preset).
     truth : DataFrame
-        The true mismatch episodes of the noise-free latent codes:
+        The true mismatch episodes of the noise-free codes:
         ``session, episode, onset_s, offset_s, duration_s, repaired, led_by``.
     dyads : DataFrame
-        One row per dyad: ``session, preset, expectation`` (his expectation of
-        repair r during the session), ``ruptures`` and ``repaired_share`` (his
-        breaks in connection and the share repaired within his window: the
-        slow layer's R), ``theta_high``, ``gain_stimulation`` (his own values
-        after individual differences).
+        One row per dyad: ``session``, ``preset`` and the dyad's own value of
+        every dyad parameter (``a_positivity`` … ``b_repair``).
+    params : dict of str to ndarray
+        Every parameter, one value per dyad (what :func:`attunement.model.likelihood.loglik` takes).
     states : dict of str to ndarray
-        Latent and coded arrays of shape (dyads, steps): ``arousal``, ``unmet``,
-        ``stimulation``, ``infant_mode``, ``caregiver_mode`` (indices into
-        ``infant_modes``/``caregiver_modes``), ``infant_code``,
-        ``caregiver_code`` (noise-free, indices into ``infant_codes``/
-        ``caregiver_codes``), ``gaze``, ``self_comfort``, ``face``, ``voice``, ``push``.
+        Arrays of shape (dyads, steps): ``arousal`` (0–2), ``infant_mode`` and
+        ``caregiver_mode`` (indices into ``infant_modes``/``caregiver_modes``),
+        ``infant_code`` and ``caregiver_code`` (noise-free, indices into
+        ``infant_codes``/``caregiver_codes``), ``gaze`` (0 face, 1 away, 2
+        further), ``self_comfort``.
     dt : float
         Step in seconds; step t covers [t·dt, (t+1)·dt).
     protocol : Protocol
@@ -57,11 +64,12 @@ class Simulation:
     sessions: list[Session]
     truth: pd.DataFrame
     dyads: pd.DataFrame
+    params: dict[str, np.ndarray]
     states: dict[str, np.ndarray]
     dt: float
     protocol: Protocol
-    infant_modes: tuple[str, ...] = INFANT_MODES
-    caregiver_modes: tuple[str, ...] = CAREGIVER_MODES
+    infant_modes: tuple[str, ...] = A_STATES
+    caregiver_modes: tuple[str, ...] = B_STATES
     infant_codes: tuple[str, ...] = field(default_factory=lambda: tuple(INFANT_CODES))
     caregiver_codes: tuple[str, ...] = field(default_factory=lambda: tuple(CAREGIVER_CODES))
 
@@ -101,7 +109,7 @@ def simulate(
     dt: float = 0.25,
     coder_noise: float = 0.0,
     noise_unit: str = "bout",
-    expectation: float | np.ndarray | None = None,
+    params: Mapping[str, float | np.ndarray] | None = None,
     scheme: str | Scheme = "icep-r",
     on_progress: Callable[[int], None] | None = None,
 ) -> Simulation:
@@ -129,8 +137,10 @@ def simulate(
         Probability of misclassifying a code (0: the codes are the latent states).
     noise_unit : {"bout", "step"}
         Misclassify whole bouts (default) or single steps.
-    expectation : float or array, optional
-        The infants' expectation of repair r (default: the preset's).
+    params : mapping, optional
+        Parameter values that replace the drawn ones: one value for all dyads
+        or one per dyad (in the order of the sessions), e.g. a fitted dyad's
+        own estimates for a counterfactual.
     scheme : str or Scheme
         The scheme whose match set defines the ground-truth mismatches (default ICEP-R).
     on_progress : callable, optional
@@ -151,8 +161,10 @@ def simulate(
 
     Notes
     -----
-    The model, its equations and sources are in :mod:`attunement.model` and
-    ``docs/model.md`` (after Tronick 1989 and MODEL.md).
+    The model, its equations and sources are in :mod:`attunement.model.transition`
+    and ``docs/model.md`` (after Tronick 1989 and MODEL.md). The dynamics are
+    the same transition function the likelihood uses; each partner responds
+    to the other's state at the previous step.
 
     Examples
     --------
@@ -164,6 +176,8 @@ def simulate(
     ['play', 'still-face', 'reunion']
     >>> sim.states["arousal"].shape
     (2, 360)
+    >>> sorted(sim.dyads.columns)[:3]
+    ['a_positivity', 'a_repair', 'a_return']
     >>> from attunement import analyze
     >>> found = analyze(sim.sessions, "icep-r").mismatches  # icep-r does not score the still-face
     >>> len(found) == int((sim.truth.episode != "still-face").sum())
@@ -176,16 +190,75 @@ def simulate(
         raise AttunementError(f"dyads must be a whole number ≥ 1, got {dyads!r}.")
     scheme = load_scheme(scheme) if isinstance(scheme, str) else scheme
     rng = np.random.default_rng(seed)
-    p = stack_params(presets, [int(dyads)] * len(presets), rng)
-    r = p.i_expectation if expectation is None else np.broadcast_to(np.asarray(expectation, float), (p.n,)).copy()
+    draws = [pr.draw(int(dyads), rng) for pr in presets]
+    p = {name: np.concatenate([d[name] for d in draws]) for name in PARAMETERS}
+    if params:
+        p.update({k: v for k, v in as_arrays(params, len(p["a_return"])).items() if k in params})
     steps = sum(int(round(ph.seconds / dt)) for ph in chosen.phases)
     tick = _Percent(on_progress, steps, share=90)
-    trace = run(p, chosen, dt=dt, rng=rng, expectation=r, record=True, on_step=tick if on_progress else None)
-    simulation = _assemble(presets, int(dyads), seed, p, trace, chosen, r, scheme=scheme,
+    trace = run(p, chosen, dt=dt, rng=rng, on_step=tick if on_progress else None)
+    simulation = _assemble(presets, int(dyads), seed, p, trace, chosen, scheme=scheme,
                            coder_noise=coder_noise, noise_unit=noise_unit, rng=rng)
     if on_progress:
         on_progress(100 - tick.reported)
     return simulation
+
+
+def _sample(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One draw per row of a (rows, K) array of probabilities."""
+    cum = np.cumsum(probabilities, axis=1)
+    u = rng.random(len(probabilities)) * cum[:, -1]
+    return np.minimum((cum < u[:, None]).sum(axis=1), probabilities.shape[1] - 1)
+
+
+def run(p: Mapping[str, np.ndarray], protocol: Protocol, *, dt: float, rng: np.random.Generator,
+        on_step: Callable[[], None] | None = None) -> Trace:
+    """Run the dyads through a protocol, step by step, with the transition function of the likelihood.
+
+    Each step draws, for every dyad at once, his arousal and state from
+    :func:`~attunement.model.transition.arousal_transition` and
+    :func:`~attunement.model.transition.a_transition`, and her state from
+    :func:`~attunement.model.transition.b_transition`, all at the rows of the
+    current states. In a still-face phase she holds quiet watching.
+    Every dyad starts calm or alert (:data:`~attunement.model.likelihood.INITIAL_AROUSAL`),
+    looking at her while she plays.
+    """
+    lay = SIM_LAYOUT
+    n = len(p["a_return"])
+    phase = np.concatenate([np.full(int(round(ph.seconds / dt)), k) for k, ph in enumerate(protocol.phases)])
+    still = np.array([ph.still for ph in protocol.phases])[phase]
+    steps = len(phase)
+    a = np.zeros((n, steps), dtype=np.int64)
+    b = np.zeros((n, steps), dtype=np.int64)
+    level = np.zeros((n, steps), dtype=np.int64)
+    rows = np.arange(n)
+    a[:, 0] = A_STATES.index("monitor")
+    b[:, 0] = B_STATES.index("watching") if still[0] else B_STATES.index("positive")
+    level[:, 0] = _sample(np.broadcast_to(INITIAL_AROUSAL, (n, 3)), rng)
+    tau_a = np.full(n, dt)
+    tau_b = np.full(n, dt)
+    changed_a = np.zeros(n)
+    changed_b = np.zeros(n)
+    watching = B_STATES.index("watching")
+    for t in range(1, steps):
+        ka, kb, lv = a[:, t - 1], b[:, t - 1], level[:, t - 1]
+        ta = a_transition(p, lay, tau=tau_a, partner=kb, partner_changed=changed_b, dt=dt)
+        tr = arousal_transition(p, lay, partner=kb, partner_tau=tau_b, dt=dt)
+        tb = b_transition(p, lay, tau=tau_b, partner=ka, partner_changed=changed_a, dt=dt)
+        a[:, t] = _sample(ta[rows, lv, ka], rng)
+        level[:, t] = _sample(tr[rows, ka, lv], rng)
+        b[:, t] = watching if still[t] else _sample(tb[rows, kb], rng)
+        changed_a = (a[:, t] != ka).astype(float)
+        changed_b = (b[:, t] != kb).astype(float)
+        tau_a = np.where(changed_a > 0, dt, tau_a + dt)
+        tau_b = np.where(changed_b > 0, dt, tau_b + dt)
+        if on_step is not None:
+            on_step()
+    looking = lay.look[:-1][a] > 0
+    pursued = b == B_STATES.index("intrusive")
+    gaze = np.where(looking, 0, np.where(pursued, 2, 1))
+    comfort = (a == A_STATES.index("away")) & (level == 2)
+    return Trace(dt=dt, phase=phase, infant=a, caregiver=b, arousal=level, gaze=gaze, comfort=comfort)
 
 
 class _Percent:
@@ -204,12 +277,13 @@ class _Percent:
             self.reported = due
 
 
-def _assemble(presets: list[Preset], dyads: int, seed: int, p: ParamArrays, trace: Trace, protocol: Protocol,
-              r: np.ndarray, *, scheme: Scheme, coder_noise: float, noise_unit: str,
+def _assemble(presets: list[Preset], dyads: int, seed: int, p: dict[str, np.ndarray], trace: Trace,
+              protocol: Protocol, *, scheme: Scheme, coder_noise: float, noise_unit: str,
               rng: np.random.Generator) -> Simulation:
     ids = [f"{pr.name}-{seed}-{i:04d}" for pr in presets for i in range(dyads)]
     names = [pr.name for pr in presets for _ in range(dyads)]
-    true_infant, true_caregiver = infant_codes(trace, p), caregiver_codes(trace)
+    true_infant = infant_codes(trace.infant, trace.arousal)
+    true_caregiver = caregiver_codes(trace.caregiver, rng)
     coded_infant = add_coder_noise(true_infant, partner="infant", probability=coder_noise, unit=noise_unit, rng=rng)
     coded_caregiver = add_coder_noise(true_caregiver, partner="caregiver", probability=coder_noise,
                                       unit=noise_unit, rng=rng)
@@ -219,14 +293,9 @@ def _assemble(presets: list[Preset], dyads: int, seed: int, p: ParamArrays, trac
                            metadata=metadata)
     truth = truth_table(ids, infant=true_infant, caregiver=true_caregiver, trace=trace, protocol=protocol,
                         scheme=scheme)
-    dyad_table = pd.DataFrame({"session": ids, "preset": names, "expectation": r,
-                               "ruptures": trace.ruptures.astype(int), "repaired_share": trace.repaired_share,
-                               "theta_high": p.i_theta_high, "gain_stimulation": p.i_gain_stimulation})
-    states = {"arousal": trace.arousal, "unmet": trace.unmet, "stimulation": trace.stimulation,
-              "infant_mode": trace.infant, "caregiver_mode": trace.caregiver, "infant_code": true_infant,
-              "caregiver_code": true_caregiver}
-    extra = channels(trace, p)
-    states.update({"gaze": trace.gaze, "self_comfort": trace.comfort, "face": extra["face"],
-                   "voice": extra["voice"], "push": extra["push"]})
-    return Simulation(sessions=sessions, truth=truth, dyads=dyad_table, states=states, dt=trace.dt,
+    dyad_table = pd.DataFrame({"session": ids, "preset": names, **{k: p[k] for k in DYAD}})
+    states = {"arousal": trace.arousal, "infant_mode": trace.infant, "caregiver_mode": trace.caregiver,
+              "infant_code": true_infant, "caregiver_code": true_caregiver, "gaze": trace.gaze,
+              "self_comfort": trace.comfort}
+    return Simulation(sessions=sessions, truth=truth, dyads=dyad_table, params=p, states=states, dt=trace.dt,
                       protocol=protocol)

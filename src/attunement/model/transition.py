@@ -1,0 +1,260 @@
+r"""The transition function: one step of the dyad, used both to simulate and to compute the likelihood.
+
+Methods
+-------
+Time runs on a grid of :math:`\Delta t` seconds. Partner A (the infant) is in
+an observed state :math:`k` and a latent arousal level
+:math:`\alpha \in \{0, 1, 2\}` (calm, alert, over-aroused; :math:`z = \alpha - 1`);
+partner B (the caregiver) is in an observed state :math:`j`. Each state has a
+role (:mod:`attunement.model.roles`). Everything below is evaluated at step
+:math:`t-1` and gives the probabilities of step :math:`t`; each partner's
+*input* is the other's state at :math:`t-1` and whether it had just changed.
+Every rate is a hazard per second; a hazard :math:`h` is left within a step
+with probability :math:`1 - e^{-h\Delta t}`.
+
+**The infant switches** (self-contingency: own state and time in it, so dwell
+times have memory; interactive contingency: the partner's state and her recent
+change, Beebe et al. 2010):
+
+.. math::
+
+   \log h_A(k) = r_A[k] + s_A \log\tau_A + c_A\,\mathrm{mis}(k, j) + q_A\,\Delta_B
+                 + \lambda\,z\,(2\,\mathrm{look}(k) - 1)\,[k \ne \text{negative}]
+                 - \lambda\,z\,[k = \text{negative}]
+
+with :math:`r_A` the state's base log rate (``a_rate_*``; ``a_return`` for
+looking away), :math:`\tau_A` seconds in the state, :math:`\mathrm{mis}` 1 when
+the pair is not in the scheme's match set, :math:`\Delta_B` 1 when she changed
+at the last step. When he leaves :math:`k` he goes to :math:`m \ne k` with
+probability :math:`\propto \exp(w_A[m] + f_A\,\mathrm{match}(m, j)
++ \lambda\,z\,[m = \text{away}] + \nu\,z\,[m = \text{negative}])`: arousal
+makes him look away and stay away (hysteresis: MODEL.md; Field 1981) and, over-
+aroused, protest.
+
+**His arousal** rises a level at rate :math:`\exp(u_0 + u_S S + u_+[k =
+\text{positive}] + u_U U\,\mathrm{look}(k))` and falls a level at rate
+:math:`\exp(d_0 + d_{away}(1 - \mathrm{look}(k)))` (competing hazards), where
+:math:`S` is her stimulation that reaches him (her role's stimulation while he
+looks at her; only pursuit reaches him while he looks away) and :math:`U = 1`
+when she has been quiet or disengaged for at least 2 s (an unanswered bid,
+which drives the still-face effect).
+
+**The caregiver switches**:
+
+.. math::
+
+   \log h_B(j) = r_B[j] + s_B \log\tau_B + c_B\,\mathrm{mis}(k, j) + q_B\,\Delta_A
+                 + e_B\,[j = \text{watching}]\,\mathrm{away}(k)
+
+and goes to :math:`m \ne j` with probability :math:`\propto \exp(w_B[m] +
+f_B\,\mathrm{match}(k, m) + p_B\,\mathrm{away}(k)\,[m = \text{intrusive}])`:
+:math:`e_B` is how soon she re-engages while he looks away (< 0: she waits) and
+:math:`p_B` whether she then chases him (Tronick 1989; Beebe & Stern 1977).
+
+The functions take ``xp`` (numpy, or ``jax.numpy`` for the likelihood's
+gradients) and arrays with one entry per dyad; they return full transition
+matrices over every current state, so the forward algorithm and the sampler
+read the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .params import MAX_TIME_IN_STATE_S, REACH_AWAY, STIMULATION, UNANSWERED_AFTER_S
+from .roles import Roles
+
+__all__ = ["Layout", "a_transition", "b_transition", "arousal_transition", "LEVELS"]
+
+#: The infant's arousal levels.
+LEVELS = ("calm", "alert", "over-aroused")
+_Z = np.array([-1.0, 0.0, 1.0])
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Per-state constants of one scheme's roles, with a last entry for "partner not observed".
+
+    Arrays over A's states have length ``K_A + 1`` and over B's ``K_B + 1``;
+    index -1 (the extra entry) stands for a missing partner and carries no
+    stimulation, no match and no gaze.
+    """
+
+    roles: Roles
+    match: np.ndarray       # (K_A + 1, K_B + 1) float
+    look: np.ndarray        # (K_A + 1,)
+    positive_a: np.ndarray
+    away_a: np.ndarray      # role away
+    negative_a: np.ndarray
+    stim: np.ndarray        # (K_B + 1,)
+    reach: np.ndarray
+    quiet: np.ndarray       # watching or disengaged
+    watching: np.ndarray
+    intrusive_b: np.ndarray
+
+    @classmethod
+    def of(cls, roles: Roles, match: np.ndarray) -> Layout:
+        ka, kb = len(roles.a), len(roles.b)
+        full = np.zeros((ka + 1, kb + 1))
+        full[:ka, :kb] = match
+        pad = lambda x: np.r_[x, 0.0]  # noqa: E731
+        return cls(roles=roles, match=full, look=pad(roles.looking), positive_a=pad(roles.of_a("positive")),
+                   away_a=pad(roles.of_a("away")), negative_a=pad(roles.of_a("negative")),
+                   stim=pad([STIMULATION[r] for r in roles.b]), reach=pad([REACH_AWAY[r] for r in roles.b]),
+                   quiet=pad([r in ("watching", "disengaged") for r in roles.b]),
+                   watching=pad(roles.of_b("watching")), intrusive_b=pad(roles.of_b("intrusive")))
+
+    @property
+    def ka(self) -> int:
+        return len(self.roles.a)
+
+    @property
+    def kb(self) -> int:
+        return len(self.roles.b)
+
+
+def _a_base(p, layout: Layout, xp):
+    names = {"positive": "a_rate_positive", "monitor": "a_rate_monitor", "away": "a_return",
+             "negative": "a_rate_negative"}
+    return xp.stack([p[names[r]] for r in layout.roles.a], axis=-1)
+
+
+def _a_pref(p, layout: Layout, xp):
+    zero = xp.zeros_like(p["a_positivity"])
+    names = {"positive": "a_positivity", "away": "a_pref_away", "negative": "a_pref_negative"}
+    return xp.stack([p[names[r]] if r in names else zero for r in layout.roles.a], axis=-1)
+
+
+def _b_base(p, layout: Layout, xp):
+    return xp.stack([p[f"b_rate_{r}"] for r in layout.roles.b], axis=-1)
+
+
+def _b_pref(p, layout: Layout, xp):
+    zero = xp.zeros_like(p["b_repair"])
+    return xp.stack([zero if r == "watching" else p[f"b_pref_{r}"] for r in layout.roles.b], axis=-1)
+
+
+def _leave(log_hazard, dt, xp):
+    return 1.0 - xp.exp(-xp.exp(xp.clip(log_hazard, -30.0, 10.0)) * dt)
+
+
+def _switch(leave, logits, xp):
+    """Transition matrix (..., K, K) from leave probabilities (..., K) and destination logits (..., K)."""
+    k = logits.shape[-1]
+    eye = np.eye(k, dtype=bool)
+    big = xp.where(eye, -np.inf, logits[..., None, :])       # (..., K from, K to)
+    dest = xp.exp(big - xp.max(big, axis=-1, keepdims=True))
+    dest = dest / xp.sum(dest, axis=-1, keepdims=True)
+    return xp.where(eye, 1.0 - leave[..., :, None], leave[..., :, None] * dest)
+
+
+def _log_time(tau, xp):
+    return xp.log(xp.clip(tau, 1e-3, MAX_TIME_IN_STATE_S))
+
+
+def a_transition(p, layout: Layout, *, tau, partner, partner_changed, dt, xp=np):
+    """P(infant state at t | state and arousal at t−1, inputs): array (dyads, 3 levels, K_A, K_A).
+
+    ``tau`` (dyads,) seconds he has been in his state; ``partner`` (dyads,) her
+    state index at t−1 (-1 missing); ``partner_changed`` (dyads,) 1.0 when she
+    changed at t−1.
+    """
+    base = _a_base(p, layout, xp)                                    # (n, K)
+    look = layout.look[:-1]
+    neg = layout.negative_a[:-1]
+    match_now = xp.asarray(layout.match[:-1].T)[partner]             # (n, K): match(k, j)
+    log_h = (base + (p["a_shape"] * _log_time(tau, xp))[:, None] + p["a_repair"][:, None] * (1.0 - match_now)
+             * (partner >= 0)[:, None] + (p["a_react"] * partner_changed)[:, None])
+    sign = np.where(neg > 0, -1.0, 2.0 * look - 1.0)                  # (K,)
+    log_h = log_h[:, None, :] + p["ar_look"][:, None, None] * _Z[None, :, None] * sign[None, None, :]
+    logits = (_a_pref(p, layout, xp) + p["a_follow"][:, None] * match_now)[:, None, :]
+    logits = (logits + p["ar_look"][:, None, None] * _Z[None, :, None] * layout.away_a[:-1][None, None, :]
+              + p["ar_negative"][:, None, None] * _Z[None, :, None] * neg[None, None, :])
+    return _switch(_leave(log_h, dt, xp), logits, xp)
+
+
+def arousal_transition(p, layout: Layout, *, partner, partner_tau, dt, xp=np):
+    """P(arousal at t | arousal at t−1, his state at t−1, inputs): array (dyads, K_A, 3, 3)."""
+    look = layout.look[:-1]
+    stim = (xp.asarray(layout.stim)[partner][:, None]
+            * (look[None, :] + xp.asarray(layout.reach)[partner][:, None] * (1.0 - look[None, :])))
+    unanswered = xp.asarray(layout.quiet)[partner] * (partner_tau >= UNANSWERED_AFTER_S - 1e-9)   # (n,)
+    log_up = (p["ar_up"][:, None] + p["ar_stim"][:, None] * stim + p["ar_smile"][:, None] * layout.positive_a[:-1]
+              + p["ar_unmet"][:, None] * unanswered[:, None] * look[None, :])
+    log_down = p["ar_down"][:, None] + p["ar_calm"][:, None] * (1.0 - look[None, :])
+    up, down = xp.exp(xp.clip(log_up, -30, 10)), xp.exp(xp.clip(log_down, -30, 10))   # (n, K)
+    can_up = np.array([1.0, 1.0, 0.0])
+    can_down = np.array([0.0, 1.0, 1.0])
+    hu = up[..., None] * can_up                                        # (n, K, 3 from)
+    hd = down[..., None] * can_down
+    total = hu + hd
+    move = 1.0 - xp.exp(-total * dt)
+    safe = xp.where(total > 0, total, 1.0)
+    p_up, p_down = move * hu / safe, move * hd / safe
+    stay = 1.0 - p_up - p_down
+    shift_up = np.eye(3, k=1)
+    shift_down = np.eye(3, k=-1)
+    return (stay[..., None] * np.eye(3) + p_up[..., None] * shift_up + p_down[..., None] * shift_down)
+
+
+def b_transition(p, layout: Layout, *, tau, partner, partner_changed, dt, xp=np):
+    """P(caregiver state at t | her state at t−1, inputs): array (dyads, K_B, K_B).
+
+    ``partner`` is his state index at t−1 (-1 missing).
+    """
+    base = _b_base(p, layout, xp)
+    match_now = xp.asarray(layout.match[:, :-1])[partner]             # (n, K_B): match(k, j)
+    away = (1.0 - xp.asarray(layout.look)[partner]) * (partner >= 0)  # (n,)
+    log_h = (base + (p["b_shape"] * _log_time(tau, xp))[:, None] + p["b_repair"][:, None] * (1.0 - match_now)
+             * (partner >= 0)[:, None] + (p["b_react"] * partner_changed)[:, None]
+             + (p["b_reengage"] * away)[:, None] * layout.watching[:-1][None, :])
+    logits = (_b_pref(p, layout, xp) + p["b_follow"][:, None] * match_now
+              + (p["b_pursuit"] * away)[:, None] * layout.intrusive_b[:-1][None, :])
+    return _switch(_leave(log_h, dt, xp), logits, xp)
+
+
+def carried(codes: np.ndarray) -> np.ndarray:
+    """Each row's codes with missing steps (-1) taking the last observed code (-1 before the first)."""
+    n, steps = codes.shape
+    idx = np.where(codes >= 0, np.arange(steps)[None, :], -1)
+    idx = np.maximum.accumulate(idx, axis=1)
+    out = np.take_along_axis(codes, np.maximum(idx, 0), axis=1)
+    return np.where(idx >= 0, out, -1)
+
+
+def time_in_state(codes: np.ndarray, dt: float) -> np.ndarray:
+    """Seconds each row has been in its current code at every step, that step included (missing carried)."""
+    filled = carried(codes)
+    n, steps = filled.shape
+    start = np.ones((n, steps), dtype=bool)
+    start[:, 1:] = filled[:, 1:] != filled[:, :-1]
+    pos = np.arange(steps)[None, :]
+    run_start = np.maximum.accumulate(np.where(start, pos, 0), axis=1)
+    return (pos - run_start + 1) * dt
+
+
+def changed(codes: np.ndarray) -> np.ndarray:
+    """1.0 where a row's (carried) code differs from the step before, both observed."""
+    filled = carried(codes)
+    out = np.zeros(filled.shape)
+    out[:, 1:] = (filled[:, 1:] != filled[:, :-1]) & (filled[:, :-1] >= 0)
+    return out
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What each step's transition reads from the observed codes at that step (arrays dyads × steps)."""
+
+    a: np.ndarray          # his state, carried over missing steps (-1 before the first)
+    b: np.ndarray
+    tau_a: np.ndarray      # seconds in his state
+    tau_b: np.ndarray
+    changed_a: np.ndarray  # 1.0 when he changed at that step
+    changed_b: np.ndarray
+
+    @classmethod
+    def of(cls, a: np.ndarray, b: np.ndarray, dt: float) -> Inputs:
+        return cls(a=carried(a), b=carried(b), tau_a=time_in_state(a, dt), tau_b=time_in_state(b, dt),
+                   changed_a=changed(a), changed_b=changed(b))
