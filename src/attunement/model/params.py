@@ -20,7 +20,7 @@ Examples
 >>> PARAMETERS["b_reengage"].meaning
 'how much faster she leaves quiet watching while he looks away (log-hazard): re-engaging, not waiting'
 >>> [p.name for p in PARAMETERS.values() if p.dyad]
-['a_positivity', 'a_return', 'a_repair', 'b_reengage', 'b_pursuit', 'b_repair']
+['a_positivity', 'a_return', 'a_repair', 'b_reengage', 'b_repair']
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
     _p("a_shape", "a", "change of his log-hazard per unit log time in his state (0: memoryless; < 0: "
        "the longer he stays, the longer he stays)", (0.0, 0.5),
        "Messinger et al. (2011): look durations are not memoryless (R7)"),
-    _p("a_positivity", "a", "his log-odds of turning to a smile rather than a neutral look when he changes",
+    _p("a_positivity", "a", "his log-odds of turning to a smile rather than a neutral look when he changes, "
+       "and how much slower he leaves a smile (log-hazard)",
        (0.0, 1.0), _CAL + " (infant positive share)", ("positive",), dyad=True, spread=1.0),
     _p("a_pref_away", "a", "his log-odds of looking away rather than a neutral look when he changes",
        (0.0, 1.0), _CAL + " (infant gaze share)", ("away",)),
@@ -111,7 +112,7 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
        ("watching",), dyad=True, spread=1.0),
     _p("b_pursuit", "b", "her log-odds of turning intrusive when she changes while he looks away: "
        "chasing into his line of sight", (0.0, 1.0), "Beebe & Stern (1977) chase and dodge",
-       ("intrusive",), dyad=True, spread=1.0),
+       ("intrusive",)),
     _p("b_repair", "b", "how much faster she leaves a mismatched state (log-hazard): her share of repair",
        (0.5, 1.0), "Tronick & Cohn (1989): mothers repair as infants do", dyad=True, spread=0.8),
     _p("b_follow", "b", "her log-odds of choosing a state that matches his when she changes", (0.5, 1.0),

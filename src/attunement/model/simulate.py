@@ -17,10 +17,10 @@ from .params import DYAD, PARAMETERS, as_arrays
 from .presets import Preset, get_preset
 from .protocols import Protocol, get_protocol
 from .roles import Roles
-from .transition import LEVELS, Layout, a_transition, arousal_transition, b_transition
+from .transition import Layout, a_transition, arousal_transition, b_transition
 from .likelihood import INITIAL_AROUSAL
 
-__all__ = ["simulate", "Simulation", "SIM_LAYOUT", "run"]
+__all__ = ["simulate", "Simulation", "SIM_LAYOUT", "run", "run_layout"]
 
 #: The simulator's states and their ICEP-R matching (icep-r-gaze: same valence; the infant's away and
 #: monitor are neutral like her quiet watching, his protest negative like her intrusion).
@@ -213,52 +213,76 @@ def _sample(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def run(p: Mapping[str, np.ndarray], protocol: Protocol, *, dt: float, rng: np.random.Generator,
         on_step: Callable[[], None] | None = None) -> Trace:
-    """Run the dyads through a protocol, step by step, with the transition function of the likelihood.
+    """Run the dyads through a protocol with the simulator's states (:data:`SIM_LAYOUT`).
+
+    Every dyad starts calm or alert (:data:`~attunement.model.likelihood.INITIAL_AROUSAL`),
+    looking at her while she plays; in a still-face phase she holds quiet
+    watching. The steps are :func:`run_layout`'s.
+    """
+    n = len(p["a_return"])
+    phase = np.concatenate([np.full(int(round(ph.seconds / dt)), k) for k, ph in enumerate(protocol.phases)])
+    still = np.array([ph.still for ph in protocol.phases])[phase]
+    watching = B_STATES.index("watching")
+    forced_b = np.where(still, watching, -1)[None, :].repeat(n, axis=0)
+    start_b = np.full(n, watching if still[0] else B_STATES.index("positive"))
+    a, b, level = run_layout(p, SIM_LAYOUT, steps=len(phase), dt=dt, rng=rng, start_a=np.full(n, A_STATES.index("monitor")),
+                             start_b=start_b, forced_b=forced_b, on_step=on_step)
+    looking = SIM_LAYOUT.look[:-1][a] > 0
+    pursued = b == B_STATES.index("intrusive")
+    gaze = np.where(looking, 0, np.where(pursued, 2, 1))
+    comfort = (a == A_STATES.index("away")) & (level == 2)
+    return Trace(dt=dt, phase=phase, infant=a, caregiver=b, arousal=level, gaze=gaze, comfort=comfort)
+
+
+def run_layout(p: Mapping[str, np.ndarray], layout: Layout, *, steps: int, dt: float, rng: np.random.Generator,
+               start_a: np.ndarray, start_b: np.ndarray, forced_b: np.ndarray | None = None,
+               start_level: np.ndarray | None = None,
+               on_step: Callable[[], None] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Simulate ``steps`` steps of dyads in any scheme's states, with the transition function of the likelihood.
 
     Each step draws, for every dyad at once, his arousal and state from
     :func:`~attunement.model.transition.arousal_transition` and
     :func:`~attunement.model.transition.a_transition`, and her state from
-    :func:`~attunement.model.transition.b_transition`, all at the rows of the
-    current states. In a still-face phase she holds quiet watching.
-    Every dyad starts calm or alert (:data:`~attunement.model.likelihood.INITIAL_AROUSAL`),
-    looking at her while she plays.
+    :func:`~attunement.model.transition.b_transition`, at the rows of the
+    current states; each partner responds to the other's state at the step
+    before. ``forced_b`` (dyads × steps, -1 where free) holds her to a state
+    where a protocol does (the still-face).
+
+    Returns
+    -------
+    a, b, level : int arrays (dyads, steps)
+        His state, her state, his arousal level.
     """
-    lay = SIM_LAYOUT
-    n = len(p["a_return"])
-    phase = np.concatenate([np.full(int(round(ph.seconds / dt)), k) for k, ph in enumerate(protocol.phases)])
-    still = np.array([ph.still for ph in protocol.phases])[phase]
-    steps = len(phase)
+    n = len(start_a)
     a = np.zeros((n, steps), dtype=np.int64)
     b = np.zeros((n, steps), dtype=np.int64)
     level = np.zeros((n, steps), dtype=np.int64)
     rows = np.arange(n)
-    a[:, 0] = A_STATES.index("monitor")
-    b[:, 0] = B_STATES.index("watching") if still[0] else B_STATES.index("positive")
-    level[:, 0] = _sample(np.broadcast_to(INITIAL_AROUSAL, (n, 3)), rng)
+    a[:, 0], b[:, 0] = start_a, start_b
+    if forced_b is not None:
+        b[:, 0] = np.where(forced_b[:, 0] >= 0, forced_b[:, 0], b[:, 0])
+    level[:, 0] = (_sample(np.broadcast_to(INITIAL_AROUSAL, (n, 3)), rng) if start_level is None else start_level)
     tau_a = np.full(n, dt)
     tau_b = np.full(n, dt)
     changed_a = np.zeros(n)
     changed_b = np.zeros(n)
-    watching = B_STATES.index("watching")
     for t in range(1, steps):
         ka, kb, lv = a[:, t - 1], b[:, t - 1], level[:, t - 1]
-        ta = a_transition(p, lay, tau=tau_a, partner=kb, partner_changed=changed_b, dt=dt)
-        tr = arousal_transition(p, lay, partner=kb, partner_tau=tau_b, dt=dt)
-        tb = b_transition(p, lay, tau=tau_b, partner=ka, partner_changed=changed_a, dt=dt)
+        ta = a_transition(p, layout, tau=tau_a, partner=kb, partner_changed=changed_b, dt=dt)
+        tr = arousal_transition(p, layout, partner=kb, partner_tau=tau_b, dt=dt)
+        tb = b_transition(p, layout, tau=tau_b, partner=ka, partner_changed=changed_a, dt=dt)
         a[:, t] = _sample(ta[rows, lv, ka], rng)
         level[:, t] = _sample(tr[rows, ka, lv], rng)
-        b[:, t] = watching if still[t] else _sample(tb[rows, kb], rng)
+        b[:, t] = _sample(tb[rows, kb], rng)
+        if forced_b is not None:
+            b[:, t] = np.where(forced_b[:, t] >= 0, forced_b[:, t], b[:, t])
         changed_a = (a[:, t] != ka).astype(float)
         changed_b = (b[:, t] != kb).astype(float)
         tau_a = np.where(changed_a > 0, dt, tau_a + dt)
         tau_b = np.where(changed_b > 0, dt, tau_b + dt)
         if on_step is not None:
             on_step()
-    looking = lay.look[:-1][a] > 0
-    pursued = b == B_STATES.index("intrusive")
-    gaze = np.where(looking, 0, np.where(pursued, 2, 1))
-    comfort = (a == A_STATES.index("away")) & (level == 2)
-    return Trace(dt=dt, phase=phase, infant=a, caregiver=b, arousal=level, gaze=gaze, comfort=comfort)
+    return a, b, level
 
 
 class _Percent:

@@ -23,7 +23,8 @@ change, Beebe et al. 2010):
                  - \lambda\,z\,[k = \text{negative}]
 
 with :math:`r_A` the state's base log rate (``a_rate_*``; ``a_return`` for
-looking away), :math:`\tau_A` seconds in the state, :math:`\mathrm{mis}` 1 when
+looking away; his positivity ``a_positivity`` is subtracted from a smile's, so a
+positive infant both turns to smiles and keeps them), :math:`\tau_A` seconds in the state, :math:`\mathrm{mis}` 1 when
 the pair is not in the scheme's match set, :math:`\Delta_B` 1 when she changed
 at the last step. When he leaves :math:`k` he goes to :math:`m \ne k` with
 probability :math:`\propto \exp(w_A[m] + f_A\,\mathrm{match}(m, j)
@@ -118,7 +119,8 @@ class Layout:
 def _a_base(p, layout: Layout, xp):
     names = {"positive": "a_rate_positive", "monitor": "a_rate_monitor", "away": "a_return",
              "negative": "a_rate_negative"}
-    return xp.stack([p[names[r]] for r in layout.roles.a], axis=-1)
+    # his positivity also makes his smiles last: it lowers the log rate of leaving them by as much
+    return xp.stack([p[names[r]] - (p["a_positivity"] if r == "positive" else 0.0) for r in layout.roles.a], axis=-1)
 
 
 def _a_pref(p, layout: Layout, xp):
