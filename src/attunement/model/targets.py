@@ -61,7 +61,8 @@ and is a plausibility band, not a published fact.
 - Issue 9 of this project sets the remaining bands: infant positive share of play "roughly
   15–35 %" (*unverified*, the issue's reading of reports), reunion gaze carry-over |d| < 0.5, and
   a between-dyad SD of play positive share and of play gaze share between .10 and .25.
-- Effect size d_av: Cumming, G. (2012). *Understanding the New Statistics*. Routledge (paired designs); Lakens, D. (2013). Calculating and reporting effect sizes to facilitate
+- Effect size d_av: Cumming, G. (2012). *Understanding the New Statistics*. Routledge (paired designs);
+  Lakens, D. (2013). Calculating and reporting effect sizes to facilitate
   cumulative science. *Frontiers in Psychology*, 4, 863.
 
 Examples
@@ -79,7 +80,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -280,8 +281,8 @@ def d_av(before: Sequence[float], after: Sequence[float]) -> float:
 
     Examples
     --------
-    >>> d_av([0.2, 0.4, 0.6], [0.1, 0.2, 0.3])   # mean change −0.2; SDs 0.2 and 0.1
-    -1.3333333333333335
+    >>> round(d_av([0.2, 0.4, 0.6], [0.1, 0.2, 0.3]), 4)   # mean change −0.2; SDs 0.2 and 0.1
+    -1.3333
     """
     b, a = np.asarray(before, float), np.asarray(after, float)
     ok = np.isfinite(a) & np.isfinite(b)
@@ -418,7 +419,8 @@ def _gaze_runs(session, start: float, end: float):
             prev_end = None
             continue
         g = code in GAZE
-        if out and out[-1] is not None and out[-1][0] == g and prev_end is not None and abs(prev_end - on) < 1e-9:
+        touching = prev_end is not None and abs(prev_end - on) < 1e-9
+        if out and out[-1] is not None and out[-1][0] == g and touching:
             out[-1] = (g, out[-1][1] + (off - on), code)
         else:
             if prev_end is not None and abs(prev_end - on) > 1e-9:
