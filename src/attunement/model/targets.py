@@ -41,8 +41,9 @@ and is a plausibility band, not a published fact.
   two previous gazes at her face, and gazes away likewise by the previous gazes away; gazes at and
   away did not predict one another. No coefficient is given in the abstract.
 - Ekas, N. V., Haltigan, J. D., & Messinger, D. S. (2013). The dynamic still-face effect: Do
-  infants decrease bidding over time when parents are not responsive? *Developmental Psychology*,
-  49(6), 1027–1035 (online 2012). doi:10.1037/a0029330; PMC3568681. Checked (abstract): within the
+  infants decrease bidding over time when parents are not responsive? *Developmental Psychology*
+  (online 2012; doi:10.1037/a0029330; PMC3568681; print volume and pages, 49(6):1027–1035, from
+  memory, not checked). Checked (abstract): within the
   still-face episode gazing at the parent, smiling and social bidding decreased with time and
   cry-face increased (hierarchical linear models). Direction only.
 - Montirosso, R., Borgatti, R., Trojan, S., Zanini, R., & Tronick, E. (2010). A comparison of
@@ -235,15 +236,15 @@ TARGETS: tuple[Target, ...] = (
            note="direction unverified (SCIENCE.md); magnitude not found"),
     Target("sf_trend_gaze", "gaze share, second half − first half of the still-face, mean over dyads",
            _NAN, low=-math.inf, high=0.0,
-           source="Ekas, Haltigan & Messinger 2013, Dev. Psychol. 49:1027–1035 (abstract)",
+           source="Ekas, Haltigan & Messinger 2013, Dev. Psychol., doi:10.1037/a0029330 (abstract)",
            note="direction checked; slopes not taken from the paper"),
     Target("sf_trend_positive", "positive share, second half − first half of the still-face", _NAN,
            low=-math.inf, high=0.0,
-           source="Ekas, Haltigan & Messinger 2013, Dev. Psychol. 49:1027–1035 (abstract)",
+           source="Ekas, Haltigan & Messinger 2013, Dev. Psychol., doi:10.1037/a0029330 (abstract)",
            note="direction checked (smiling and bids decline)"),
     Target("sf_trend_negative", "negative share, second half − first half of the still-face", _NAN,
            low=0.0, high=math.inf,
-           source="Ekas, Haltigan & Messinger 2013, Dev. Psychol. 49:1027–1035 (abstract)",
+           source="Ekas, Haltigan & Messinger 2013, Dev. Psychol., doi:10.1037/a0029330 (abstract)",
            note="direction checked (cry-face rises); negative = Ineg|Ipro|Iwit stands in for cry-face"),
 )
 
