@@ -130,7 +130,7 @@ def develop(
                     chosen, dt=dt, rng=rng)
         ids = [f"{d}-{number:03d}" for d in dyad_ids]
         truth = truth_table(ids, infant=infant_codes(trace.infant, trace.arousal),
-                            caregiver=caregiver_codes(trace.caregiver, rng), trace=trace, protocol=chosen,
+                            caregiver=caregiver_codes(trace.caregiver), trace=trace, protocol=chosen,
                             scheme=scheme)
         truth = truth[truth.episode != "still-face"]
         truth = truth.assign(quick=truth.repaired & (truth.duration_s <= REPAIR_WINDOW_S))

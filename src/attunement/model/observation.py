@@ -9,9 +9,10 @@ model state         ICEP-R code (``engagement`` tier)
 infant positive     ``Ipos`` — smile and gaze at her face
 infant monitor      ``Ineu`` — looking, neutral or interested
 infant away         ``Inon`` — object or environment
-infant negative     ``Ipro`` when over-aroused (protest: fuss, cry, push), else ``Ineg``
-caregiver positive  ``Cpos``, or ``Cpvc`` for a bout of positive vocalisation (a share
-                    ``VOCAL_SHARE`` of her positive bouts, drawn per bout)
+infant negative     ``Ipro`` for a bout that starts over-aroused (protest: fuss, cry,
+                    push), else ``Ineg`` (negative engagement: wary, fussy)
+caregiver positive  ``Cpos`` — smiles, laughter, play face
+caregiver vocal     ``Cpvc`` — positive vocalisation (both have the role positive)
 caregiver watching  ``Cneu``
 caregiver intrusive ``Cint``
 caregiver disengaged ``Cnon``
@@ -48,7 +49,7 @@ from ..session import Episode, Session, Signal, Tier
 from .protocols import Protocol
 
 __all__ = ["Trace", "INFANT_CODES", "CAREGIVER_CODES", "GAZE_CODES", "infant_codes", "caregiver_codes",
-           "add_coder_noise", "to_sessions", "truth_table", "TRUTH_COLUMNS", "VOCAL_SHARE"]
+           "add_coder_noise", "to_sessions", "truth_table", "TRUTH_COLUMNS", "A_STATES", "B_STATES", "B_ROLES"]
 
 INFANT_CODES = np.array(["Ipos", "Ineu", "Inon", "Ineg", "Ipro", "Iwit"], dtype=object)
 CAREGIVER_CODES = np.array(["Cpos", "Cpvc", "Cneu", "Cint", "Cnon", "Cwit"], dtype=object)
@@ -58,14 +59,12 @@ INFANT_NEIGHBOURS = {"Ipos": ["Ineu"], "Ineu": ["Ipos", "Inon", "Ineg"], "Inon":
 CAREGIVER_NEIGHBOURS = {"Cpos": ["Cpvc"], "Cpvc": ["Cpos", "Cneu"], "Cneu": ["Cpvc", "Cnon"],
                         "Cint": ["Cpvc", "Cpos"], "Cnon": ["Cneu", "Cwit"], "Cwit": ["Cnon", "Cneu"]}
 TRUTH_COLUMNS = ["session", "episode", "onset_s", "offset_s", "duration_s", "repaired", "led_by"]
-#: Share of the caregiver's positive bouts coded as positive vocalisation (Cpvc) rather than Cpos:
-#: SCIENCE.md's ICEP-R data set has Cpvc bouts about as common as Cpos bouts (our reading; unverified).
-VOCAL_SHARE = 0.4
 I_POS, I_NEU, I_NON, I_NEG, I_PRO, I_WIT = range(6)
 C_POS, C_PVC, C_NEU, C_INT, C_NON, C_WIT = range(6)
 #: Model states of the simulator, in order (roles of :mod:`attunement.model.roles`).
 A_STATES = ("positive", "monitor", "away", "negative")
-B_STATES = ("positive", "watching", "intrusive", "disengaged")
+B_STATES = ("positive", "vocal", "watching", "intrusive", "disengaged")
+B_ROLES = ("positive", "positive", "watching", "intrusive", "disengaged")
 
 
 @dataclass(frozen=True)
@@ -82,22 +81,21 @@ class Trace:
 
 
 def infant_codes(state: np.ndarray, arousal: np.ndarray) -> np.ndarray:
-    """ICEP-R infant code indices (into INFANT_CODES) of the infant's states and arousal levels."""
+    """ICEP-R infant code indices (into INFANT_CODES) of his states; a negative bout is Ipro if it starts over-aroused."""
     codes = np.array([I_POS, I_NEU, I_NON, I_NEG], dtype=np.int8)[state]
-    codes[(state == 3) & (arousal == 2)] = I_PRO
-    return codes
-
-
-def caregiver_codes(state: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """ICEP-R caregiver code indices of her states; a share VOCAL_SHARE of positive bouts become Cpvc."""
-    codes = np.array([C_POS, C_NEU, C_INT, C_NON], dtype=np.int8)[state]
     n, steps = state.shape
     start = np.ones((n, steps), bool)
     start[:, 1:] = state[:, 1:] != state[:, :-1]
     bout = np.cumsum(start.ravel()) - 1
-    vocal = (rng.random(int(bout[-1]) + 1) < VOCAL_SHARE)[bout].reshape(n, steps)
-    codes[(state == 0) & vocal] = C_PVC
+    first = np.flatnonzero(start.ravel())
+    protest = (arousal.ravel()[first] == 2)[bout].reshape(n, steps)
+    codes[(state == 3) & protest] = I_PRO
     return codes
+
+
+def caregiver_codes(state: np.ndarray) -> np.ndarray:
+    """ICEP-R caregiver code indices (into CAREGIVER_CODES) of her states."""
+    return np.array([C_POS, C_PVC, C_NEU, C_INT, C_NON], dtype=np.int8)[state]
 
 
 def _neighbour_table(codes: np.ndarray, neighbours: dict[str, list[str]]) -> tuple[np.ndarray, np.ndarray]:

@@ -146,8 +146,11 @@ STIMULATION = {"positive": 1.0, "watching": 0.0, "intrusive": 1.5, "disengaged":
 #: The share of that stimulation that reaches him while he looks away: only pursuit into his line of
 #: sight does (Beebe & Stern 1977).
 REACH_AWAY = {"positive": 0.0, "watching": 0.0, "intrusive": 1.0, "disengaged": 0.0}
-#: Seconds without a change in her quiet or disengaged state after which his looks count as unanswered bids.
+#: Seconds without a change in her quiet or disengaged state after which his looks begin to count as
+#: unanswered bids; they count fully after ``UNANSWERED_RAMP_S`` more (Cneu is a pause of 2 s or more in
+#: ICEP-R; in a still-face the bids go unanswered for minutes).
 UNANSWERED_AFTER_S = 2.0
+UNANSWERED_RAMP_S = 10.0
 #: Time in state is counted up to this many seconds (the duration term is flat beyond it).
 MAX_TIME_IN_STATE_S = 60.0
 

@@ -17,7 +17,7 @@ A's roles      meaning
 =============  ========================================================================
 B's roles      meaning
 =============  ========================================================================
-``positive``   smiles, plays, speaks warmly to A (Cpos, Cpvc): stimulation
+``positive``   smiles, plays, speaks warmly to A (Cpos; Cpvc as ``vocal``): stimulation
 ``watching``   looks at A with a quiet, neutral face: waits (Cneu; looking)
 ``intrusive``  too close, too loud, pursues into A's line of sight (Cint)
 ``disengaged`` not focused on A, withdrawn, flat or hostile (Cnon, Cwit, Cneg, Chos)
@@ -57,7 +57,7 @@ KNOWN: dict[str, dict[str, str]] = {
     "a": {"positive": "positive", "social-play": "positive", "monitor": "monitor", "neutral": "monitor",
           "looking": "monitor", "social-attend": "monitor", "away": "away", "object": "away",
           "object-attend": "away", "negative": "negative", "protest": "negative", "withdrawn": "negative"},
-    "b": {"positive": "positive", "social-play": "positive", "watching": "watching", "neutral": "watching",
+    "b": {"positive": "positive", "vocal": "positive", "social-play": "positive", "watching": "watching", "neutral": "watching",
           "looking": "watching", "social-attend": "watching", "intrusive": "intrusive",
           "disengaged": "disengaged", "away": "disengaged", "object-attend": "disengaged",
           "negative": "disengaged", "withdrawn": "disengaged"},

@@ -11,7 +11,7 @@ import pandas as pd
 from ..errors import AttunementError
 from ..schemes import Scheme, load_scheme
 from ..session import Session
-from .observation import (A_STATES, B_STATES, CAREGIVER_CODES, INFANT_CODES, Trace, add_coder_noise,
+from .observation import (A_STATES, B_ROLES, B_STATES, CAREGIVER_CODES, INFANT_CODES, Trace, add_coder_noise,
                           caregiver_codes, infant_codes, to_sessions, truth_table)
 from .params import DYAD, PARAMETERS, as_arrays
 from .presets import Preset, get_preset
@@ -24,8 +24,8 @@ __all__ = ["simulate", "Simulation", "SIM_LAYOUT", "run", "run_layout"]
 
 #: The simulator's states and their ICEP-R matching (icep-r-gaze: same valence; the infant's away and
 #: monitor are neutral like her quiet watching, his protest negative like her intrusion).
-SIM_LAYOUT = Layout.of(Roles(A_STATES, B_STATES), np.array(
-    [[1, 0, 0, 0], [0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]], dtype=float))
+SIM_LAYOUT = Layout.of(Roles(A_STATES, B_ROLES), np.array(
+    [[1, 1, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0, 1, 0]], dtype=float))
 
 
 @dataclass
@@ -307,7 +307,7 @@ def _assemble(presets: list[Preset], dyads: int, seed: int, p: dict[str, np.ndar
     ids = [f"{pr.name}-{seed}-{i:04d}" for pr in presets for i in range(dyads)]
     names = [pr.name for pr in presets for _ in range(dyads)]
     true_infant = infant_codes(trace.infant, trace.arousal)
-    true_caregiver = caregiver_codes(trace.caregiver, rng)
+    true_caregiver = caregiver_codes(trace.caregiver)
     coded_infant = add_coder_noise(true_infant, partner="infant", probability=coder_noise, unit=noise_unit, rng=rng)
     coded_caregiver = add_coder_noise(true_caregiver, partner="caregiver", probability=coder_noise,
                                       unit=noise_unit, rng=rng)

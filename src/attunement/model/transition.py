@@ -36,9 +36,10 @@ aroused, protest.
 \text{positive}] + u_U U\,\mathrm{look}(k))` and falls a level at rate
 :math:`\exp(d_0 + d_{away}(1 - \mathrm{look}(k)))` (competing hazards), where
 :math:`S` is her stimulation that reaches him (her role's stimulation while he
-looks at her; only pursuit reaches him while he looks away) and :math:`U = 1`
-when she has been quiet or disengaged for at least 2 s (an unanswered bid,
-which drives the still-face effect).
+looks at her; only pursuit reaches him while he looks away) and :math:`U` how
+long his looks have gone unanswered: 0 until she has been quiet or disengaged
+for 2 s, rising linearly to 1 ten seconds later (an unanswered bid, which drives
+the still-face effect and its growth within the still-face).
 
 **The caregiver switches**:
 
@@ -64,7 +65,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .params import MAX_TIME_IN_STATE_S, REACH_AWAY, STIMULATION, UNANSWERED_AFTER_S
+from .params import MAX_TIME_IN_STATE_S, REACH_AWAY, STIMULATION, UNANSWERED_AFTER_S, UNANSWERED_RAMP_S
 from .roles import Roles
 
 __all__ = ["Layout", "a_transition", "b_transition", "arousal_transition", "LEVELS"]
@@ -182,7 +183,8 @@ def arousal_transition(p, layout: Layout, *, partner, partner_tau, dt, xp=np):
     look = layout.look[:-1]
     stim = (xp.asarray(layout.stim)[partner][:, None]
             * (look[None, :] + xp.asarray(layout.reach)[partner][:, None] * (1.0 - look[None, :])))
-    unanswered = xp.asarray(layout.quiet)[partner] * (partner_tau >= UNANSWERED_AFTER_S - 1e-9)   # (n,)
+    unanswered = xp.asarray(layout.quiet)[partner] * xp.clip((partner_tau - UNANSWERED_AFTER_S) / UNANSWERED_RAMP_S,
+                                                              0.0, 1.0)   # (n,)
     log_up = (p["ar_up"][:, None] + p["ar_stim"][:, None] * stim + p["ar_smile"][:, None] * layout.positive_a[:-1]
               + p["ar_unmet"][:, None] * unanswered[:, None] * look[None, :])
     log_down = p["ar_down"][:, None] + p["ar_calm"][:, None] * (1.0 - look[None, :])

@@ -1,0 +1,91 @@
+"""Calibration of the typical population to published aggregates, by simulation on summary statistics.
+
+The typical population's means (and the between-dyad SDs of his positivity and
+of how soon he looks back) are chosen so that simulated still-face sessions
+reproduce the targets of :mod:`attunement.model.targets` — still-face effect
+sizes (Mesman et al. 2009), shares of time, matching and repair (Tronick &
+Cohn 1989), ICEP-R bout lengths and between-dyad SDs — as closely as the model
+allows (method of simulated moments; McFadden 1989; Gouriéroux & Monfort
+1996): a least-squares fit of the standardised distance between simulated and
+target statistics, with common random numbers (one seed for every
+evaluation) so that the objective is smooth enough for finite differences.
+
+Each target contributes ``log(achieved / target) / log(1.5)`` (so ±1 is the
+edge of the ×1.5 band the issue accepts); a band without a value contributes
+its distance outside the band divided by the band's half-width.
+
+The result is written into :data:`attunement.model.presets.TYPICAL` and
+``TYPICAL_SPREADS`` by hand (the numbers are part of the model); rerun with
+``python -m attunement.model.calibrate`` to reproduce them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from .presets import Preset
+from .simulate import simulate
+from .targets import TARGETS, check, summaries
+
+__all__ = ["CALIBRATED", "SPREAD_CALIBRATED", "calibrate", "residuals"]
+
+#: The typical population's means that calibration sets.
+CALIBRATED = ("a_rate_positive", "a_rate_monitor", "a_return", "a_rate_negative", "a_pref_away", "a_pref_negative",
+              "b_rate_positive", "b_rate_watching", "b_rate_intrusive", "b_pref_positive", "b_pref_intrusive",
+              "ar_up", "ar_down", "ar_stim", "ar_unmet", "ar_calm", "ar_look", "ar_negative")
+#: The between-dyad SDs that calibration sets.
+SPREAD_CALIBRATED = ("a_positivity", "a_return")
+#: Targets used (those with a value or a finite band that a typical population should meet).
+_USED = ("sf_d_positive", "sf_d_gaze", "sf_d_negative", "reunion_d_positive", "reunion_d_negative", "reunion_d_gaze",
+         "play_positive_share", "sd_play_positive_share", "sd_play_gaze_share", "matched_share", "repair_next_step",
+         "bout_Ipos", "bout_Ineu", "bout_Inon", "bout_Ipro", "bout_Cpos", "bout_Cpvc", "bout_Cneu", "bout_Cint")
+
+
+def _preset(x: np.ndarray, start: Preset) -> Preset:
+    means = {**start.means, **dict(zip(CALIBRATED, map(float, x[:len(CALIBRATED)])))}
+    spreads = {**start.spreads, **dict(zip(SPREAD_CALIBRATED, map(float, np.abs(x[len(CALIBRATED):]))))}
+    return Preset("typical", start.description, means, spreads)
+
+
+def residuals(table: pd.DataFrame) -> np.ndarray:
+    """Standardised distances of :func:`~attunement.model.targets.check`'s rows from their targets."""
+    out = []
+    rows = table.set_index("name")
+    for name in _USED:
+        row = rows.loc[name]
+        value, low, high, got = row.target, row.low, row.high, row.achieved
+        if not np.isfinite(got):
+            out.append(5.0)
+        elif np.isfinite(value) and value != 0:
+            out.append(np.log(max(got / value, 1e-3)) / np.log(1.5))
+        else:
+            half = (high - low) / 2
+            out.append(max(low - got, got - high, 0.0) / half)
+    return np.array(out)
+
+
+def calibrate(*, dyads: int = 150, seed: int = 2009, max_nfev: int = 40, start: Preset | None = None,
+              verbose: int = 0) -> tuple[Preset, pd.DataFrame]:
+    """Fit the typical population to the targets; returns the calibrated preset and the target table."""
+    from .presets import PRESETS
+    start = start or PRESETS["typical"]
+    x0 = np.r_[[start.mean(k) for k in CALIBRATED], [start.spread(k) for k in SPREAD_CALIBRATED]]
+
+    def f(x):
+        sim = simulate(_preset(x, start), protocol="still-face", dyads=dyads, seed=seed)
+        return residuals(check(summaries(sim.sessions)))
+
+    res = optimize.least_squares(f, x0, diff_step=0.05, max_nfev=max_nfev, verbose=verbose, x_scale=0.5)
+    best = _preset(res.x, start)
+    sim = simulate(best, protocol="still-face", dyads=dyads, seed=seed)
+    return best, check(summaries(sim.sessions))
+
+
+if __name__ == "__main__":  # pragma: no cover - a reproduction script
+    preset, table = calibrate(verbose=2)
+    print({k: round(v, 3) for k, v in preset.means.items()})
+    print({k: round(v, 3) for k, v in preset.spreads.items()})
+    print(table[["name", "target", "low", "high", "achieved", "within"]].to_string())
+    print(len(TARGETS), "targets")
