@@ -120,6 +120,35 @@ class Fit:
             out[name] = self.theta[rows, d].copy()
         return as_arrays(out, len(rows))
 
+    def loglik(self, coded: Coded, *, score: np.ndarray | None = None) -> np.ndarray:
+        """Each dyad's log-likelihood of ``coded`` (the same dyads, e.g. their whole sessions) at its estimates.
+
+        Every step is predicted from all the steps before it (the forward
+        filter runs through the whole recording); only steps where ``score``
+        (dyads × steps, bool) is True are summed — e.g. a held-out end of each
+        session (:func:`attunement.model.baselines.heldout_comparison`).
+        States are matched to the fitted ones by name.
+        """
+        from .likelihood import loglik
+        if tuple(coded.sessions) != tuple(self.coded.sessions):
+            raise AttunementError("score the dyads that were fitted, in the same order.")
+        remap = []
+        for have, fitted, side in ((coded.names_a, self.coded.names_a, "a"), (coded.names_b, self.coded.names_b, "b")):
+            lut = np.full(len(have) + 1, -1)
+            for i, name in enumerate(have):
+                lut[i] = fitted.index(name) if name in fitted else -2
+            codes = getattr(coded, side)
+            mapped = lut[codes]
+            if (mapped == -2).any():
+                state = have[int(codes[mapped == -2][0])]
+                raise AttunementError(f"state {state!r} does not occur in the fitted data; the model gives it no "
+                                      f"probability. Fit on data that contain it.")
+            remap.append(mapped)
+        from dataclasses import replace
+        data = replace(coded, a=remap[0], b=remap[1], names_a=self.coded.names_a, names_b=self.coded.names_b,
+                       roles=self.coded.roles, match=self.coded.match)
+        return loglik(self.params(), data, agreement=self.agreement, score_a=score, score_b=score).sum(axis=1)
+
     def draw(self, draws: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
         """Parameters of ``draws`` posterior draws of every dyad: arrays (dyads × draws,), dyad-major."""
         n, d = self.theta.shape
@@ -232,8 +261,11 @@ def _fit(data, scheme, *, dt, agreement, roles, level, max_em, profile, on_progr
             p[name] = theta[:, k]
         return p
 
+    centred = np.array([PARAMETERS[k].centred for k in dyad_names], dtype=bool)
+
     def neg_log_post(x, tau):
         phi, mu, theta = unpack(x)
+        mu = jnp.where(centred, 0.0, mu)
         ll = jnp.sum(run(params_of(phi, theta)))
         lp = -0.5 * jnp.sum(((phi - prior_f[:, 0]) / prior_f[:, 1]) ** 2)
         lp += -0.5 * jnp.sum(((mu - prior_m[:, 0]) / prior_m[:, 1]) ** 2)
@@ -254,7 +286,7 @@ def _fit(data, scheme, *, dt, agreement, roles, level, max_em, profile, on_progr
     tau = np.array([PARAMETERS[k].spread for k in dyad_names], dtype=float)
     x = np.concatenate([prior_f[:, 0], prior_m[:, 0], np.tile(prior_m[:, 0], n)]).astype(float)
     history, results = [], []
-    total = max_em + (2 * D if profile else 0)
+    total = max_em + (2 * D if profile else 0)  # progress units: EM iterations, then profile points
     done = 0
 
     def objective(z, t):
@@ -270,6 +302,7 @@ def _fit(data, scheme, *, dt, agreement, roles, level, max_em, profile, on_progr
         h = 0.5 * (h + np.swapaxes(h, 1, 2))
         cov = np.linalg.inv(h)
         _, mu, theta = unpack(x)
+        mu = np.where(centred, 0.0, mu)
         new_tau = np.sqrt(np.mean((theta - mu) ** 2 + np.diagonal(cov, axis1=1, axis2=2), axis=0))
         new_tau = np.maximum(new_tau, 0.02)
         change = np.max(np.abs(new_tau - tau) / tau)
@@ -288,6 +321,7 @@ def _fit(data, scheme, *, dt, agreement, roles, level, max_em, profile, on_progr
     h = np.asarray(hessians(jnp.asarray(x, dtype=jnp.float64), jnp.asarray(tau, dtype=jnp.float64)), dtype=float)
     cov = np.linalg.inv(0.5 * (h + np.swapaxes(h, 1, 2)))
     phi, mu, theta = unpack(x)
+    mu = np.where(centred, 0.0, mu)
     z = stats.norm.ppf(0.5 + level / 2)
     sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
     dyads = pd.DataFrame({
@@ -297,7 +331,7 @@ def _fit(data, scheme, *, dt, agreement, roles, level, max_em, profile, on_progr
         "upper": (theta + z * sd).ravel()})
     # standard errors of the shared parameters from the curvature of the objective in φ (θ held)
     se_phi = _shared_se(value_and_grad, x, tau, F) if F else np.zeros(0)
-    se_mu = np.sqrt((tau ** 2 + np.mean(sd ** 2, axis=0)) / n)
+    se_mu = np.where(centred, 0.0, np.sqrt((tau ** 2 + np.mean(sd ** 2, axis=0)) / n))
     rows = [("shared", shared_names, phi, se_phi), ("mean", dyad_names, mu, se_mu)]
     population = pd.concat([pd.DataFrame({"parameter": names, "kind": kind, "estimate": est, "se": se})
                             for kind, names, est, se in rows], ignore_index=True)
@@ -346,6 +380,8 @@ def _profiles(objective, x, tau, F, dyad_names, se_mu, *, on_progress, done, tot
     best = objective(x, tau)[0]
     out = []
     for d, name in enumerate(dyad_names):
+        if PARAMETERS[name].centred:
+            continue
         rises = []
         for sign in (-1.0, 1.0):
             k = F + d

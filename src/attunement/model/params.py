@@ -20,7 +20,7 @@ Examples
 >>> PARAMETERS["b_reengage"].meaning
 'how much faster she leaves quiet watching while he looks away (log-hazard): re-engaging, not waiting'
 >>> [p.name for p in PARAMETERS.values() if p.dyad]
-['a_positivity', 'a_return', 'a_repair', 'b_reengage', 'b_repair']
+['a_return', 'a_tempo', 'a_positivity', 'a_repair', 'b_tempo', 'b_reengage', 'b_repair']
 """
 
 from __future__ import annotations
@@ -54,10 +54,11 @@ class Parameter:
     roles: tuple[str, ...] = ()
     dyad: bool = False
     spread: float = 0.0
+    centred: bool = False  #: a dyad parameter whose population mean is 0 by definition (an offset)
 
 
-def _p(name, side, meaning, prior, source, roles=(), dyad=False, spread=0.0) -> Parameter:
-    return Parameter(name, side, meaning, prior, source, tuple(roles), dyad, spread)
+def _p(name, side, meaning, prior, source, roles=(), dyad=False, spread=0.0, centred=False) -> Parameter:
+    return Parameter(name, side, meaning, prior, source, tuple(roles), dyad, spread, centred)
 
 
 _SCI = "SCIENCE.md bout lengths (ICEP-R, 87 still-face sessions)"
@@ -74,6 +75,9 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
        _SCI + ": mean object/environment bout 10.3 s", ("away",), dyad=True, spread=1.0),
     _p("a_rate_negative", "a", "log rate (per s) of leaving protest or fussing", (-2.3, 1.0),
        _SCI + ": mean protest bout 10.3 s", ("negative",)),
+    _p("a_tempo", "a", "his own pace: how much faster than the population he changes any state (log-hazard)",
+       (0.0, 0.5), "individual differences in the tempo of infant behaviour (Chow et al. 2010: dyad-level "
+       "random effects)", dyad=True, spread=0.4, centred=True),
     _p("a_shape", "a", "change of his log-hazard per unit log time in his state (0: memoryless; < 0: "
        "the longer he stays, the longer he stays)", (0.0, 0.5),
        "Messinger et al. (2011): look durations are not memoryless (R7)"),
@@ -99,6 +103,9 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
        _SCI + ": caregiver intrusive 3.3 s", ("intrusive",)),
     _p("b_rate_disengaged", "b", "log rate (per s) of leaving disengagement (not infant-focused, withdrawn)",
        (-2.0, 1.0), "no published bout; about as long as watching (our choice)", ("disengaged",)),
+    _p("b_tempo", "b", "her own pace: how much faster than the population she changes any state (log-hazard)",
+       (0.0, 0.5), "individual differences in the tempo of caregiving (Chow et al. 2010)", dyad=True, spread=0.4,
+       centred=True),
     _p("b_shape", "b", "change of her log-hazard per unit log time in her state", (0.0, 0.5),
        "dwell-time memory, as for the infant"),
     _p("b_pref_positive", "b", "her log-odds of positive play rather than quiet watching when she changes",
@@ -130,7 +137,8 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
        "Stifter & Moyer (1991): intense smiles are followed by longer gaze aversions (R4)"),
     _p("ar_unmet", "arousal", "rise of the log rate of arousal while he looks at a partner who does not answer",
        (1.5, 0.5), "Tronick et al. (1978), Mesman et al. (2009): the still-face distresses"),
-    _p("ar_calm", "arousal", "rise of the log rate of calming while he looks away (self-regulation)", (1.0, 0.5),
+    _p("ar_calm", "arousal", "rise of the log rate of calming while he looks away (self-regulation; not while "
+       "he protests)", (1.0, 0.5),
        "Field (1981): heart rate falls during a gaze aversion"),
     _p("ar_look", "arousal", "per level of arousal above alert: how much faster he leaves looking at her and "
        "slower he leaves looking away (log-hazard)", (0.7, 0.5), "Field (1981); MODEL.md's hysteresis"),

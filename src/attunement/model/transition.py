@@ -18,13 +18,14 @@ change, Beebe et al. 2010):
 
 .. math::
 
-   \log h_A(k) = r_A[k] + s_A \log\tau_A + c_A\,\mathrm{mis}(k, j) + q_A\,\Delta_B
+   \log h_A(k) = r_A[k] + v_A + s_A \log\tau_A + c_A\,\mathrm{mis}(k, j) + q_A\,\Delta_B
                  + \lambda\,z\,(2\,\mathrm{look}(k) - 1)\,[k \ne \text{negative}]
                  - \lambda\,z\,[k = \text{negative}]
 
 with :math:`r_A` the state's base log rate (``a_rate_*``; ``a_return`` for
 looking away; his positivity ``a_positivity`` is subtracted from a smile's, so a
-positive infant both turns to smiles and keeps them), :math:`\tau_A` seconds in the state, :math:`\mathrm{mis}` 1 when
+positive infant both turns to smiles and keeps them), :math:`v_A` his own pace
+(``a_tempo``, 0 on average), :math:`\tau_A` seconds in the state, :math:`\mathrm{mis}` 1 when
 the pair is not in the scheme's match set, :math:`\Delta_B` 1 when she changed
 at the last step. When he leaves :math:`k` he goes to :math:`m \ne k` with
 probability :math:`\propto \exp(w_A[m] + f_A\,\mathrm{match}(m, j)
@@ -34,7 +35,8 @@ aroused, protest.
 
 **His arousal** rises a level at rate :math:`\exp(u_0 + u_S S + u_+[k =
 \text{positive}] + u_U U\,\mathrm{look}(k))` and falls a level at rate
-:math:`\exp(d_0 + d_{away}(1 - \mathrm{look}(k)))` (competing hazards), where
+:math:`\exp(d_0 + d_{away}[k = \text{away}])` (competing hazards: looking away
+calms him, protesting does not), where
 :math:`S` is her stimulation that reaches him (her role's stimulation while he
 looks at her; only pursuit reaches him while he looks away) and :math:`U` how
 long his looks have gone unanswered: 0 until she has been quiet or disengaged
@@ -45,7 +47,7 @@ the still-face effect and its growth within the still-face).
 
 .. math::
 
-   \log h_B(j) = r_B[j] + s_B \log\tau_B + c_B\,\mathrm{mis}(k, j) + q_B\,\Delta_A
+   \log h_B(j) = r_B[j] + v_B + s_B \log\tau_B + c_B\,\mathrm{mis}(k, j) + q_B\,\Delta_A
                  + e_B\,[j = \text{watching}]\,\mathrm{away}(k)
 
 and goes to :math:`m \ne j` with probability :math:`\propto \exp(w_B[m] +
@@ -168,7 +170,7 @@ def a_transition(p, layout: Layout, *, tau, partner, partner_changed, dt, xp=np)
     look = layout.look[:-1]
     neg = layout.negative_a[:-1]
     match_now = xp.asarray(layout.match[:-1].T)[partner]             # (n, K): match(k, j)
-    log_h = (base + (p["a_shape"] * _log_time(tau, xp))[:, None] + p["a_repair"][:, None] * (1.0 - match_now)
+    log_h = (base + (p["a_tempo"] + p["a_shape"] * _log_time(tau, xp))[:, None] + p["a_repair"][:, None] * (1.0 - match_now)
              * (partner >= 0)[:, None] + (p["a_react"] * partner_changed)[:, None])
     sign = np.where(neg > 0, -1.0, 2.0 * look - 1.0)                  # (K,)
     log_h = log_h[:, None, :] + p["ar_look"][:, None, None] * _Z[None, :, None] * sign[None, None, :]
@@ -187,7 +189,7 @@ def arousal_transition(p, layout: Layout, *, partner, partner_tau, dt, xp=np):
                                                               0.0, 1.0)   # (n,)
     log_up = (p["ar_up"][:, None] + p["ar_stim"][:, None] * stim + p["ar_smile"][:, None] * layout.positive_a[:-1]
               + p["ar_unmet"][:, None] * unanswered[:, None] * look[None, :])
-    log_down = p["ar_down"][:, None] + p["ar_calm"][:, None] * (1.0 - look[None, :])
+    log_down = p["ar_down"][:, None] + p["ar_calm"][:, None] * layout.away_a[:-1][None, :]
     up, down = xp.exp(xp.clip(log_up, -30, 10)), xp.exp(xp.clip(log_down, -30, 10))   # (n, K)
     can_up = np.array([1.0, 1.0, 0.0])
     can_down = np.array([0.0, 1.0, 1.0])
@@ -211,7 +213,7 @@ def b_transition(p, layout: Layout, *, tau, partner, partner_changed, dt, xp=np)
     base = _b_base(p, layout, xp)
     match_now = xp.asarray(layout.match[:, :-1])[partner]             # (n, K_B): match(k, j)
     away = (1.0 - xp.asarray(layout.look)[partner]) * (partner >= 0)  # (n,)
-    log_h = (base + (p["b_shape"] * _log_time(tau, xp))[:, None] + p["b_repair"][:, None] * (1.0 - match_now)
+    log_h = (base + (p["b_tempo"] + p["b_shape"] * _log_time(tau, xp))[:, None] + p["b_repair"][:, None] * (1.0 - match_now)
              * (partner >= 0)[:, None] + (p["b_react"] * partner_changed)[:, None]
              + (p["b_reengage"] * away)[:, None] * layout.watching[:-1][None, :])
     logits = (_b_pref(p, layout, xp) + p["b_follow"][:, None] * match_now
