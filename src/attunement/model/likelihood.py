@@ -106,7 +106,8 @@ def _step(carry, x, p, prep: Prepared, xp):
     alpha_a, alpha_b, ll_a, ll_b = carry
     lay, dt = prep.layout, prep.dt
     ta = a_transition(p, lay, tau=x["tau_a"], partner=x["partner_a"], partner_changed=x["changed_b"], dt=dt, xp=xp)
-    tr = arousal_transition(p, lay, partner=x["partner_a"], partner_tau=x["tau_b"], dt=dt, xp=xp)
+    tr = arousal_transition(p, lay, partner=x["partner_a"], partner_tau=x["tau_b"], partner_changed=x["changed_b"],
+                            dt=dt, xp=xp)
     new_a = xp.einsum("nak,nkab,nakm->nbm", alpha_a, tr, ta) * xp.asarray(prep.emit_a.T)[x["y_a"]][:, None, :]
     c_a = xp.sum(new_a, axis=(1, 2))
     alpha_a = new_a / c_a[:, None, None]

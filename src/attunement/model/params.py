@@ -135,6 +135,10 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
        (1.5, 0.5), "Field (1981): stimulation raises arousal; both over- and under-stimulation raise aversion"),
     _p("ar_smile", "arousal", "rise of the log rate of arousal while he smiles (his own excitement)", (1.0, 0.5),
        "Stifter & Moyer (1991): intense smiles are followed by longer gaze aversions (R4)"),
+    _p("ar_change", "arousal", "rise of the log rate of arousal when she has just changed what she does while he "
+       "looks at her: each change is a new stimulus", (1.0, 0.5),
+       "Stern (1974), Brazelton et al. (1974): an optimal range of stimulation; Field (1981); it makes an "
+       "over-contingent caregiver over-stimulating (R2: Jaffe et al. 2001; Beebe et al. 2010)"),
     _p("ar_unmet", "arousal", "rise of the log rate of arousal while he looks at a partner who does not answer",
        (1.5, 0.5), "Tronick et al. (1978), Mesman et al. (2009): the still-face distresses"),
     _p("ar_calm", "arousal", "rise of the log rate of calming while he looks away (self-regulation; not while "

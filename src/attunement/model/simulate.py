@@ -269,7 +269,7 @@ def run_layout(p: Mapping[str, np.ndarray], layout: Layout, *, steps: int, dt: f
     for t in range(1, steps):
         ka, kb, lv = a[:, t - 1], b[:, t - 1], level[:, t - 1]
         ta = a_transition(p, layout, tau=tau_a, partner=kb, partner_changed=changed_b, dt=dt)
-        tr = arousal_transition(p, layout, partner=kb, partner_tau=tau_b, dt=dt)
+        tr = arousal_transition(p, layout, partner=kb, partner_tau=tau_b, partner_changed=changed_b, dt=dt)
         tb = b_transition(p, layout, tau=tau_b, partner=ka, partner_changed=changed_a, dt=dt)
         a[:, t] = _sample(ta[rows, lv, ka], rng)
         level[:, t] = _sample(tr[rows, ka, lv], rng)
