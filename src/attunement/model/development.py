@@ -9,7 +9,14 @@ experienced (MODEL.md; a delta rule):
 
 where R(n) is the share of the session's mismatch episodes (ICEP-R matching,
 from the simulated codes) that were repaired within τ = ``REPAIR_WINDOW_S``
-seconds. A session without mismatches leaves r unchanged. In the next session
+seconds *by both of them*: both partners changed what they did between the
+rupture and the repair (Tronick 1989; Gianino & Tronick 1988: repair is a
+mutual accomplishment, and the infant's experience of it builds his sense of
+being effective and of her being reliable). A partner who does not answer
+leaves him to repair alone, or not at all; one who repairs every mismatch at
+once, before he can move, leaves him no part in it — the mid-range contingency
+of Jaffe et al. (2001) and Beebe et al. (2010) follows from this and the fast
+layer, with no rule of its own. A session without mismatches leaves r unchanged. In the next session
 r shifts two of his own parameters by ``SECURITY_SHIFT``·(r − 0.5): how soon he
 looks back after looking away (``a_return``) and how readily he smiles
 (``a_positivity``) — the security of Tronick (1989) and Gianino & Tronick
@@ -49,6 +56,20 @@ SECURITY_SHIFT = 1.0
 DEVELOP_COLUMNS = ["session", "dyad", "preset", "session_number", "expectation_before", "mismatches",
                    "repaired_share", "expectation_after", *[f"prop_{m}" for m in A_STATES],
                    "prop_looking_away", "latency_median_s"]
+
+
+def _both_moved(truth: pd.DataFrame, ids: list[str], trace) -> np.ndarray:
+    """Whether both partners changed state between each mismatch episode's start (excluded) and its end."""
+    row = pd.Index(ids).get_indexer(truth.session)
+    start = np.round(truth.onset_s.to_numpy() / trace.dt).astype(int)
+    end = np.minimum(np.round(truth.offset_s.to_numpy() / trace.dt).astype(int), trace.infant.shape[1] - 1)
+    moved = []
+    for states in (trace.infant, trace.caregiver):
+        change = np.zeros(states.shape, dtype=np.int64)
+        change[:, 1:] = states[:, 1:] != states[:, :-1]
+        count = np.cumsum(change, axis=1)
+        moved.append(count[row, end] - count[row, start] > 0)
+    return moved[0] & moved[1]
 
 
 def develop(
@@ -133,7 +154,8 @@ def develop(
                             caregiver=caregiver_codes(trace.caregiver), trace=trace, protocol=chosen,
                             scheme=scheme)
         truth = truth[truth.episode != "still-face"]
-        truth = truth.assign(quick=truth.repaired & (truth.duration_s <= REPAIR_WINDOW_S))
+        truth = truth.assign(quick=truth.repaired & (truth.duration_s <= REPAIR_WINDOW_S)
+                             & _both_moved(truth, ids, trace))
         by = truth.groupby("session", sort=False)
         count = by.size().reindex(ids).fillna(0).to_numpy()
         share = by.quick.mean().reindex(ids).to_numpy(dtype=float)

@@ -72,9 +72,9 @@ class Prepared:
         self.layout = Layout.of(coded.roles, coded.match.astype(float))
         self.dt = coded.dt
         self.n = coded.n
-        inp = Inputs.of(coded.a, coded.b, coded.dt)
-        ag_a, ag_b = (agreement, agreement) if np.isscalar(agreement) else agreement
         ka, kb = self.layout.ka, self.layout.kb
+        inp = Inputs.of(coded.a, coded.b, coded.dt, ka=ka, kb=kb)
+        ag_a, ag_b = (agreement, agreement) if np.isscalar(agreement) else agreement
         self.emit_a = np.c_[confusion(ka, ag_a), np.ones(ka)]      # (K_A, K_A + 1): last column "missing"
         self.emit_b = np.c_[confusion(kb, ag_b), np.ones(kb)]
         observed_a = coded.a >= 0
@@ -85,6 +85,8 @@ class Prepared:
         u = lambda x: np.ascontiguousarray(x[:, 1:].T)   # noqa: E731  ... predict step t + 1
         self.xs = {"partner_a": t(inp.b), "changed_b": t(inp.changed_b), "tau_a": t(inp.tau_a),
                    "tau_b": t(inp.tau_b), "partner_b": t(inp.a), "changed_a": t(inp.changed_a),
+                   "last_a": np.ascontiguousarray(inp.last_a[:, :-1].transpose(1, 0, 2)),
+                   "last_b": np.ascontiguousarray(inp.last_b[:, :-1].transpose(1, 0, 2)),
                    "y_a": u(np.where(coded.a >= 0, coded.a, ka)), "y_b": u(np.where(observed_b, coded.b, kb)),
                    "held": u(coded.held), "score_a": u(self.score_a).astype(float),
                    "score_b": u(self.score_b).astype(float)}
@@ -105,13 +107,13 @@ def _step(carry, x, p, prep: Prepared, xp):
     """One step of both filters. ``carry`` = (alpha_a, alpha_b, ll_a, ll_b), each over dyads."""
     alpha_a, alpha_b, ll_a, ll_b = carry
     lay, dt = prep.layout, prep.dt
-    ta = a_transition(p, lay, tau=x["tau_a"], partner=x["partner_a"], partner_changed=x["changed_b"], dt=dt, xp=xp)
+    ta = a_transition(p, lay, tau=x["tau_a"], last=x["last_a"], partner=x["partner_a"], partner_changed=x["changed_b"], dt=dt, xp=xp)
     tr = arousal_transition(p, lay, partner=x["partner_a"], partner_tau=x["tau_b"], partner_changed=x["changed_b"],
                             dt=dt, xp=xp)
     new_a = xp.einsum("nak,nkab,nakm->nbm", alpha_a, tr, ta) * xp.asarray(prep.emit_a.T)[x["y_a"]][:, None, :]
     c_a = xp.sum(new_a, axis=(1, 2))
     alpha_a = new_a / c_a[:, None, None]
-    tb = b_transition(p, lay, tau=x["tau_b"], partner=x["partner_b"], partner_changed=x["changed_a"], dt=dt, xp=xp)
+    tb = b_transition(p, lay, tau=x["tau_b"], last=x["last_b"], partner=x["partner_b"], partner_changed=x["changed_a"], dt=dt, xp=xp)
     emit_b = xp.asarray(prep.emit_b.T)[x["y_b"]]
     new_b = xp.einsum("nj,njm->nm", alpha_b, tb) * emit_b
     new_b = xp.where(x["held"][:, None], emit_b, new_b)

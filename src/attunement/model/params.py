@@ -81,6 +81,9 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
     _p("a_shape", "a", "change of his log-hazard per unit log time in his state (0: memoryless; < 0: "
        "the longer he stays, the longer he stays)", (0.0, 0.5),
        "Messinger et al. (2011): look durations are not memoryless (R7)"),
+    _p("a_memory", "a", "change of his log-hazard of leaving a state per unit log length of his last bout of "
+       "that state (< 0: a long look is followed by a long look)", (0.0, 0.5),
+       "Messinger, Ekas, Ruvolo & Fogel (2011): look durations depend on previous looks of the same type (R7)"),
     _p("a_positivity", "a", "his log-odds of turning to a smile rather than a neutral look when he changes, "
        "and how much slower he leaves a smile (log-hazard)",
        (0.0, 1.0), _CAL + " (infant positive share)", ("positive",), dyad=True, spread=1.0),
@@ -108,6 +111,8 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
        centred=True),
     _p("b_shape", "b", "change of her log-hazard per unit log time in her state", (0.0, 0.5),
        "dwell-time memory, as for the infant"),
+    _p("b_memory", "b", "change of her log-hazard of leaving a state per unit log length of her last bout of "
+       "that state", (0.0, 0.5), "dwell-time memory, as for the infant"),
     _p("b_pref_positive", "b", "her log-odds of positive play rather than quiet watching when she changes",
        (1.0, 1.0), _CAL + " (caregiver positive share)", ("positive",)),
     _p("b_pref_intrusive", "b", "her log-odds of intrusive behaviour rather than quiet watching when she changes",
@@ -163,6 +168,8 @@ REACH_AWAY = {"positive": 0.0, "watching": 0.0, "intrusive": 1.0, "disengaged": 
 #: ICEP-R; in a still-face the bids go unanswered for minutes).
 UNANSWERED_AFTER_S = 2.0
 UNANSWERED_RAMP_S = 10.0
+#: The memory term compares his last bout of a state with this length (s).
+MEMORY_REFERENCE_S = 5.0
 #: Time in state is counted up to this many seconds (the duration term is flat beyond it).
 MAX_TIME_IN_STATE_S = 60.0
 

@@ -266,11 +266,13 @@ def run_layout(p: Mapping[str, np.ndarray], layout: Layout, *, steps: int, dt: f
     tau_b = np.full(n, dt)
     changed_a = np.zeros(n)
     changed_b = np.zeros(n)
+    last_a = np.zeros((n, layout.ka))
+    last_b = np.zeros((n, layout.kb))
     for t in range(1, steps):
         ka, kb, lv = a[:, t - 1], b[:, t - 1], level[:, t - 1]
-        ta = a_transition(p, layout, tau=tau_a, partner=kb, partner_changed=changed_b, dt=dt)
+        ta = a_transition(p, layout, tau=tau_a, last=last_a, partner=kb, partner_changed=changed_b, dt=dt)
         tr = arousal_transition(p, layout, partner=kb, partner_tau=tau_b, partner_changed=changed_b, dt=dt)
-        tb = b_transition(p, layout, tau=tau_b, partner=ka, partner_changed=changed_a, dt=dt)
+        tb = b_transition(p, layout, tau=tau_b, last=last_b, partner=ka, partner_changed=changed_a, dt=dt)
         a[:, t] = _sample(ta[rows, lv, ka], rng)
         level[:, t] = _sample(tr[rows, ka, lv], rng)
         b[:, t] = _sample(tb[rows, kb], rng)
@@ -278,6 +280,9 @@ def run_layout(p: Mapping[str, np.ndarray], layout: Layout, *, steps: int, dt: f
             b[:, t] = np.where(forced_b[:, t] >= 0, forced_b[:, t], b[:, t])
         changed_a = (a[:, t] != ka).astype(float)
         changed_b = (b[:, t] != kb).astype(float)
+        done_a, done_b = changed_a > 0, changed_b > 0
+        last_a[rows[done_a], ka[done_a]] = tau_a[done_a]
+        last_b[rows[done_b], kb[done_b]] = tau_b[done_b]
         tau_a = np.where(changed_a > 0, dt, tau_a + dt)
         tau_b = np.where(changed_b > 0, dt, tau_b + dt)
         if on_step is not None:

@@ -18,14 +18,16 @@ change, Beebe et al. 2010):
 
 .. math::
 
-   \log h_A(k) = r_A[k] + v_A + s_A \log\tau_A + c_A\,\mathrm{mis}(k, j) + q_A\,\Delta_B
+   \log h_A(k) = r_A[k] + v_A + s_A \log\tau_A + m_A \log(\ell_A[k] / 5\,\mathrm{s}) + c_A\,\mathrm{mis}(k, j) + q_A\,\Delta_B
                  + \lambda\,z\,(2\,\mathrm{look}(k) - 1)\,[k \ne \text{negative}]
                  - \lambda\,z\,[k = \text{negative}]
 
 with :math:`r_A` the state's base log rate (``a_rate_*``; ``a_return`` for
 looking away; his positivity ``a_positivity`` is subtracted from a smile's, so a
 positive infant both turns to smiles and keeps them), :math:`v_A` his own pace
-(``a_tempo``, 0 on average), :math:`\tau_A` seconds in the state, :math:`\mathrm{mis}` 1 when
+(``a_tempo``, 0 on average), :math:`\ell_A[k]` the length of his last
+finished bout of the same state (the term is 0 before his first; Messinger et al.
+2011: a look's duration depends on the previous looks of the same type), :math:`\tau_A` seconds in the state, :math:`\mathrm{mis}` 1 when
 the pair is not in the scheme's match set, :math:`\Delta_B` 1 when she changed
 at the last step. When he leaves :math:`k` he goes to :math:`m \ne k` with
 probability :math:`\propto \exp(w_A[m] + f_A\,\mathrm{match}(m, j)
@@ -51,7 +53,7 @@ unanswered bids, not from a rule of its own).
 
 .. math::
 
-   \log h_B(j) = r_B[j] + v_B + s_B \log\tau_B + c_B\,\mathrm{mis}(k, j) + q_B\,\Delta_A
+   \log h_B(j) = r_B[j] + v_B + s_B \log\tau_B + m_B \log(\ell_B[j] / 5\,\mathrm{s}) + c_B\,\mathrm{mis}(k, j) + q_B\,\Delta_A
                  + e_B\,[j = \text{watching}]\,\mathrm{away}(k)
 
 and goes to :math:`m \ne j` with probability :math:`\propto \exp(w_B[m] +
@@ -71,7 +73,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .params import MAX_TIME_IN_STATE_S, REACH_AWAY, STIMULATION, UNANSWERED_AFTER_S, UNANSWERED_RAMP_S
+from .params import MAX_TIME_IN_STATE_S, MEMORY_REFERENCE_S, REACH_AWAY, STIMULATION, UNANSWERED_AFTER_S, UNANSWERED_RAMP_S
 from .roles import Roles
 
 __all__ = ["Layout", "a_transition", "b_transition", "arousal_transition", "LEVELS"]
@@ -163,14 +165,14 @@ def _log_time(tau, xp):
     return xp.log(xp.clip(tau, 1e-3, MAX_TIME_IN_STATE_S))
 
 
-def a_transition(p, layout: Layout, *, tau, partner, partner_changed, dt, xp=np):
+def a_transition(p, layout: Layout, *, tau, last, partner, partner_changed, dt, xp=np):
     """P(infant state at t | state and arousal at t−1, inputs): array (dyads, 3 levels, K_A, K_A).
 
     ``tau`` (dyads,) seconds he has been in his state; ``partner`` (dyads,) her
     state index at t−1 (-1 missing); ``partner_changed`` (dyads,) 1.0 when she
-    changed at t−1.
+    changed at t−1; ``last`` (dyads, K_A) the length of his last finished bout of each state.
     """
-    base = _a_base(p, layout, xp)                                    # (n, K)
+    base = _a_base(p, layout, xp) + p["a_memory"][:, None] * _memory(last, xp)   # (n, K)
     look = layout.look[:-1]
     neg = layout.negative_a[:-1]
     match_now = xp.asarray(layout.match[:-1].T)[partner]             # (n, K): match(k, j)
@@ -209,12 +211,12 @@ def arousal_transition(p, layout: Layout, *, partner, partner_tau, partner_chang
     return (stay[..., None] * np.eye(3) + p_up[..., None] * shift_up + p_down[..., None] * shift_down)
 
 
-def b_transition(p, layout: Layout, *, tau, partner, partner_changed, dt, xp=np):
+def b_transition(p, layout: Layout, *, tau, last, partner, partner_changed, dt, xp=np):
     """P(caregiver state at t | her state at t−1, inputs): array (dyads, K_B, K_B).
 
     ``partner`` is his state index at t−1 (-1 missing).
     """
-    base = _b_base(p, layout, xp)
+    base = _b_base(p, layout, xp) + p["b_memory"][:, None] * _memory(last, xp)
     match_now = xp.asarray(layout.match[:, :-1])[partner]             # (n, K_B): match(k, j)
     away = (1.0 - xp.asarray(layout.look)[partner]) * (partner >= 0)  # (n,)
     log_h = (base + (p["b_tempo"] + p["b_shape"] * _log_time(tau, xp))[:, None] + p["b_repair"][:, None] * (1.0 - match_now)
@@ -263,8 +265,34 @@ class Inputs:
     tau_b: np.ndarray
     changed_a: np.ndarray  # 1.0 when he changed at that step
     changed_b: np.ndarray
+    last_a: np.ndarray     # (dyads, steps, K_A) seconds of his last finished bout of each state (0: none yet)
+    last_b: np.ndarray
 
     @classmethod
-    def of(cls, a: np.ndarray, b: np.ndarray, dt: float) -> Inputs:
+    def of(cls, a: np.ndarray, b: np.ndarray, dt: float, *, ka: int, kb: int) -> Inputs:
         return cls(a=carried(a), b=carried(b), tau_a=time_in_state(a, dt), tau_b=time_in_state(b, dt),
-                   changed_a=changed(a), changed_b=changed(b))
+                   changed_a=changed(a), changed_b=changed(b), last_a=last_bouts(a, dt, ka),
+                   last_b=last_bouts(b, dt, kb))
+
+
+def last_bouts(codes: np.ndarray, dt: float, k: int) -> np.ndarray:
+    """At every step, the length (s) of the last finished bout of each of the k states (0 before any)."""
+    filled = carried(codes)
+    n, steps = filled.shape
+    out = np.zeros((n, steps, k))
+    for row in range(n):
+        x = filled[row]
+        starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])
+        ends = np.r_[starts[1:], steps]
+        last = np.zeros(k)
+        for s, e in zip(starts, ends):
+            out[row, s:e] = last
+            if x[s] >= 0:
+                last = last.copy()
+                last[x[s]] = (e - s) * dt
+    return out
+
+
+def _memory(last, xp):
+    """log(last bout / MEMORY_REFERENCE_S), 0 where there was none."""
+    return xp.where(last > 0, xp.log(xp.clip(last, 0.5, MAX_TIME_IN_STATE_S) / MEMORY_REFERENCE_S), 0.0)
