@@ -2,7 +2,8 @@
 
 Target (issue 3, on the 2-core development machine): 10,000 dyads × 180 s in
 ≤ 10 s, Sessions included. The reference is a plain Python loop over dyads of
-the same model (the same step function, one dyad at a time), timed on a sample
+the same model (the same step function,
+:func:`attunement.model.simulate.run`, one dyad at a time), timed on a sample
 of dyads and scaled to the full count.
 
 Usage::
@@ -18,9 +19,9 @@ import time
 import numpy as np
 
 from attunement.model import simulate
-from attunement.model.dynamics import run, stack_params
 from attunement.model.presets import get_preset
 from attunement.model.protocols import free_play
+from attunement.model.simulate import run
 
 
 def main() -> None:
@@ -38,15 +39,15 @@ def main() -> None:
     assert len(sim.sessions) == args.dyads
 
     rng = np.random.default_rng(1)
-    p = stack_params([get_preset(args.preset)], [args.dyads], rng)
+    p = get_preset(args.preset).draw(args.dyads, rng)
     start = time.perf_counter()
-    run(p, protocol, dt=0.25, rng=rng, expectation=p.i_expectation, record=True)
+    run(p, protocol, dt=0.25, rng=rng)
     dynamics = time.perf_counter() - start
 
     start = time.perf_counter()
     for d in range(args.loop_sample):
-        one = p.subset(np.array([d]))
-        run(one, protocol, dt=0.25, rng=rng, expectation=one.i_expectation, record=True)
+        one = {name: values[d:d + 1] for name, values in p.items()}
+        run(one, protocol, dt=0.25, rng=rng)
     loop = (time.perf_counter() - start) / args.loop_sample * args.dyads
 
     steps = int(args.seconds / 0.25)

@@ -11,7 +11,8 @@ import attunement
 from attunement import analyze
 from attunement.cli import app
 from attunement.errors import AttunementError
-from attunement.model import CaregiverParams, InfantParams, develop, simulate
+from attunement.model import Preset, develop, simulate, with_contingency
+from attunement.model.development import LEARNING_RATE
 
 from ._direct import grid
 
@@ -66,14 +67,27 @@ def test_same_seed_same_sessions_and_unique_ids():
 
 
 def test_development_moves_expectation_by_the_delta_rule():
-    """r(n+1) = r(n) + η (R(n) − r(n)), checked row by row (η = 0.1)."""
+    """r(n+1) = r(n) + η (R(n) − r(n)) with η = 0.2, checked row by row from the table's own columns
+    (expectation_before r, repaired_share R, expectation_after); a session without mismatches leaves r as it
+    was, and each session starts from the last one's r(n+1). Hand example: r = 0.5, R = 0.75 gives
+    0.5 + 0.2 × 0.25 = 0.55."""
+    assert LEARNING_RATE == 0.2
     table = develop("typical", sessions=4, dyads=20, seconds=30, seed=3)
+    assert list(table.session_number.unique()) == [1, 2, 3, 4] and len(table) == 80
+    assert np.allclose(table[table.session_number == 1].expectation_before, 0.5)
     ok = table.repaired_share.notna()
-    expected = table.expectation_before + 0.1 * (table.repaired_share - table.expectation_before)
+    assert ok.mean() > 0.9 and table.repaired_share[ok].between(0, 1).all()
+    expected = table.expectation_before + 0.2 * (table.repaired_share - table.expectation_before)
     assert np.allclose(table.expectation_after[ok], expected[ok])
     assert np.allclose(table.expectation_after[~ok], table.expectation_before[~ok])
-    nxt = table[table.session_number == 2].expectation_before.to_numpy()
-    assert np.allclose(nxt, table[table.session_number == 1].expectation_after.to_numpy())
+    assert (table.mismatches[~ok] == 0).all() and (table.mismatches[ok] > 0).all()
+    for n in (1, 2, 3):
+        nxt = table[table.session_number == n + 1].expectation_before.to_numpy()
+        assert np.allclose(nxt, table[table.session_number == n].expectation_after.to_numpy())
+    shares = table[[c for c in table.columns if c.startswith("prop_") and c != "prop_looking_away"]]
+    assert list(shares.columns) == ["prop_positive", "prop_monitor", "prop_away", "prop_negative"]
+    assert np.allclose(shares.sum(axis=1), 1.0)
+    assert np.allclose(table.prop_looking_away, table.prop_away + table.prop_negative)
 
 
 def test_errors_say_what_to_fix():
@@ -83,12 +97,45 @@ def test_errors_say_what_to_fix():
         simulate(protocol="sf")
     with pytest.raises(AttunementError, match=r"not a whole number of steps of 0.25 s"):
         simulate(seconds=10.1)
-    with pytest.raises(AttunementError, match="sensitivity must lie between 0 and 1, got 2"):
-        CaregiverParams(sensitivity=2)
-    with pytest.raises(AttunementError, match="theta_low < theta_high < theta_protest"):
-        InfantParams(theta_low=1.5)
+    with pytest.raises(AttunementError, match=r"dt must be a step of more than 0 and at most 1 s, got 2"):
+        simulate(dt=2)
     with pytest.raises(AttunementError, match="dyads must be a whole number ≥ 1, got 0"):
         simulate(dyads=0)
+    with pytest.raises(AttunementError, match="no model parameter named 'b_reengag'.*'b_reengage'"):
+        simulate(params={"b_reengag": 1.0})
+    with pytest.raises(AttunementError, match="model parameter a_return must be a finite number, got nan"):
+        simulate(params={"a_return": float("nan")})
+    with pytest.raises(AttunementError, match="preset 'mine': 'b_pursuit' is not a dyad parameter"):
+        Preset("mine", "", spreads={"b_pursuit": 1.0})
+    with pytest.raises(AttunementError, match="preset 'mine': the SD of a_return must be ≥ 0, got -1"):
+        Preset("mine", "", spreads={"a_return": -1.0})
+    with pytest.raises(AttunementError, match="contingency must lie between 0 and 1, got 1.5"):
+        with_contingency(1.5)
+    with pytest.raises(AttunementError, match="presets must have different names"):
+        simulate(["attuned", "attuned"])
+
+
+def test_params_override_the_drawn_values_per_dyad():
+    """simulate(params=...) replaces the drawn values: one per dyad (in session order) or one for all; the
+    other parameters keep the draws of the same seed. The override reaches the dynamics: with a_return = +10
+    (log rate: he leaves looking away at ≥ e^7 per s, so within one 0.25 s step) every look away of dyad 0
+    lasts one step; with a_return = −15 dyad 1 never looks back once he looks away (hazard ≤ e^−12 per s)."""
+    plain = simulate("typical", seconds=60, dyads=3, seed=8)
+    sim = simulate("typical", seconds=60, dyads=3, seed=8,
+                   params={"a_return": [10.0, -15.0, -15.0], "a_repair": 0.0, "a_react": 0.0})
+    assert sim.dyads.a_return.tolist() == [10.0, -15.0, -15.0]
+    assert sim.params["a_repair"].tolist() == [0.0, 0.0, 0.0] and sim.dyads.a_repair.tolist() == [0.0] * 3
+    assert np.array_equal(sim.params["a_react"], [0.0] * 3)
+    for name in ("a_positivity", "b_reengage", "b_repair"):  # drawn as without the override
+        assert np.array_equal(sim.dyads[name], plain.dyads[name])
+        assert sim.dyads[name].nunique() == 3
+    away = sim.states["infant_mode"] == sim.infant_modes.index("away")
+    change = np.flatnonzero(np.diff(np.r_[0, away[0].astype(int), 0]))
+    lengths = change[1::2] - change[::2]
+    assert len(lengths) > 0 and (lengths[:-1] == 1).all()
+    for d in (1, 2):
+        if away[d].any():  # once away, away to the end
+            assert away[d, np.argmax(away[d]):].all()
 
 
 runner = CliRunner()
@@ -116,6 +163,15 @@ def test_simulate_command_writes_tidy_csv_and_eaf(tmp_path):
                                             "caregiver engagement": "caregiver:engagement"})
     direct = simulate("attuned", seconds=30, seed=0).sessions[0]
     assert back.tier("infant", "engagement") == direct.tier("infant", "engagement")
+    half = tmp_path / "half.csv"
+    result = runner.invoke(app, ["simulate", "--seconds", "10", "--dt", "0.5", "--arousal", "--out", str(half)])
+    assert result.exit_code == 0, result.output
+    [level] = attunement.read(tmp_path / "half.arousal.csv")
+    values = level.signals[("infant", "arousal")].values
+    assert level.signals[("infant", "arousal")].rate == 2.0 and len(values) == 20 and set(values) <= {0, 1, 2}
+    assert np.array_equal(values, simulate(seconds=10, dt=0.5).sessions[0].signals[("infant", "arousal")].values)
+    bad = runner.invoke(app, ["simulate", "--dt", "0.3", "--seconds", "10", "--out", str(tmp_path / "x.csv")])
+    assert bad.exit_code == 1 and "not a whole number of steps of 0.3 s" in bad.output
     bad = runner.invoke(app, ["simulate", "--preset", "calm", "--out", str(tmp_path / "x.csv")])
     assert bad.exit_code == 1 and "no preset named 'calm'" in bad.output
     bad = runner.invoke(app, ["simulate", "--out", str(tmp_path / "x.txt")])

@@ -9,7 +9,7 @@ from attunement.schemes import builtin_schemes, parse_recode
 
 
 def test_builtins_load_and_icep_r_follows_science_md():
-    assert set(builtin_schemes()) == {"icep-r", "monadic-phases", "mutual-gaze"}
+    assert set(builtin_schemes()) == {"icep-r", "icep-r-gaze", "monadic-phases", "mutual-gaze"}
     s = load_scheme("icep-r")
     assert s.partners == ("infant", "caregiver") and s.tiers == {"infant": "engagement", "caregiver": "engagement"}
     # SCIENCE.md's ICEP-R table: Islp/Iusc and Cusc excluded; Cpvc positive by default
@@ -17,6 +17,21 @@ def test_builtins_load_and_icep_r_follows_science_md():
     assert s.states["caregiver"]["Cpvc"] == "positive"
     assert s.recoded(parse_recode(["caregiver:Cpvc=neutral"])).states["caregiver"]["Cpvc"] == "neutral"
     assert s.is_match("negative", "negative") and not s.is_match("positive", "disengaged")
+
+
+def test_icep_r_gaze_matches_code_pairs_as_icep_r_does():
+    """icep-r-gaze splits ICEP-R's states for the model (Ineu monitor vs Inon away; Cnon disengaged vs the
+    negative codes) but keeps its same-valence matching: every pair of codes matches in one scheme exactly
+    when it matches in the other, and the same codes are excluded."""
+    plain, gaze = load_scheme("icep-r"), load_scheme("icep-r-gaze")
+    assert gaze.partners == plain.partners and gaze.exclude == plain.exclude
+    assert set(gaze.states["infant"]) == set(plain.states["infant"])
+    assert set(gaze.states["caregiver"]) == set(plain.states["caregiver"])
+    pairs = [(i, c) for i in plain.states["infant"] for c in plain.states["caregiver"]]
+    same = [plain.is_match(plain.states["infant"][i], plain.states["caregiver"][c])
+            == gaze.is_match(gaze.states["infant"][i], gaze.states["caregiver"][c]) for i, c in pairs]
+    assert len(pairs) == 6 * 8 and all(same)
+    assert gaze.states["infant"]["Ineu"] == "monitor" and gaze.states["infant"]["Inon"] == "away"
 
 
 def test_issue_example_file(tmp_path):
@@ -47,7 +62,7 @@ def test_bad_scheme_files(tmp_path, text, message):
 
 def test_unknown_scheme_name_lists_builtins():
     with pytest.raises(SchemeError, match=r"no scheme named 'icepr': built-in schemes are icep-r, "
-                                          r"monadic-phases, mutual-gaze"):
+                                          r"icep-r-gaze, monadic-phases, mutual-gaze"):
         load_scheme("icepr")
     with pytest.raises(SchemeError, match=r"write it as PARTNER:CODE=STATE"):
         parse_recode(["Cpvc=neutral"])

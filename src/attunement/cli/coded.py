@@ -336,9 +336,10 @@ def demo(
                     "Two simulated mother–infant pairs, after Tronick's (1989) peek-a-boo scenarios. In the first the "
                     "mother waits when her baby looks away and greets him warmly when he comes back; in the second she "
                     "follows him into his line of sight and raises her stimulation. Each pair is shown in free play and "
-                    "in a still-face session (play, still face, reunion). The curve under each timeline is the baby's "
-                    "simulated arousal. The last session is the built-in example coded by hand. These are model "
-                    "sessions, chosen as typical of many simulated ones, not recordings of real families."))
+                    "in a still-face session (play, still face, reunion). The line under each timeline is the baby's "
+                    "simulated arousal (calm, alert or over-aroused). The last session is the built-in example coded "
+                    "by hand. These are model sessions, chosen as typical of many simulated ones, not recordings of "
+                    "real families."))
     except AttunementError as error:
         _fail(error)
         return

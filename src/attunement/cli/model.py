@@ -25,9 +25,10 @@ def simulate(
     dyads: Annotated[int, typer.Option("--dyads", help="Number of dyads.")] = 1,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same options give the same sessions.")] = 0,
     coder_noise: Annotated[float, typer.Option("--coder-noise", help="Probability that a coded bout is misclassified.")] = 0.0,
+    dt: Annotated[float, typer.Option("--dt", help="Time step in seconds (default 0.25, the 1/4 s time base of Tronick & Cohn 1989; at most 1). Every code lasts a whole number of steps; each episode must too.")] = 0.25,
     overwrite: OverwriteOption = False,
     truth: Annotated[bool, typer.Option("--truth/--no-truth", help="Also write the true mismatch episodes beside the output (<name>.truth.csv).")] = True,
-    arousal: Annotated[bool, typer.Option("--arousal", help="Also write the infant's arousal beside the output: <name>.arousal.csv (signals CSV, read by analyze and sync) or, for large runs, <name>.arousal.parquet (see --arousal-format).")] = False,
+    arousal: Annotated[bool, typer.Option("--arousal", help="Also write the infant's simulated arousal level at every step (0 calm, 1 alert, 2 over-aroused) beside the output: <name>.arousal.csv (signals CSV, read by analyze and sync) or, for large runs, <name>.arousal.parquet (see --arousal-format).")] = False,
     arousal_format: Annotated[str, typer.Option("--arousal-format", help=f"auto (CSV up to {AROUSAL_CSV_MAX_DYADS} dyads, Parquet beyond), csv or parquet.")] = "auto",
 ) -> None:
     """Simulate coded sessions (ICEP-R) with the mutual regulation model; analyse them with `attune analyze`."""
@@ -46,7 +47,7 @@ def simulate(
             raise AttunementError(f"--arousal-format {arousal_format!r}: choose auto, csv or parquet.")
         with _bar("simulating", 100) as advance:
             sim = run_model(preset, protocol=protocol, seconds=seconds, dyads=dyads, seed=seed,
-                            coder_noise=coder_noise, on_progress=advance)
+                            coder_noise=coder_noise, dt=dt, on_progress=advance)
         if suffix == ".csv" or len(sim.sessions) == 1:
             coded = {out: sim.sessions}
         else:

@@ -1,27 +1,30 @@
-"""A stochastic model of mutual regulation between an infant and a caregiver.
+"""A stochastic model of mutual regulation between an infant and a caregiver, for simulating and fitting.
 
-Tronick's Mutual Regulation Model (Tronick 1989; Gianino & Tronick 1988) as a
-coupled, input-driven switching model at a 0.25 s step (MODEL.md): a
-continuous infant arousal driven by the caregiver's stimulation that reaches
-him, by unanswered bids and by his own self-comfort; infant modes that switch
-with arousal (aversion above θ_high, re-engagement below θ_low); a caregiver
-policy with readable parameters (sensitivity, patience, intrusiveness, warmth,
-emotional interference, responsiveness); an observation layer that codes the
-latent states in ICEP-R; and a slow layer in which the infant's expectation
-that ruptures get repaired is learned across sessions.
+Tronick's Mutual Regulation Model (Tronick 1989; Gianino & Tronick 1988) as
+one model family on a time grid of ``dt`` seconds: each partner's coded state
+(through the scheme's roles), a small latent arousal of the infant (calm,
+alert, over-aroused) driven by what the caregiver does, switching hazards with
+self-contingency (own state and time in it) and interactive contingency (the
+partner's state and recent change), and an observation layer that codes the
+states in ICEP-R. The same transition function drives the simulator and the
+forward-algorithm likelihood, so a fitted dyad can be simulated again.
 
 Public names:
 
-- :func:`simulate` — coded Sessions of many dyads (vectorised), with ground truth;
+- :func:`simulate` — coded Sessions of many dyads (vectorised), with ground
+  truth and each dyad's own parameter values;
 - :func:`develop` — a development run over many sessions, updating the
   infant's expectation of repair;
-- :data:`PRESETS`, :func:`get_preset`, :func:`with_contingency` — dyad types;
-- :class:`Preset`, :class:`InfantParams`, :class:`CaregiverParams` — parameters;
-- :func:`still_face`, :func:`free_play` — protocols.
+- :data:`PRESETS`, :func:`get_preset`, :func:`with_contingency`,
+  :class:`Preset` — populations of dyads;
+- :data:`PARAMETERS`, :class:`Parameter` — the named parameters, with their
+  meanings, priors and sources;
+- :func:`still_face`, :func:`free_play`, :class:`Protocol` — protocols.
 
-The equations are in :mod:`attunement.model.dynamics` (fast layer),
+The equations are in :mod:`attunement.model.transition` (one step of the
+dyad), :mod:`attunement.model.likelihood` (the forward algorithm),
 :mod:`attunement.model.observation` (coding) and
-:mod:`attunement.model.development` (slow layer), and in ``docs/model.md``.
+:mod:`attunement.model.development` (the slow layer), and in ``docs/model.md``.
 
 Examples
 --------

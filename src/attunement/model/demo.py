@@ -4,7 +4,9 @@
 ``intrusive`` presets, in free play and in the still-face protocol, and keeps
 for each condition the dyad closest to its group's medians (a representative
 session, not a best or worst one). :func:`account` tells what the caregiver
-did and how the infant responded, from the simulation's latent states.
+did and how the infant responded, from the simulation's states (his gaze,
+her state while he looked away, his protest and self-comfort) and its true
+mismatch episodes.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import pandas as pd
 
 from ..measures import analyze
 from ..session import Session
-from .dynamics import CINT, CNEU, PRO
 from .simulate import Simulation, simulate
 
 __all__ = ["DemoSession", "demo_sessions", "account"]
@@ -48,51 +49,97 @@ def _representative(sim: Simulation) -> int:
     return int(np.argmin(distance))
 
 
+def _bouts(flags: np.ndarray) -> np.ndarray:
+    """Lengths in steps of the maximal runs of True."""
+    change = np.flatnonzero(np.diff(np.r_[0, flags.astype(np.int8), 0]))
+    return change[1::2] - change[::2]
+
+
+def _share(values: np.ndarray) -> str:
+    return f"{np.mean(values):.0%}" if len(values) else "–"
+
+
 def account(sim: Simulation, index: int) -> str:
-    """What the caregiver did and how the infant responded in dyad ``index``, in plain words."""
+    """What the caregiver did and how the infant responded in dyad ``index``, in plain words.
+
+    Everything is counted from ``sim.states`` (his looks at her face or away,
+    her state while he looked away, his protest and self-comfort) and
+    ``sim.truth`` (the mismatch episodes, their repair and who led it).
+
+    Examples
+    --------
+    >>> sim = simulate("attuned", protocol="still-face", seconds=20, dyads=1, seed=2)
+    >>> text = account(sim, 0)
+    >>> text.startswith("Over 60 s he looked away")
+    True
+    >>> "When she held a still face he looked at her" in text
+    True
+    """
     dt = sim.dt
     gaze = sim.states["gaze"][index]
     mode = sim.states["infant_mode"][index]
     care = sim.states["caregiver_mode"][index]
-    names = [ph.name for ph in sim.protocol.phases]
-    away = gaze > 0
-    starts = np.flatnonzero(away[1:] & ~away[:-1]) + 1
-    change = np.flatnonzero(np.diff(np.r_[0, away.astype(int), 0]))
-    bouts = (change[1::2] - change[::2]) * dt
-    averted = away & (mode != 2)  # looking away other than to play with objects
-    sat_back = float((care[averted] == CNEU).mean()) if averted.any() else float("nan")
-    pursued = float((care[averted] == CINT).mean()) if averted.any() else float("nan")
-    protest_s = float((mode == PRO).sum() * dt)
-    self_soothe_s = float((sim.states["self_comfort"][index]).sum() * dt)
+    code = sim.states["infant_code"][index]
+    phases = [ph.name for ph in sim.protocol.phases]
+    steps = [int(round(ph.seconds / dt)) for ph in sim.protocol.phases]
+    away = gaze > 0  # away or further: his eyes are off her face
+    bouts = _bouts(away) * dt
+    free = np.ones(len(gaze), bool)
+    if "still-face" in phases:  # in the still-face she holds quiet watching by protocol: not her choice
+        k = phases.index("still-face")
+        free[sum(steps[:k]):sum(steps[:k + 1])] = False
+    hers = care[away & free]
+    watching, intrusive, elsewhere = (hers == sim.caregiver_modes.index(m)
+                                      for m in ("watching", "intrusive", "disengaged"))
+    protest = sim.infant_codes.index("Ipro")
+    protest_s = float((code == protest).sum() * dt)
+    upset_s = float((mode == sim.infant_modes.index("negative")).sum() * dt)
+    comfort_s = float(sim.states["self_comfort"][index].sum() * dt)
     further_s = float((gaze == 2).sum() * dt)
-    minutes = len(gaze) * dt / 60
-    parts = [f"Over {minutes:.0f} minutes he looked away {len(starts)} times; a look away lasted "
-             f"{np.mean(bouts) if len(bouts) else 0:.1f} s on average."]
-    if averted.any():
-        parts.append(f"While he looked away to calm down she sat back and waited {sat_back:.0%} of the time"
-                     + (f" and moved into his line of sight, coming closer and louder, {pursued:.0%} of the time."
-                        if pursued >= 0.05 else "."))
+    total_s = len(gaze) * dt
+    span = f"{total_s:.0f} s" if total_s < 120 else f"{total_s / 60:.0f} minutes"
+    parts = [f"Over {span} he looked away {len(bouts)} times; a look away lasted "
+             f"{np.mean(bouts) if len(bouts) else 0:.1f} s on average"
+             + (f" (the longest {np.max(bouts):.0f} s)." if len(bouts) > 1 else ".")]
+    if len(hers):
+        text = f"While he looked away she sat back and waited {np.mean(watching):.0%} of the time"
+        if np.mean(intrusive) >= 0.05:
+            text += (f"; she moved into his line of sight, coming closer and louder, {np.mean(intrusive):.0%} "
+                     f"of the time")
+        if np.mean(elsewhere) >= 0.05:
+            text += f"; her attention was elsewhere {np.mean(elsewhere):.0%} of the time"
+        parts.append(text + ".")
     if further_s >= 1:
         parts.append(f"He turned even further away for {further_s:.0f} s.")
-    if self_soothe_s >= 1:
-        parts.append(f"He sucked his thumb or hand for {self_soothe_s:.0f} s.")
-    parts.append(f"He protested (frowning, fussing, pushing away) for {protest_s:.0f} s." if protest_s >= 1
-                 else "He hardly protested.")
-    if "still-face" in names:
-        k = names.index("still-face")
-        steps = int(round(sim.protocol.phases[k].seconds / dt))
-        lo = sum(int(round(ph.seconds / dt)) for ph in sim.protocol.phases[:k])
-        sf_mode, sf_gaze = mode[lo:lo + steps], gaze[lo:lo + steps]
-        parts.append(f"When she held a still face he looked at her {np.mean(sf_gaze == 0):.0%} of that time "
-                     f"(in play: {np.mean(gaze[:lo] == 0):.0%}) and protested {np.mean(sf_mode == PRO):.0%} of it; "
-                     f"at the reunion he looked at her {np.mean(gaze[lo + steps:] == 0):.0%} of the time.")
-    truth = sim.truth[sim.truth.session == sim.sessions[index].id]
+    if comfort_s >= 1:
+        parts.append(f"He comforted himself, sucking his thumb or hand, for {comfort_s:.0f} s.")
+    if upset_s >= 1:
+        parts.append(f"He was upset (fussing or protesting) for {upset_s:.0f} s"
+                     + (f", {protest_s:.0f} s of it in full protest (crying, pushing away)." if protest_s >= 1
+                        else ", without full protest."))
+    else:
+        parts.append("He hardly fussed or protested.")
+    if "still-face" in phases:
+        spans = {}
+        for name in ("play", "still-face", "reunion"):
+            if name in phases:
+                k = phases.index(name)
+                spans[name] = slice(sum(steps[:k]), sum(steps[:k + 1]))
+        sf = spans["still-face"]
+        text = (f"When she held a still face he looked at her {_share(gaze[sf] == 0)} of that time"
+                + (f" (in play: {_share(gaze[spans['play']] == 0)})" if "play" in spans else "")
+                + f" and protested {_share(code[sf] == protest)} of it")
+        if "reunion" in spans:
+            text += f"; at the reunion he looked at her {_share(gaze[spans['reunion']] == 0)} of the time"
+        parts.append(text + ".")
+    truth = sim.truth[(sim.truth.session == sim.sessions[index].id) & (sim.truth.episode != "still-face")]
     if len(truth):
         quick = float((truth.repaired & (truth.duration_s <= 2.0)).mean())
         led = truth.led_by[truth.repaired]
-        infant_led = float((led == "infant").mean()) if len(led) else float("nan")
-        parts.append(f"Of {len(truth)} moments out of step, {quick:.0%} were repaired within 2 s; he took the first "
-                     f"step back in {infant_led:.0%} of the repairs.")
+        moments = "moments out of step" + (" outside the still face" if "still-face" in phases else "")
+        parts.append(f"Of {len(truth)} {moments}, {quick:.0%} were repaired within 2 s"
+                     + (f"; he took the first step back in {(led == 'infant').mean():.0%} of the repairs."
+                        if len(led) else "."))
     return " ".join(parts)
 
 
