@@ -50,7 +50,7 @@ from ..schemes import Scheme
 from ..session import Session
 from .data import Coded, encode
 from .likelihood import Prepared, loglik_jax
-from .params import DYAD, PARAMETERS, as_arrays
+from .params import PARAMETERS, as_arrays
 from .presets import PRESETS
 
 __all__ = ["fit", "Fit", "active_parameters"]

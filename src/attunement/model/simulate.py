@@ -17,7 +17,7 @@ from .params import DYAD, PARAMETERS, as_arrays
 from .presets import Preset, get_preset
 from .protocols import Protocol, get_protocol
 from .roles import Roles
-from .transition import Layout, a_transition, arousal_transition, b_transition
+from .transition import Layout, a_hazards, arousal_moves, arousal_rates, b_hazards, switch_row
 from .likelihood import INITIAL_AROUSAL
 
 __all__ = ["simulate", "Simulation", "SIM_LAYOUT", "run", "run_layout"]
@@ -270,12 +270,15 @@ def run_layout(p: Mapping[str, np.ndarray], layout: Layout, *, steps: int, dt: f
     last_b = np.zeros((n, layout.kb))
     for t in range(1, steps):
         ka, kb, lv = a[:, t - 1], b[:, t - 1], level[:, t - 1]
-        ta = a_transition(p, layout, tau=tau_a, last=last_a, partner=kb, partner_changed=changed_b, dt=dt)
-        tr = arousal_transition(p, layout, partner=kb, partner_tau=tau_b, partner_changed=changed_b, dt=dt)
-        tb = b_transition(p, layout, tau=tau_b, last=last_b, partner=ka, partner_changed=changed_a, dt=dt)
-        a[:, t] = _sample(ta[rows, lv, ka], rng)
-        level[:, t] = _sample(tr[rows, ka, lv], rng)
-        b[:, t] = _sample(tb[rows, kb], rng)
+        # the rows of the likelihood's transition matrices at the current states (transition.py)
+        log_h, logits = a_hazards(p, layout, tau=tau_a, last=last_a, partner=kb, partner_changed=changed_b)
+        a[:, t] = _sample(switch_row(log_h[rows, lv, ka], logits[rows, lv], ka, dt), rng)
+        up, down = arousal_rates(p, layout, partner=kb, partner_tau=tau_b, partner_changed=changed_b)
+        p_up, p_down = arousal_moves(up[rows, ka], down[rows, ka], lv, dt)
+        u = rng.random(n)
+        level[:, t] = lv + (u < p_up) - ((u >= p_up) & (u < p_up + p_down))
+        log_h, logits = b_hazards(p, layout, tau=tau_b, last=last_b, partner=ka, partner_changed=changed_a)
+        b[:, t] = _sample(switch_row(log_h[rows, kb], logits, kb, dt), rng)
         if forced_b is not None:
             b[:, t] = np.where(forced_b[:, t] >= 0, forced_b[:, t], b[:, t])
         changed_a = (a[:, t] != ka).astype(float)

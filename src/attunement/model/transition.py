@@ -76,7 +76,8 @@ import numpy as np
 from .params import MAX_TIME_IN_STATE_S, MEMORY_REFERENCE_S, REACH_AWAY, STIMULATION, UNANSWERED_AFTER_S, UNANSWERED_RAMP_S
 from .roles import Roles
 
-__all__ = ["Layout", "a_transition", "b_transition", "arousal_transition", "LEVELS"]
+__all__ = ["Layout", "a_hazards", "b_hazards", "arousal_rates", "arousal_moves", "a_transition", "b_transition",
+           "arousal_transition", "switch_row", "LEVELS", "Inputs"]
 
 #: The infant's arousal levels.
 LEVELS = ("calm", "alert", "over-aroused")
@@ -148,46 +149,72 @@ def _b_pref(p, layout: Layout, xp):
 
 
 def _leave(log_hazard, dt, xp):
+    """Probability of leaving within a step of ``dt`` seconds at a log-hazard (per second)."""
     return 1.0 - xp.exp(-xp.exp(xp.clip(log_hazard, -30.0, 10.0)) * dt)
+
+
+def _destinations(logits, exclude, xp):
+    """Softmax of ``logits`` over the last axis, with the entries where ``exclude`` is True given 0."""
+    big = xp.where(exclude, -np.inf, logits)
+    dest = xp.exp(big - xp.max(big, axis=-1, keepdims=True))
+    return dest / xp.sum(dest, axis=-1, keepdims=True)
 
 
 def _switch(leave, logits, xp):
     """Transition matrix (..., K, K) from leave probabilities (..., K) and destination logits (..., K)."""
     k = logits.shape[-1]
     eye = np.eye(k, dtype=bool)
-    big = xp.where(eye, -np.inf, logits[..., None, :])       # (..., K from, K to)
-    dest = xp.exp(big - xp.max(big, axis=-1, keepdims=True))
-    dest = dest / xp.sum(dest, axis=-1, keepdims=True)
+    dest = _destinations(logits[..., None, :], eye, xp)              # (..., K from, K to)
     return xp.where(eye, 1.0 - leave[..., :, None], leave[..., :, None] * dest)
+
+
+def switch_row(log_hazard, logits, current, dt, xp=np):
+    """One row of :func:`_switch` per dyad: P(next state) from the current state (dyads,), for sampling."""
+    k = logits.shape[-1]
+    leave = _leave(log_hazard, dt, xp)                               # (n,)
+    here = np.arange(k)[None, :] == current[:, None]
+    dest = _destinations(logits, here, xp)
+    return xp.where(here, 1.0 - leave[:, None], leave[:, None] * dest)
 
 
 def _log_time(tau, xp):
     return xp.log(xp.clip(tau, 1e-3, MAX_TIME_IN_STATE_S))
 
 
-def a_transition(p, layout: Layout, *, tau, last, partner, partner_changed, dt, xp=np):
-    """P(infant state at t | state and arousal at t−1, inputs): array (dyads, 3 levels, K_A, K_A).
+def a_hazards(p, layout: Layout, *, tau, last, partner, partner_changed, xp=np):
+    """His log-hazard of leaving each state and his destination logits, at each arousal level.
 
-    ``tau`` (dyads,) seconds he has been in his state; ``partner`` (dyads,) her
-    state index at t−1 (-1 missing); ``partner_changed`` (dyads,) 1.0 when she
-    changed at t−1; ``last`` (dyads, K_A) the length of his last finished bout of each state.
+    ``tau`` (dyads,) seconds he has been in his state; ``last`` (dyads, K_A)
+    the length of his last finished bout of each state; ``partner`` (dyads,)
+    her state index at t−1 (-1 missing); ``partner_changed`` (dyads,) 1.0 when
+    she changed at t−1. Returns two arrays (dyads, 3 levels, K_A).
     """
     base = _a_base(p, layout, xp) + p["a_memory"][:, None] * _memory(last, xp)   # (n, K)
     look = layout.look[:-1]
     neg = layout.negative_a[:-1]
     match_now = xp.asarray(layout.match[:-1].T)[partner]             # (n, K): match(k, j)
-    log_h = (base + (p["a_tempo"] + p["a_shape"] * _log_time(tau, xp))[:, None] + p["a_repair"][:, None] * (1.0 - match_now)
-             * (partner >= 0)[:, None] + (p["a_react"] * partner_changed)[:, None])
+    log_h = (base + (p["a_tempo"] + p["a_shape"] * _log_time(tau, xp))[:, None]
+             + p["a_repair"][:, None] * (1.0 - match_now) * (partner >= 0)[:, None]
+             + (p["a_react"] * partner_changed)[:, None])
     sign = np.where(neg > 0, -1.0, 2.0 * look - 1.0)                  # (K,)
     log_h = log_h[:, None, :] + p["ar_look"][:, None, None] * _Z[None, :, None] * sign[None, None, :]
     logits = (_a_pref(p, layout, xp) + p["a_follow"][:, None] * match_now)[:, None, :]
     logits = (logits + p["ar_look"][:, None, None] * _Z[None, :, None] * layout.away_a[:-1][None, None, :]
               + p["ar_negative"][:, None, None] * _Z[None, :, None] * neg[None, None, :])
+    return log_h, logits
+
+
+def a_transition(p, layout: Layout, *, tau, last, partner, partner_changed, dt, xp=np):
+    """P(infant state at t | state and arousal at t−1, inputs): array (dyads, 3 levels, K_A, K_A).
+
+    Arguments as :func:`a_hazards`.
+    """
+    log_h, logits = a_hazards(p, layout, tau=tau, last=last, partner=partner, partner_changed=partner_changed, xp=xp)
     return _switch(_leave(log_h, dt, xp), logits, xp)
 
 
-def arousal_transition(p, layout: Layout, *, partner, partner_tau, partner_changed, dt, xp=np):
-    """P(arousal at t | arousal at t−1, his state at t−1, inputs): array (dyads, K_A, 3, 3)."""
+def arousal_rates(p, layout: Layout, *, partner, partner_tau, partner_changed, xp=np):
+    """His rates (per s) of arousal rising and falling a level, in each of his states: two arrays (dyads, K_A)."""
     look = layout.look[:-1]
     stim = (xp.asarray(layout.stim)[partner][:, None]
             * (look[None, :] + xp.asarray(layout.reach)[partner][:, None] * (1.0 - look[None, :])))
@@ -196,34 +223,48 @@ def arousal_transition(p, layout: Layout, *, partner, partner_tau, partner_chang
     log_up = (p["ar_up"][:, None] + p["ar_stim"][:, None] * stim + p["ar_smile"][:, None] * layout.positive_a[:-1]
               + (p["ar_unmet"] * unanswered + p["ar_change"] * partner_changed)[:, None] * look[None, :])
     log_down = p["ar_down"][:, None] + p["ar_calm"][:, None] * layout.away_a[:-1][None, :]
-    up, down = xp.exp(xp.clip(log_up, -30, 10)), xp.exp(xp.clip(log_down, -30, 10))   # (n, K)
-    can_up = np.array([1.0, 1.0, 0.0])
-    can_down = np.array([0.0, 1.0, 1.0])
-    hu = up[..., None] * can_up                                        # (n, K, 3 from)
-    hd = down[..., None] * can_down
+    return xp.exp(xp.clip(log_up, -30, 10)), xp.exp(xp.clip(log_down, -30, 10))
+
+
+def arousal_moves(up, down, level, dt, xp=np):
+    """P(one level up), P(one level down) within a step from ``level`` (competing hazards; none past the ends)."""
+    hu = up * (level < 2)
+    hd = down * (level > 0)
     total = hu + hd
     move = 1.0 - xp.exp(-total * dt)
     safe = xp.where(total > 0, total, 1.0)
-    p_up, p_down = move * hu / safe, move * hd / safe
+    return move * hu / safe, move * hd / safe
+
+
+def arousal_transition(p, layout: Layout, *, partner, partner_tau, partner_changed, dt, xp=np):
+    """P(arousal at t | arousal at t−1, his state at t−1, inputs): array (dyads, K_A, 3, 3)."""
+    up, down = arousal_rates(p, layout, partner=partner, partner_tau=partner_tau, partner_changed=partner_changed,
+                             xp=xp)
+    p_up, p_down = arousal_moves(up[..., None], down[..., None], np.arange(3), dt, xp)   # (n, K, 3 from)
     stay = 1.0 - p_up - p_down
-    shift_up = np.eye(3, k=1)
-    shift_down = np.eye(3, k=-1)
-    return (stay[..., None] * np.eye(3) + p_up[..., None] * shift_up + p_down[..., None] * shift_down)
+    return (stay[..., None] * np.eye(3) + p_up[..., None] * np.eye(3, k=1) + p_down[..., None] * np.eye(3, k=-1))
 
 
-def b_transition(p, layout: Layout, *, tau, last, partner, partner_changed, dt, xp=np):
-    """P(caregiver state at t | her state at t−1, inputs): array (dyads, K_B, K_B).
+def b_hazards(p, layout: Layout, *, tau, last, partner, partner_changed, xp=np):
+    """Her log-hazard of leaving each state and her destination logits: two arrays (dyads, K_B).
 
-    ``partner`` is his state index at t−1 (-1 missing).
+    ``partner`` is his state index at t−1 (-1 missing); other arguments as :func:`a_hazards`.
     """
     base = _b_base(p, layout, xp) + p["b_memory"][:, None] * _memory(last, xp)
     match_now = xp.asarray(layout.match[:, :-1])[partner]             # (n, K_B): match(k, j)
     away = (1.0 - xp.asarray(layout.look)[partner]) * (partner >= 0)  # (n,)
-    log_h = (base + (p["b_tempo"] + p["b_shape"] * _log_time(tau, xp))[:, None] + p["b_repair"][:, None] * (1.0 - match_now)
-             * (partner >= 0)[:, None] + (p["b_react"] * partner_changed)[:, None]
+    log_h = (base + (p["b_tempo"] + p["b_shape"] * _log_time(tau, xp))[:, None]
+             + p["b_repair"][:, None] * (1.0 - match_now) * (partner >= 0)[:, None]
+             + (p["b_react"] * partner_changed)[:, None]
              + (p["b_reengage"] * away)[:, None] * layout.watching[:-1][None, :])
     logits = (_b_pref(p, layout, xp) + p["b_follow"][:, None] * match_now
               + (p["b_pursuit"] * away)[:, None] * layout.intrusive_b[:-1][None, :])
+    return log_h, logits
+
+
+def b_transition(p, layout: Layout, *, tau, last, partner, partner_changed, dt, xp=np):
+    """P(caregiver state at t | her state at t−1, inputs): array (dyads, K_B, K_B); arguments as :func:`b_hazards`."""
+    log_h, logits = b_hazards(p, layout, tau=tau, last=last, partner=partner, partner_changed=partner_changed, xp=xp)
     return _switch(_leave(log_h, dt, xp), logits, xp)
 
 
