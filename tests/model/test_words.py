@@ -167,6 +167,6 @@ def test_what_if_sentences_say_direction_amount_and_an_interval_that_spans_no_ch
                           "lower": [-2.0, -0.01], "upper": [-0.4, 0.05]})
     table.attrs["changes"] = {"b_reengage": -1.5}
     words = what_if_words(table, fit, {"b_reengage": "attuned"}).sentence.tolist()
-    assert words[0] == ("If the caregiver waited after the infant looked away as attuned caregivers of the model do, "
+    assert words[0] == ("If the caregiver waited after the infant looked away as in the model's attuned population, "
                         "mismatches would last 1.2 s less on average (90 % interval 0.4–2.0 s less).")
     assert "2.0 percentage points more" in words[1] and "could go either way" in words[1]

@@ -193,6 +193,8 @@ def _seconds(x: float) -> str:
 
 
 def _range(lo: float, hi: float, unit: str) -> str:
+    if _value(lo, unit) == _value(hi, unit):
+        return _value(lo, unit)
     if unit == "s":
         return f"{_seconds(lo)}–{_seconds(hi)} s"
     if unit == "share":
@@ -271,7 +273,8 @@ def in_words(fit, *, draws: int = 200, seed: int = 0, typical_dyads: int = 2000)
         values = drawn[name].reshape(coded.n, draws)
         tlo, thi = np.percentile(typical[name], TYPICAL_RANGE)
         for i, session in enumerate(coded.sessions):
-            est, lo, hi = np.percentile(values[i], [50.0, half, 100.0 - half])
+            # nearest draws: a dwell time stays on the grid it was computed on
+            est, lo, hi = np.percentile(values[i], [50.0, half, 100.0 - half], method="nearest")
             rows.append((session, name, QUANTITIES[name].parameter, est, lo, hi, tlo, thi, QUANTITIES[name].unit,
                          _sentence(name, a, b, est, lo, hi, tlo, thi, fit.level)))
     table = pd.DataFrame(rows, columns=["session", "quantity", "parameter", "estimate", "lower", "upper",
@@ -298,14 +301,17 @@ _OUTCOME_WORDS = {
                        ("less", "more")),
 }
 
+_NO_CHANGE = {"latency_mean_s": "mismatches would last about as long on average",
+              "matched_share": "the two would be matched about as much of the time",
+              "negative_share": "{a} would spend about as much of the time in protest or fussing"}
+
 
 def _change_clause(changes: Mapping[str, float | str], values: Mapping[str, float], a: str, b: str) -> str:
     parts = []
     for name, given in changes.items():
         if isinstance(given, str) and given in PRESETS:
             what = _CHANGE.get(name, f"{name} were")
-            parts.append(f"{what.format(a=a, b=b)} as {given} {'caregivers' if name.startswith('b_') else 'infants'} "
-                         f"of the model do")
+            parts.append(f"{what.format(a=a, b=b)} as in the model's {given} population")
         else:
             parts.append(f"{name} were {values[name]:+.2f} (on its scale: {PARAMETERS[name].meaning})")
     return " and ".join(parts)
@@ -317,8 +323,9 @@ def what_if_words(table: pd.DataFrame, fit, changes: Mapping[str, float | str]) 
     Returns
     -------
     DataFrame
-        ``session, outcome, sentence``: e.g. "If the caregiver waited after the
-        infant looked away as attuned caregivers of the model do, mismatches
+        ``session, outcome, clause`` ("If the caregiver waited …"), ``consequence``
+        ("mismatches would last …") and ``sentence`` (the two joined): e.g. "If the caregiver waited after the
+        infant looked away as in the model's attuned population, mismatches
         would last 1.2 s less on average (90 % interval 0.4 s less to 2.0 s
         less)." An interval that spans no change says so.
     """
@@ -328,9 +335,11 @@ def what_if_words(table: pd.DataFrame, fit, changes: Mapping[str, float | str]) 
     rows = []
     for row in table.itertuples(index=False):
         template, unit, (down, up) = _OUTCOME_WORDS[row.outcome]
+        head = f"If {clause}"
         if not np.isfinite(row.change):
-            rows.append((row.session, row.outcome, f"If {clause}: too few repaired mismatches in the simulations "
-                                                   f"to say how {row.outcome.replace('_', ' ')} would change."))
+            said = (f"too few repaired mismatches in the simulations to say how "
+                    f"{row.outcome.replace('_', ' ')} would change")
+            rows.append((row.session, row.outcome, head, said, f"{head}: {said}."))
             continue
         scale = 1.0 if unit == "s" else 100.0
         suffix = " s" if unit == "s" else " percentage points"
@@ -339,12 +348,16 @@ def what_if_words(table: pd.DataFrame, fit, changes: Mapping[str, float | str]) 
             return f"{abs(x) * scale:.1f}{suffix}"
 
         direction = down if row.change < 0 else up
-        text = template.format(amount=amount(row.change), direction=direction, a=a)
+        if abs(row.change) * scale < 0.05:
+            text = _NO_CHANGE[row.outcome].format(a=a)
+        else:
+            text = template.format(amount=amount(row.change), direction=direction, a=a)
         if row.lower <= 0 <= row.upper:
             bounds = (f"{level} interval from {amount(row.lower)} {down if row.lower < 0 else up} to "
                       f"{amount(row.upper)} {up if row.upper > 0 else down}: the change could go either way")
         else:
             lo, hi = sorted((abs(row.lower), abs(row.upper)))
             bounds = f"{level} interval {lo * scale:.1f}–{hi * scale:.1f}{suffix} {direction}"
-        rows.append((row.session, row.outcome, f"If {clause}, {text} ({bounds})."))
-    return pd.DataFrame(rows, columns=["session", "outcome", "sentence"])
+        said = f"{text} ({bounds})"
+        rows.append((row.session, row.outcome, head, said, f"{head}, {said}."))
+    return pd.DataFrame(rows, columns=["session", "outcome", "clause", "consequence", "sentence"])
