@@ -162,11 +162,14 @@ def test_in_words_gives_each_dyad_its_own_values_interval_typical_range_and_a_ki
 def test_what_if_sentences_say_direction_amount_and_an_interval_that_spans_no_change():
     fit, sim = _fake_fit([{}, {}])
     ids = [s.id for s in sim.sessions]
-    table = pd.DataFrame({"session": ids, "outcome": ["latency_mean_s", "matched_share"],
-                          "as_fitted": [3.0, 0.5], "what_if": [1.8, 0.52], "change": [-1.2, 0.02],
-                          "lower": [-2.0, -0.01], "upper": [-0.4, 0.05]})
+    table = pd.DataFrame({"session": ids + ids[:1], "outcome": ["latency_mean_s", "matched_share", "negative_share"],
+                          "as_fitted": [3.0, 0.5, 0.1], "what_if": [1.8, 0.52, 0.2], "change": [-1.2, 0.02, 0.1],
+                          "lower": [-2.0, -0.01, 0.0], "upper": [-0.4, 0.05, 0.38]})
     table.attrs["changes"] = {"b_reengage": -1.5}
     words = what_if_words(table, fit, {"b_reengage": "attuned"}).sentence.tolist()
     assert words[0] == ("If the caregiver waited after the infant looked away as in the model's attuned population, "
                         "mismatches would last 1.2 s less on average (90 % interval 0.4–2.0 s less).")
     assert "2.0 percentage points more" in words[1] and "could go either way" in words[1]
+    # an interval that ends at no change is one-sided, not "either way"
+    assert words[2].endswith("the infant would spend 10.0 percentage points more of the time in protest or fussing "
+                             "(90 % interval 0.0–38.0 percentage points more).")

@@ -352,12 +352,15 @@ def what_if_words(table: pd.DataFrame, fit, changes: Mapping[str, float | str]) 
             text = _NO_CHANGE[row.outcome].format(a=a)
         else:
             text = template.format(amount=amount(row.change), direction=direction, a=a)
-        if row.lower <= 0 <= row.upper:
+        if amount(row.lower) == amount(0.0) and amount(row.upper) == amount(0.0):
+            bounds = f"{level} interval: no change"
+        elif row.lower < 0 < row.upper and amount(row.lower) != amount(0.0) and amount(row.upper) != amount(0.0):
             bounds = (f"{level} interval from {amount(row.lower)} {down if row.lower < 0 else up} to "
                       f"{amount(row.upper)} {up if row.upper > 0 else down}: the change could go either way")
-        else:
+        else:  # one side of no change (an end at 0.0 included)
             lo, hi = sorted((abs(row.lower), abs(row.upper)))
-            bounds = f"{level} interval {lo * scale:.1f}–{hi * scale:.1f}{suffix} {direction}"
+            side = up if row.lower + row.upper > 0 else down
+            bounds = f"{level} interval {lo * scale:.1f}–{hi * scale:.1f}{suffix} {side}"
         said = f"{text} ({bounds})"
         rows.append((row.session, row.outcome, head, said, f"{head}, {said}."))
     return pd.DataFrame(rows, columns=["session", "outcome", "clause", "consequence", "sentence"])

@@ -134,7 +134,9 @@ def _fmt(x: float, unit: str) -> str:
     if unit == "share":
         return f"{100 * x:.0f} %"
     if unit == "points":
-        return f"{100 * x:+.1f} pts".replace("-", "−")
+        return "0.0 pts" if abs(x) < 0.0005 else f"{100 * x:+.1f} pts".replace("-", "−")
+    if unit == "change_s":
+        return "0.0 s" if abs(x) < 0.05 else f"{x:+.1f} s".replace("-", "−")
     if unit == "ratio":
         return f"{x:.1f}×"
     if unit == "num":
@@ -182,13 +184,13 @@ def interval_bar_svg(est: float, lo: float, hi: float, tlo: float, thi: float, *
     return Markup("".join(parts))
 
 
-def check_figure_svg(rows: pd.DataFrame, *, unit: str, label: str, width: int = 290) -> Markup:
+def check_figure_svg(rows: pd.DataFrame, *, unit: str, label: str, width: int = 380) -> Markup:
     """Posterior predictive check of one statistic: per dyad the simulated 95 % interval and the observed value.
 
     An observed value inside its interval is a filled dot; outside, an open ring and the word "outside", so
     colour is never the only cue.
     """
-    row_h, top, left, right = 18, 24, 8, width - 58
+    row_h, top, left, right = 18, 24, 100, width - 58
     n = len(rows)
     h = top + row_h * n + 6
     finite = rows[["observed", "lower", "upper"]].to_numpy(float)
@@ -201,12 +203,13 @@ def check_figure_svg(rows: pd.DataFrame, *, unit: str, label: str, width: int = 
 
     parts = [f'<svg class="ppc" viewBox="0 0 {width} {h}" width="{width}" height="{h}" role="img" '
              f'aria-label="{escape(label)}: observed against simulated 95 % intervals">',
-             f'<text x="{left}" y="12" class="cap">{escape(label)} · 0 to {escape(_fmt(hi, unit))}</text>']
+             f'<text x="{left}" y="12" class="cap">0 to {escape(_fmt(hi, unit))}</text>']
     for k, r in enumerate(rows.itertuples(index=False)):
         y = top + k * row_h + row_h / 2
         tip = (f"{r.session}: observed {_fmt(r.observed, unit)}; simulated 95 % interval {_fmt(r.lower, unit)} to "
                f"{_fmt(r.upper, unit)} ({'inside' if r.inside else 'outside'})")
-        parts.append(f'<g><title>{escape(tip)}</title>'
+        name = str(r.session) if len(str(r.session)) <= 15 else str(r.session)[:14] + "…"
+        parts.append(f'<g><title>{escape(tip)}</title><text x="2" y="{y + 4:.1f}">{escape(name)}</text>'
                      f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#EEF1F4"/>')
         if np.isfinite(r.lower) and np.isfinite(r.upper):
             parts.append(f'<line x1="{x(r.lower):.1f}" x2="{x(r.upper):.1f}" y1="{y:.1f}" y2="{y:.1f}" '
@@ -331,16 +334,14 @@ def write_fit_report(
     if what_if is not None:
         for r in what_if.itertuples(index=False):
             label, unit = _OUTCOME_WORDS[r.outcome]
-            change_unit = "points" if unit == "share" else "s"
-            change = _fmt(r.change, change_unit) if change_unit == "points" else (
-                "–" if not np.isfinite(r.change) else f"{r.change:+.1f} s".replace("-", "−"))
+            change_unit = "points" if unit == "share" else "change_s"
+            change = _fmt(r.change, change_unit)
             interval = ("–" if not (np.isfinite(r.lower) and np.isfinite(r.upper)) else
-                        f"{_fmt(r.lower, 'points')} to {_fmt(r.upper, 'points')}" if change_unit == "points" else
-                        f"{r.lower:+.1f} to {r.upper:+.1f} s".replace("-", "−"))
+                        f"{_fmt(r.lower, change_unit)} to {_fmt(r.upper, change_unit)}")
             outcome_rows.append({"session": r.session, "outcome": label.format(a=a, b=b),
                                  "as_fitted": _fmt(r.as_fitted, unit), "what_if": _fmt(r.what_if, unit),
                                  "change": change, "interval": interval,
-                                 "clear": bool(np.isfinite(r.lower) and (r.lower > 0 or r.upper < 0))})
+                                 "decided": bool(np.isfinite(r.lower) and (r.lower > 0 or r.upper < 0))})
     diagnostics = [{"check": r.check, "value": r.value, "ok": bool(r.ok)} for r in fit.diagnostics.itertuples()]
     estimates = [{"session": r.session, "parameter": r.parameter, "estimate": _fmt(r.estimate, "num"),
                   "interval": f"{_fmt(r.lower, 'num')} to {_fmt(r.upper, 'num')}"}
