@@ -3,23 +3,31 @@ the public functions and the regularity statistics.
 
 The reference values are the code's own tables (``attunement.model.params.PARAMETERS``,
 ``attunement.model.presets.PRESETS``, ``attunement.model.targets.TARGETS``): the page is generated from
-them and must not drift when they change.
+them and must not drift when they change. After changing them, regenerate the page's tables with
+``PYTHONPATH=src python -m tests.model.test_model_docs`` (add ``--targets REV`` to rerun the calibration
+table's achieved values and name commit REV as their source).
 """
 
 from __future__ import annotations
 
 import inspect
+import math
 import re
+import subprocess
+import sys
 
 import pytest
 
 import attunement.model as model
 from attunement.model import predictive
 from attunement.model.params import PARAMETERS
-from attunement.model.presets import PRESETS
+from attunement.model.presets import PRESETS, TYPICAL, TYPICAL_SPREADS
 from attunement.model.targets import TARGETS
 
-from ..conftest import ROOT
+try:
+    from ..conftest import ROOT
+except ImportError:  # run as a script
+    from tests.conftest import ROOT
 
 DOC = ROOT / "docs" / "model.md"
 TEXT = DOC.read_text(encoding="utf-8")
@@ -115,3 +123,91 @@ def test_the_regularity_statistics_named_exist():
         assert callable(getattr(_regularities, name, None)), name
     for k in range(1, 10):
         assert re.search(rf"^\| R{k} \|", TEXT, flags=re.M), f"R{k}"
+
+
+# ---------------------------------------------------------------- regenerating the page's tables
+def _num(x: float) -> str:
+    """A number as the page shows it in prose tables (typographic minus, 3 significant digits)."""
+    if x is None or math.isnan(x):
+        return "—"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    return f"{x:.3g}".replace("-", "−")
+
+
+def _plain(x: float) -> str:
+    """A number with an ASCII minus, as the parameter table shows it (read back by the tests above)."""
+    return f"{x:g}"
+
+
+def _esc(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _parameter_table() -> str:
+    typical = PRESETS["typical"]
+    side = {"a": "infant", "b": "caregiver", "arousal": "infant arousal"}
+    rows = ["| parameter | side | kind | prior mean | prior SD | typical mean | between-dyad SD (table; typical) "
+            "| meaning | source |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, p in PARAMETERS.items():
+        kind = "dyad, centred" if p.centred else "dyad" if p.dyad else "shared"
+        sd = f"{_plain(p.spread)}; {_plain(round(typical.spread(name), 3))}" if p.dyad else ""
+        rows.append(f"| `{name}` | {side[p.side]} | {kind} | {_plain(p.prior[0])} | {_plain(p.prior[1])} | "
+                    f"{_plain(round(typical.mean(name), 3))} | {sd} | {_esc(p.meaning)} | {_esc(p.source)} |")
+    return "\n".join(rows)
+
+
+def _preset_list() -> str:
+    out = []
+    for name, preset in PRESETS.items():
+        typical = name == "typical"
+        means = {**TYPICAL, **preset.means} if typical else dict(preset.means)
+        text = ", ".join(f"`{k}` = {_plain(round(v, 3))}" for k, v in means.items()) or "the prior means of the table"
+        spreads = {**(TYPICAL_SPREADS if typical else {}), **preset.spreads}
+        if spreads:
+            text += "; between-dyad SDs " + ", ".join(f"`{k}` = {_plain(round(v, 3))}" for k, v in spreads.items())
+        label = ("Population means (calibrated, where they differ from the priors)" if typical
+                 else "Population means, where they differ from `typical`")
+        out.append(f"- **`{name}`** — {preset.description} {label}: {text}.")
+    return "\n".join(out)
+
+
+def _target_table(commit: str) -> str:
+    from attunement.model import simulate
+    from attunement.model.targets import check, summaries
+    table = check(summaries(simulate("typical", protocol="still-face", dyads=200, seed=2009).sessions))
+    by_name = {t.name: t for t in TARGETS}
+    banded = within = 0
+    rows = ["| target | statistic | value | band | achieved | within | source | note |",
+            "|---|---|---|---|---|---|---|---|"]
+    for _, row in table.iterrows():
+        t = by_name[row["name"]]
+        has_band = math.isfinite(t.low) or math.isfinite(t.high)
+        banded += has_band
+        within += bool(has_band and row.within)
+        verdict = ("yes" if row.within else "no") if has_band else "report only"
+        rows.append(f"| `{t.name}` | {_esc(t.statistic)} | {_num(t.value)} | {_num(t.low)} to {_num(t.high)} | "
+                    f"{_num(row.achieved)} | {verdict} | {_esc(t.source)} | {_esc(t.note)} |")
+    head = (f"Achieved: `check(summaries(simulate(\"typical\", protocol=\"still-face\", dyads=200, "
+            f"seed=2009).sessions))` (0.25-s steps, 120 s per episode). The achieved values come from commit "
+            f"`{commit}` (the model and the typical population of that commit); {within} of the {banded} targets "
+            f"with a band are within it.\n\n")
+    return head + "\n".join(rows)
+
+
+def _fill(text: str, key: str, block: str) -> str:
+    pattern = re.compile(rf"(<!-- generated: {key} -->\n).*?(<!-- end: {key} -->)", re.S)
+    assert pattern.search(text), f"docs/model.md lacks the generated block {key!r}"
+    return pattern.sub(lambda m: m.group(1) + block + "\n" + m.group(2), text)
+
+
+if __name__ == "__main__":  # pragma: no cover - regenerates docs/model.md's tables
+    text = DOC.read_text(encoding="utf-8")
+    text = _fill(text, "parameters", _parameter_table())
+    text = _fill(text, "presets", _preset_list())
+    if "--targets" in sys.argv:
+        rev = sys.argv[sys.argv.index("--targets") + 1]
+        commit = subprocess.run(["git", "rev-parse", "--short", rev], capture_output=True, text=True,
+                                check=True).stdout.strip()
+        text = _fill(text, "targets", _target_table(commit))
+    DOC.write_text(text, encoding="utf-8")
