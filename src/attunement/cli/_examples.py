@@ -42,6 +42,12 @@ EXAMPLES: dict[str, list[str]] = {
         "    --seed 1 --out still-face.csv",
         "attune simulate --preset intrusive --dyads 3 --out intrusive.eaf",
     ],
+    "fit": [
+        "attune fit still-face.csv --scheme icep-r-gaze --out fit-out",
+        "attune fit coding/ --what-if b_reengage=attuned --draws 400",
+        "attune fit nonverbal.csv --format sampled --rate 1 -p p=client \\",
+        "    -p t=therapist --scheme mutual-gaze --out gaze-fit",
+    ],
     "sequential": [
         "attune sequential nonverbal.csv --rate 1 -p p=client -p t=therapist \\",
         "    --tier therapist:looking --target client:looking --lag 2",

@@ -46,6 +46,8 @@ _USED = ("sf_d_positive", "sf_d_gaze", "sf_d_negative", "reunion_d_positive", "r
 #: Lower ends of bands that calibration asks for more firmly than the target table: a direction the
 #: literature reports is asked with a margin, so that it shows through sampling noise.
 _FIRMER = {"r4_away_after_smile_ratio": 1.15}
+#: Weights: the still-face effect sizes and the reunion's gaze count double (the issue judges them).
+_WEIGHT = {"sf_d_positive": 2.0, "sf_d_gaze": 2.0, "sf_d_negative": 2.0, "reunion_d_gaze": 2.0}
 
 
 def _preset(x: np.ndarray, start: Preset) -> Preset:
@@ -62,13 +64,14 @@ def residuals(table: pd.DataFrame) -> np.ndarray:
         row = rows.loc[name]
         value, low, high, got = row.target, row.low, row.high, row.achieved
         low = _FIRMER.get(name, low)
+        weight = _WEIGHT.get(name, 1.0)
         if not np.isfinite(got):
             out.append(5.0)
         elif np.isfinite(value) and value != 0:
-            out.append(np.log(max(got / value, 1e-3)) / np.log(1.5))
+            out.append(weight * np.log(max(got / value, 1e-3)) / np.log(1.5))
         else:
             half = (high - low) / 2 if np.isfinite(high - low) else 0.5
-            out.append(max(low - got, got - high, 0.0) / half)
+            out.append(weight * max(low - got, got - high, 0.0) / half)
     return np.array(out)
 
 
@@ -93,7 +96,10 @@ def calibrate(*, dyads: int = 150, seed: int = 2009, max_nfev: int = 40, start: 
             cols.append((f(x + step) - f0) / 0.1)
         return np.stack(cols, axis=1)
 
-    res = optimize.least_squares(f, x0, jac=jac, max_nfev=max_nfev, verbose=verbose, method="trf")
+    bounds = (np.r_[np.full(len(CALIBRATED), -6.0), np.full(len(SPREAD_CALIBRATED), 0.2)],
+              np.r_[np.full(len(CALIBRATED), 6.0), np.full(len(SPREAD_CALIBRATED), 2.0)])
+    x0 = np.clip(x0, bounds[0] + 1e-6, bounds[1] - 1e-6)
+    res = optimize.least_squares(f, x0, jac=jac, max_nfev=max_nfev, verbose=verbose, method="trf", bounds=bounds)
     best = _preset(res.x, start)
     sim = simulate(best, protocol="still-face", dyads=dyads, seed=seed)
     return best, check(summaries(sim.sessions))

@@ -77,7 +77,7 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
        _SCI + ": mean protest bout 10.3 s", ("negative",)),
     _p("a_tempo", "a", "his own pace: how much faster than the population he changes any state (log-hazard)",
        (0.0, 0.5), "individual differences in the tempo of infant behaviour (Chow et al. 2010: dyad-level "
-       "random effects)", dyad=True, spread=0.4, centred=True),
+       "random effects)", dyad=True, spread=0.6, centred=True),
     _p("a_shape", "a", "change of his log-hazard per unit log time in his state (0: memoryless; < 0: "
        "the longer he stays, the longer he stays)", (0.0, 0.5),
        "Messinger et al. (2011): look durations are not memoryless (R7)"),
@@ -107,7 +107,7 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
     _p("b_rate_disengaged", "b", "log rate (per s) of leaving disengagement (not infant-focused, withdrawn)",
        (-2.0, 1.0), "no published bout; about as long as watching (our choice)", ("disengaged",)),
     _p("b_tempo", "b", "her own pace: how much faster than the population she changes any state (log-hazard)",
-       (0.0, 0.5), "individual differences in the tempo of caregiving (Chow et al. 2010)", dyad=True, spread=0.4,
+       (0.0, 0.5), "individual differences in the tempo of caregiving (Chow et al. 2010)", dyad=True, spread=0.6,
        centred=True),
     _p("b_shape", "b", "change of her log-hazard per unit log time in her state", (0.0, 0.5),
        "dwell-time memory, as for the infant"),
