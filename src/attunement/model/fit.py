@@ -169,7 +169,7 @@ def fit(
     agreement: float | tuple[float, float] = 1.0,
     roles: Mapping[str, Mapping[str, str]] | None = None,
     level: float = 0.9,
-    max_em: int = 10,
+    max_em: int = 25,
     profile: bool = False,
     on_progress: Callable[[float], None] | None = None,
 ) -> Fit:

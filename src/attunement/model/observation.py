@@ -18,7 +18,8 @@ caregiver intrusive ``Cint``
 caregiver disengaged ``Cnon``
 ==================  =================================================================
 
-The infant's ``gaze`` tier holds ``face`` while he looks at her, ``away``
+The infant's ``gaze`` tier holds ``face`` while he looks at her (positive or
+monitor, or protesting while she plays with him: he fusses at her), ``away``
 otherwise and ``further`` while he looks away and she pursues; his
 ``self-comfort`` tier holds ``suck`` while he looks away over-aroused.
 

@@ -138,7 +138,7 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
        _CAL),
     _p("ar_stim", "arousal", "rise of the log rate of arousal per unit of her stimulation that reaches him",
        (1.5, 0.5), "Field (1981): stimulation raises arousal; both over- and under-stimulation raise aversion"),
-    _p("ar_smile", "arousal", "rise of the log rate of arousal while he smiles (his own excitement)", (1.0, 0.5),
+    _p("ar_smile", "arousal", "rise of the log rate of arousal while he smiles (his own excitement)", (2.5, 0.5),
        "Stifter & Moyer (1991): intense smiles are followed by longer gaze aversions (R4)"),
     _p("ar_change", "arousal", "rise of the log rate of arousal when she has just changed what she does while he "
        "looks at her: each change is a new stimulus", (1.0, 0.5),
@@ -165,9 +165,9 @@ STIMULATION = {"positive": 1.0, "watching": 0.0, "intrusive": 1.5, "disengaged":
 REACH_AWAY = {"positive": 0.0, "watching": 0.0, "intrusive": 1.0, "disengaged": 0.0}
 #: Seconds without a change in her quiet or disengaged state after which his looks begin to count as
 #: unanswered bids; they count fully after ``UNANSWERED_RAMP_S`` more (Cneu is a pause of 2 s or more in
-#: ICEP-R; in a still-face the bids go unanswered for minutes).
-UNANSWERED_AFTER_S = 2.0
-UNANSWERED_RAMP_S = 10.0
+#: ICEP-R, and ordinary pauses last about 8 s; in a still-face the bids go unanswered for minutes).
+UNANSWERED_AFTER_S = 3.0
+UNANSWERED_RAMP_S = 15.0
 #: The memory term compares his last bout of a state with this length (s).
 MEMORY_REFERENCE_S = 5.0
 #: Time in state is counted up to this many seconds (the duration term is flat beyond it).

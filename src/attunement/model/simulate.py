@@ -229,7 +229,9 @@ def run(p: Mapping[str, np.ndarray], protocol: Protocol, *, dt: float, rng: np.r
                              start_b=start_b, forced_b=forced_b, on_step=on_step)
     looking = SIM_LAYOUT.look[:-1][a] > 0
     pursued = b == B_STATES.index("intrusive")
-    gaze = np.where(looking, 0, np.where(pursued, 2, 1))
+    # he protests *at* her while she plays with him, and away from her otherwise
+    at_her = looking | ((a == A_STATES.index("negative")) & (np.asarray(B_ROLES)[b] == "positive"))
+    gaze = np.where(at_her, 0, np.where(pursued, 2, 1))
     comfort = (a == A_STATES.index("away")) & (level == 2)
     return Trace(dt=dt, phase=phase, infant=a, caregiver=b, arousal=level, gaze=gaze, comfort=comfort)
 

@@ -90,6 +90,7 @@ __all__ = ["Target", "TARGETS", "target", "summaries", "check", "d_av"]
 
 INFANT = ("infant", "engagement")
 CAREGIVER = ("caregiver", "engagement")
+GAZE_TIER = ("infant", "gaze")
 
 VALENCE = {
     "Ipos": "positive", "Ineu": "neutral", "Inon": "neutral",
@@ -344,6 +345,22 @@ def _share(session, start: float, end: float, codes: frozenset[str]) -> float:
     return float(np.sum((b - a)[inside])) / total
 
 
+def _gaze_share(session, start: float, end: float) -> float:
+    """Share of time looking at the caregiver within [start, end).
+
+    From the infant's gaze tier when the session has one (``face`` ÷ coded gaze
+    time: the gaze channel, as the still-face studies code it, whatever his
+    affect), else from the engagement codes (Ipos or Ineu ÷ scored time).
+    """
+    if GAZE_TIER not in session.tiers:
+        return _share(session, start, end, GAZE)
+    c, a, b = _runs(session, GAZE_TIER, start, end)
+    total = float(np.sum(b - a))
+    if total <= 0:
+        return float("nan")
+    return float(np.sum((b - a)[np.array([x == "face" for x in c], bool)])) / total
+
+
 def _code_at(codes: np.ndarray, on: np.ndarray, off: np.ndarray, t: np.ndarray) -> np.ndarray:
     """The code holding at each time in ``t`` (``""`` where none)."""
     out = np.full(len(t), "", dtype=object)
@@ -467,6 +484,7 @@ def summaries(sessions: Sequence, *, step: float = STEP) -> pd.DataFrame:
 
     Notes
     -----
+    - Gaze shares come from the infant's gaze tier when the session has one (:func:`_gaze_share`).
     - Shares are time in the codes ÷ time in scored infant codes, per episode and dyad; ``value``
       is the mean over dyads (nan-aware). Positive = Ipos; gaze = Ipos|Ineu; negative =
       Ineg|Ipro|Iwit.
@@ -500,8 +518,10 @@ def summaries(sessions: Sequence, *, step: float = STEP) -> pd.DataFrame:
     shares: dict[tuple[str, str], np.ndarray] = {}
     for ep, prefix in (("play", "play"), ("still-face", "sf"), ("reunion", "reunion")):
         for kind, codes in kinds.items():
+            share = (lambda s, a, b: _gaze_share(s, a, b)) if kind == "gaze" else (
+                lambda s, a, b, codes=codes: _share(s, a, b, codes))
             shares[prefix, kind] = np.array(
-                [_share(s, *w[ep], codes) if ep in w else np.nan for s, w in zip(sessions, windows)])
+                [share(s, *w[ep]) if ep in w else np.nan for s, w in zip(sessions, windows)])
     for prefix in ("play", "sf", "reunion"):
         for kind in kinds:
             x = shares[prefix, kind]

@@ -42,7 +42,7 @@ calms him, protesting does not), where
 :math:`S` is her stimulation that reaches him (her role's stimulation while he
 looks at her; only pursuit reaches him while he looks away) and :math:`U` how
 long his looks have gone unanswered: 0 until she has been quiet or disengaged
-for 2 s, rising linearly to 1 ten seconds later (his bids go unanswered; this
+for 3 s, rising linearly to 1 fifteen seconds later (his bids go unanswered; this
 drives the still-face effect and its growth within the still-face, and it
 distresses him whether or not he looks at her at that moment — a short wait
 while he looks away stays below it); :math:`\Delta_B`

@@ -139,8 +139,8 @@ def _a_stay(params, layout: Layout, state: int, partner: int, dt: float) -> np.n
     n = len(next(iter(params.values())))
     taus = _taus(dt)
     rep = _repeat(params, len(taus))
-    t = a_transition(rep, layout, tau=np.tile(taus, n), partner=np.full(n * len(taus), partner),
-                     partner_changed=np.zeros(n * len(taus)), dt=dt)
+    t = a_transition(rep, layout, tau=np.tile(taus, n), last=np.zeros((n * len(taus), layout.ka)),
+                     partner=np.full(n * len(taus), partner), partner_changed=np.zeros(n * len(taus)), dt=dt)
     return t[:, _ALERT, state, state].reshape(n, len(taus))
 
 
@@ -148,8 +148,8 @@ def _b_stay(params, layout: Layout, state: int, partner: int, dt: float) -> np.n
     n = len(next(iter(params.values())))
     taus = _taus(dt)
     rep = _repeat(params, len(taus))
-    t = b_transition(rep, layout, tau=np.tile(taus, n), partner=np.full(n * len(taus), partner),
-                     partner_changed=np.zeros(n * len(taus)), dt=dt)
+    t = b_transition(rep, layout, tau=np.tile(taus, n), last=np.zeros((n * len(taus), layout.kb)),
+                     partner=np.full(n * len(taus), partner), partner_changed=np.zeros(n * len(taus)), dt=dt)
     return t[:, state, state].reshape(n, len(taus))
 
 
@@ -174,8 +174,8 @@ def quantities(params: Mapping[str, np.ndarray], layout: Layout, dt: float,
     if smile is not None and monitor is not None and playful is not None:
         if "a_smile_share" in want and away is not None:
             n = len(next(iter(params.values())))
-            t = a_transition(params, layout, tau=np.full(n, dt), partner=np.full(n, playful),
-                             partner_changed=np.zeros(n), dt=dt)[:, _ALERT, away]
+            t = a_transition(params, layout, tau=np.full(n, dt), last=np.zeros((n, layout.ka)),
+                             partner=np.full(n, playful), partner_changed=np.zeros(n), dt=dt)[:, _ALERT, away]
             out["a_smile_share"] = t[:, smile] / (t[:, smile] + t[:, monitor])
         if "a_smile_s" in want:
             out["a_smile_s"] = dwell_median(_a_stay(params, layout, smile, playful, dt), dt)
