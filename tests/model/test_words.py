@@ -127,7 +127,7 @@ def _fake_fit(theta_rows, level=0.9):
     """A Fit of simulated sessions with given dyad values and a tiny posterior (no optimisation)."""
     from attunement.model import simulate
 
-    sim = simulate("typical", seconds=30, dyads=len(theta_rows), seed=3, dt=1.0)
+    sim = simulate("typical", seconds=180, dyads=len(theta_rows), seed=3, dt=1.0)
     coded = encode(sim.sessions, "icep-r-gaze", dt=1.0).observed_states()
     names = list(DYAD)
     theta = np.array([[row.get(n, PRESETS["typical"].mean(n)) for n in names] for row in theta_rows])
