@@ -45,11 +45,11 @@ __all__ = ["Preset", "PRESETS", "get_preset", "with_contingency", "TYPICAL"]
 #: a long look following a long look, the direction Messinger et al. 2011 report; ``ar_smile`` and
 #: ``ar_change`` keep their table values).
 TYPICAL: dict[str, float] = {
-    'a_rate_positive': -1.104, 'a_rate_monitor': -1.388, 'a_return': -2.699, 'a_rate_negative': -2.647,
-    'a_pref_away': -1.295, 'a_pref_negative': -2.435, 'b_rate_positive': -1.693, 'b_rate_watching': -2.481,
-    'b_rate_intrusive': -1.61, 'b_pref_positive': 1.347, 'b_pref_intrusive': -2.256, 'ar_up': -4.175,
-    'ar_down': -2.111, 'ar_stim': 1.309, 'ar_unmet': 3.619, 'ar_calm': 0.213, 'ar_look': 0.748,
-    'ar_negative': 3.253, 'a_memory': -0.3,
+    'a_rate_positive': -1.201, 'a_rate_monitor': -1.618, 'a_return': -3.148, 'a_rate_negative': -2.737,
+    'a_pref_away': -0.161, 'a_pref_negative': -3.309, 'b_rate_positive': -1.711, 'b_rate_watching': -2.156,
+    'b_rate_intrusive': -1.751, 'b_pref_positive': 1.455, 'b_pref_intrusive': -2.399, 'ar_up': -4.336,
+    'ar_down': -1.913, 'ar_stim': 0.779, 'ar_unmet': 3.765, 'ar_calm': 0.587, 'ar_look': 0.448,
+    'ar_negative': 3.969, 'a_follow': 0.175, 'b_follow': 0.043, 'a_memory': -0.3,
 }
 
 
@@ -90,7 +90,7 @@ class Preset:
 
 
 #: The typical population's between-dyad SDs where they differ from the parameter table's.
-TYPICAL_SPREADS: dict[str, float] = {'a_positivity': 1.184, 'a_return': 1.0}
+TYPICAL_SPREADS: dict[str, float] = {'a_positivity': 0.9, 'a_return': 0.6}
 
 PRESETS: dict[str, Preset] = {
     "typical": Preset("typical", "Mostly sensitive: she usually waits when he looks away, now and then pursues."),
