@@ -19,7 +19,11 @@ Public names:
   :class:`Preset` — populations of dyads;
 - :data:`PARAMETERS`, :class:`Parameter` — the named parameters, with their
   meanings, priors and sources;
-- :func:`still_face`, :func:`free_play`, :class:`Protocol` — protocols.
+- :func:`still_face`, :func:`free_play`, :class:`Protocol` — protocols;
+- :func:`fit`, :class:`Fit` — per-dyad and population estimates from coded
+  sessions (empirical Bayes; needs the ``fit`` extra, JAX);
+- :func:`what_if` — a fitted dyad's counterfactual ("what if she had waited");
+  posterior predictive checks are :func:`attunement.model.predictive.check`.
 
 The equations are in :mod:`attunement.model.transition` (one step of the
 dyad), :mod:`attunement.model.likelihood` (the forward algorithm),
@@ -35,10 +39,12 @@ Examples
 """
 
 from .development import develop
+from .fit import Fit, fit
 from .params import PARAMETERS, Parameter
+from .predictive import what_if
 from .presets import PRESETS, Preset, get_preset, with_contingency
 from .protocols import Protocol, free_play, still_face
 from .simulate import Simulation, simulate
 
-__all__ = ["simulate", "Simulation", "develop", "PRESETS", "get_preset", "with_contingency", "Preset",
+__all__ = ["simulate", "Simulation", "develop", "fit", "Fit", "what_if", "PRESETS", "get_preset", "with_contingency", "Preset",
            "PARAMETERS", "Parameter", "Protocol", "free_play", "still_face"]

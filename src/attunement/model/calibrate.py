@@ -35,7 +35,7 @@ __all__ = ["CALIBRATED", "SPREAD_CALIBRATED", "calibrate", "residuals"]
 #: The typical population's means that calibration sets.
 CALIBRATED = ("a_rate_positive", "a_rate_monitor", "a_return", "a_rate_negative", "a_pref_away", "a_pref_negative",
               "b_rate_positive", "b_rate_watching", "b_rate_intrusive", "b_pref_positive", "b_pref_intrusive",
-              "ar_up", "ar_down", "ar_stim", "ar_unmet", "ar_calm", "ar_look", "ar_negative", "a_follow", "b_follow")
+              "ar_up", "ar_down", "ar_stim", "ar_unmet", "ar_negative", "a_follow", "b_follow")
 #: The between-dyad SDs that calibration sets.
 SPREAD_CALIBRATED = ("a_positivity", "a_return")
 #: Targets used (those with a value or a finite band that a typical population should meet).

@@ -144,7 +144,8 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
        "looks at her: each change is a new stimulus", (1.0, 0.5),
        "Stern (1974), Brazelton et al. (1974): an optimal range of stimulation; Field (1981); it makes an "
        "over-contingent caregiver over-stimulating (R2: Jaffe et al. 2001; Beebe et al. 2010)"),
-    _p("ar_unmet", "arousal", "rise of the log rate of arousal while he looks at a partner who does not answer",
+    _p("ar_unmet", "arousal", "rise of the log rate of arousal while his bids (looks at her, protests) go "
+       "unanswered",
        (1.5, 0.5), "Tronick et al. (1978), Mesman et al. (2009): the still-face distresses"),
     _p("ar_calm", "arousal", "rise of the log rate of calming while he looks away (self-regulation; not while "
        "he protests)", (1.0, 0.5),

@@ -36,16 +36,17 @@ makes him look away and stay away (hysteresis: MODEL.md; Field 1981) and, over-
 aroused, protest.
 
 **His arousal** rises a level at rate :math:`\exp(u_0 + u_S S + u_+[k =
-\text{positive}] + u_U U + u_\Delta \Delta_B\,\mathrm{look}(k))` and falls a level at rate
+\text{positive}] + u_U U\,\mathrm{bid}(k) + u_\Delta \Delta_B\,\mathrm{look}(k))` and falls a level at rate
 :math:`\exp(d_0 + d_{away}[k = \text{away}])` (competing hazards: looking away
 calms him, protesting does not), where
 :math:`S` is her stimulation that reaches him (her role's stimulation while he
 looks at her; only pursuit reaches him while he looks away) and :math:`U` how
 long his looks have gone unanswered: 0 until she has been quiet or disengaged
-for 3 s, rising linearly to 1 fifteen seconds later (his bids go unanswered; this
-drives the still-face effect and its growth within the still-face, and it
-distresses him whether or not he looks at her at that moment — a short wait
-while he looks away stays below it); :math:`\Delta_B`
+for 3 s, rising linearly to 1 fifteen seconds later, and :math:`\mathrm{bid}(k)`
+is 1 while he bids for her — looks at her or protests (other-directed
+regulation, Tronick 1989) — and 0 while he looks away to calm himself, so her
+waiting then does not distress him; unanswered bids drive the still-face effect
+and its growth within the still-face; :math:`\Delta_B`
 is 1 when she has just changed what she does — each change is a new stimulus,
 so a caregiver who answers every change of his at once over-stimulates him
 (the mid-range contingency of Jaffe et al. 2001 emerges from this and the
@@ -220,10 +221,12 @@ def arousal_rates(p, layout: Layout, *, partner, partner_tau, partner_changed, x
     look = layout.look[:-1]
     stim = (xp.asarray(layout.stim)[partner][:, None]
             * (look[None, :] + xp.asarray(layout.reach)[partner][:, None] * (1.0 - look[None, :])))
+    bidding = look + layout.negative_a[:-1]          # he bids with a look at her, or by protesting at her
     unanswered = xp.asarray(layout.quiet)[partner] * xp.clip((partner_tau - UNANSWERED_AFTER_S) / UNANSWERED_RAMP_S,
                                                               0.0, 1.0)   # (n,)
     log_up = (p["ar_up"][:, None] + p["ar_stim"][:, None] * stim + p["ar_smile"][:, None] * layout.positive_a[:-1]
-              + (p["ar_unmet"] * unanswered)[:, None] + (p["ar_change"] * partner_changed)[:, None] * look[None, :])
+              + (p["ar_unmet"] * unanswered)[:, None] * bidding[None, :]
+              + (p["ar_change"] * partner_changed)[:, None] * look[None, :])
     log_down = p["ar_down"][:, None] + p["ar_calm"][:, None] * layout.away_a[:-1][None, :]
     return xp.exp(xp.clip(log_up, -30, 10)), xp.exp(xp.clip(log_down, -30, 10))
 
