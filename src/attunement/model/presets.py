@@ -42,14 +42,15 @@ __all__ = ["Preset", "PRESETS", "get_preset", "with_contingency", "TYPICAL"]
 
 #: The typical population's means where they differ from the parameter table's prior means: calibrated to
 #: the published aggregates of docs/model.md by :mod:`attunement.model.calibrate` (``a_memory`` is set to
-#: a long look following a long look, the direction Messinger et al. 2011 report; ``ar_smile`` and
-#: ``ar_change`` keep their table values).
+#: a long look following a long look, the direction Messinger et al. 2011 report; ``ar_look``, ``ar_smile``
+#: and ``ar_calm`` are set, not calibrated, so that arousal holds a look-away (MODEL.md's hysteresis; Field
+#: 1981) and a smile excites (Stifter & Moyer 1991); ``ar_change`` keeps its table value).
 TYPICAL: dict[str, float] = {
-    'a_rate_positive': -1.201, 'a_rate_monitor': -1.618, 'a_return': -3.148, 'a_rate_negative': -2.737,
-    'a_pref_away': -0.161, 'a_pref_negative': -3.309, 'b_rate_positive': -1.711, 'b_rate_watching': -2.156,
-    'b_rate_intrusive': -1.751, 'b_pref_positive': 1.455, 'b_pref_intrusive': -2.399, 'ar_up': -4.336,
-    'ar_down': -1.913, 'ar_stim': 0.779, 'ar_unmet': 3.765, 'ar_calm': 0.587, 'ar_look': 0.448,
-    'ar_negative': 3.969, 'a_follow': 0.175, 'b_follow': 0.043, 'a_memory': -0.3,
+    'a_rate_positive': -1.746, 'a_rate_monitor': -0.952, 'a_return': -3.713, 'a_rate_negative': -2.373,
+    'a_pref_away': -0.007, 'a_pref_negative': -4.519, 'b_rate_positive': -1.665, 'b_rate_watching': -2.336,
+    'b_rate_intrusive': -1.834, 'b_pref_positive': 1.599, 'b_pref_intrusive': -2.037, 'ar_up': -4.079,
+    'ar_down': -1.75, 'ar_stim': 0.834, 'ar_unmet': 3.844, 'ar_negative': 4.904, 'a_follow': 0.243,
+    'b_follow': 0.014, 'a_memory': -0.3, 'ar_look': 1.5, 'ar_smile': 3.0, 'ar_calm': 1.0,
 }
 
 
@@ -90,7 +91,7 @@ class Preset:
 
 
 #: The typical population's between-dyad SDs where they differ from the parameter table's.
-TYPICAL_SPREADS: dict[str, float] = {'a_positivity': 0.9, 'a_return': 0.6}
+TYPICAL_SPREADS: dict[str, float] = {'a_positivity': 1.029, 'a_return': 0.737}
 
 PRESETS: dict[str, Preset] = {
     "typical": Preset("typical", "Mostly sensitive: she usually waits when he looks away, now and then pursues."),
