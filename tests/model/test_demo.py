@@ -12,8 +12,8 @@ from attunement.model.observation import TRUTH_COLUMNS
 from attunement.model.protocols import free_play, still_face
 from attunement.model.simulate import Simulation
 
-# indices: infant modes positive 0, monitor 1, away 2, negative 3; caregiver modes positive 0, watching 1,
-# intrusive 2, disengaged 3; infant codes Ipos 0, Ineu 1, Inon 2, Ineg 3, Ipro 4; gaze face 0, away 1, further 2
+# indices: infant modes positive 0, monitor 1, away 2, negative 3; caregiver modes positive 0, vocal 1,
+# watching 2, intrusive 3, disengaged 4; infant codes Ipos 0, Ineu 1, Inon 2, Ineg 3, Ipro 4; gaze face 0, away 1, further 2
 
 
 def _sim(protocol, *, gaze, care, mode, code, comfort, truth):
@@ -33,7 +33,7 @@ def test_account_of_free_play_counts_by_hand():
     repaired within 2 s; the infant led 2 of 3 repairs (67%)."""
     sim = _sim(free_play(seconds=6),
                gaze=[0, 1, 1, 0, 0, 2, 2, 1, 1, 0, 0, 0],
-               care=[0, 1, 1, 0, 0, 2, 2, 1, 3, 0, 0, 0],
+               care=[0, 2, 2, 0, 0, 3, 3, 2, 4, 0, 0, 0],
                mode=[1, 2, 2, 1, 0, 3, 3, 3, 3, 1, 1, 1],
                code=[1, 2, 2, 1, 0, 4, 4, 3, 3, 1, 1, 1],
                comfort=[0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0],
@@ -56,7 +56,7 @@ def test_account_of_a_still_face_by_episode():
     of the repairs: 2 remain, both within 2 s, 1 of 2 led by him."""
     sim = _sim(still_face(seconds=2),
                gaze=[0, 1, 1, 0, 0, 2, 2, 1, 0, 0, 0, 1],
-               care=[0, 1, 2, 0, 1, 1, 1, 1, 0, 0, 0, 2],
+               care=[0, 2, 3, 0, 2, 2, 2, 2, 0, 0, 0, 3],
                mode=[1, 2, 2, 1, 1, 3, 3, 2, 1, 1, 1, 2],
                code=[1, 2, 2, 1, 1, 4, 4, 2, 1, 1, 1, 2],
                comfort=[0] * 12,

@@ -28,6 +28,7 @@ def play():
     return sims, results
 
 
+@pytest.mark.xfail(strict=True, reason="issue 9, not yet shown by the calibrated model: see the issue note")
 def test_intrusive_vs_attuned_with_the_measures(play):
     """Scenario 2 (chase and dodge) against scenario 1, by the project's measures."""
     _, results = play
@@ -40,6 +41,7 @@ def test_intrusive_vs_attuned_with_the_measures(play):
     assert protest["intrusive"] > protest["attuned"] + 0.05
 
 
+@pytest.mark.xfail(strict=True, reason="issue 9, not yet shown by the calibrated model: see the issue note")
 def test_intrusive_vs_attuned_directly_from_the_tiers(play):
     """The same directions, counted step by step from the coded tiers (hand-written ICEP-R valences)."""
     sims, _ = play
