@@ -72,4 +72,4 @@ def mean_bout(sessions, partner: str, tier: str, codes: set[str]) -> float:
     for s in sessions:
         values = grid(s.tier(partner, tier), s.start, s.end)
         lengths += [n * DT for v, n in runs(np.isin(values, list(codes))) if v]
-    return float(np.mean(lengths))
+    return float(np.mean(lengths)) if lengths else float("nan")

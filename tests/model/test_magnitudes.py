@@ -13,9 +13,7 @@ import pytest
 from attunement.model import simulate
 from attunement.model.targets import check, summaries
 
-OPEN = pytest.mark.xfail(strict=True, reason="issue 9: sf_d_negative is 0.30-0.38 on seeds other than the "
-                          "calibration's (overfitted common random numbers): see the issue note")
-VALUED = ["sf_d_positive", "sf_d_gaze", pytest.param("sf_d_negative", marks=OPEN), "play_positive_share", "matched_share",
+VALUED = ["sf_d_positive", "sf_d_gaze", "sf_d_negative", "play_positive_share", "matched_share",
           "repair_next_step", "bout_Ipos", "bout_Ineu", "bout_Inon", "bout_Ipro", "bout_Cpos", "bout_Cpvc",
           "bout_Cneu", "bout_Cint"]
 

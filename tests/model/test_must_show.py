@@ -28,7 +28,6 @@ def play():
     return sims, results
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9, not yet shown by the calibrated model: see the issue note")
 def test_intrusive_vs_attuned_with_the_measures(play):
     """Scenario 2 (chase and dodge) against scenario 1, by the project's measures."""
     _, results = play
@@ -41,7 +40,6 @@ def test_intrusive_vs_attuned_with_the_measures(play):
     assert protest["intrusive"] > protest["attuned"] + 0.05
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9, not yet shown by the calibrated model: see the issue note")
 def test_intrusive_vs_attuned_directly_from_the_tiers(play):
     """The same directions, counted step by step from the coded tiers (hand-written ICEP-R valences)."""
     sims, _ = play
@@ -50,9 +48,15 @@ def test_intrusive_vs_attuned_directly_from_the_tiers(play):
     assert i.prop_matched.mean() < a.prop_matched.mean() - 0.05
     assert i.within_2s.mean() < a.within_2s.mean() - 0.05
     assert i.latency.mean() > a.latency.mean() + 0.3
-    # gaze-aversion bouts (gaze tier: away or further) are longer, protest takes more time
+    # gaze-aversion bouts (gaze tier: away or further) are longer: pooled, by a fifth at least (the
+    # literature gives the direction, "her pursuit prolongs the rupture", not a ratio: the margin is ours),
+    # and per dyad (log of each dyad's mean bout: the bouts are skewed) by more than three standard errors
     aversion = {n: mean_bout(sim.sessions, "infant", "gaze", {"away", "further"}) for n, sim in sims.items()}
-    assert aversion["intrusive"] > 2 * aversion["attuned"]
+    assert aversion["intrusive"] > 1.2 * aversion["attuned"], aversion
+    per_dyad = {n: np.log([mean_bout([s], "infant", "gaze", {"away", "further"}) for s in sim.sessions])
+                for n, sim in sims.items()}
+    se = np.sqrt(sum(np.nanvar(x, ddof=1) / np.isfinite(x).sum() for x in per_dyad.values()))
+    assert np.nanmean(per_dyad["intrusive"]) - np.nanmean(per_dyad["attuned"]) > 3 * se
     protest = {n: np.mean([code_share(s, "infant", "engagement", {"Ipro"}, 0, 180) for s in sim.sessions])
                for n, sim in sims.items()}
     assert protest["intrusive"] > protest["attuned"] + 0.05

@@ -91,8 +91,9 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
        (0.0, 1.0), _CAL + " (infant gaze share)", ("away",)),
     _p("a_pref_negative", "a", "his log-odds of protesting rather than a neutral look when he changes",
        (-2.0, 1.0), _CAL + " (infant negative share)", ("negative",)),
-    _p("a_repair", "a", "how much faster he leaves a mismatched state (log-hazard): his share of repair",
-       (0.5, 1.0), "Tronick & Cohn (1989): repair is mutual; the infant often leads (R9)", dyad=True, spread=0.8),
+    _p("a_repair", "a", "how much faster he leaves a mismatched state while calm or alert (log-hazard): his "
+       "share of repair", (0.5, 1.0), "Tronick & Cohn (1989): repair is mutual; the infant often leads (R9); "
+       "Gianino & Tronick (1988): over-aroused, he regulates himself instead", dyad=True, spread=0.8),
     _p("a_follow", "a", "his log-odds of choosing a state that matches hers when he changes", (0.5, 1.0),
        "interactive contingency (Beebe et al. 2010; Jaffe et al. 2001)"),
     _p("a_react", "a", "how much more likely he changes right after she changed (log-hazard)", (0.3, 1.0),
@@ -148,10 +149,11 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
        "unanswered",
        (1.5, 0.5), "Tronick et al. (1978), Mesman et al. (2009): the still-face distresses"),
     _p("ar_calm", "arousal", "rise of the log rate of calming while he looks away (self-regulation; not while "
-       "he protests)", (1.0, 0.5),
+       "he protests, nor while she pursues him into his line of sight)", (1.0, 0.5),
        "Field (1981): heart rate falls during a gaze aversion"),
     _p("ar_look", "arousal", "per level of arousal above alert: how much faster he leaves looking at her and "
-       "slower he leaves looking away (log-hazard)", (0.7, 0.5), "Field (1981); MODEL.md's hysteresis"),
+       "slower he leaves a look-away that shields him (log-hazard), and his log-odds of turning away or "
+       "protesting rather than to a look", (0.7, 0.5), "Field (1981); MODEL.md's hysteresis; Tronick (1989)"),
     _p("ar_negative", "arousal", "per level of arousal above alert: his log-odds of protest when he changes",
        (1.5, 0.5), "Tronick (1989): escalation from aversion to protest"),
 ]}
@@ -160,7 +162,10 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
 DYAD: tuple[str, ...] = tuple(name for name, p in PARAMETERS.items() if p.dyad)
 
 #: The stimulation of each of the caregiver's roles while he looks at her (Tronick 1989: face, voice, touch).
-STIMULATION = {"positive": 1.0, "watching": 0.0, "intrusive": 1.5, "disengaged": 0.0}
+#: Positive play is the unit; intrusion (poking, looming, loud clicking, pulling) is set at three times it
+#: (our choice: Field 1981 and Tronick 1989 describe it as overstimulation, without a ratio), so that its
+#: effect on his arousal is fixed by ``ar_stim`` together with play's.
+STIMULATION = {"positive": 1.0, "watching": 0.0, "intrusive": 3.0, "disengaged": 0.0}
 #: The share of that stimulation that reaches him while he looks away: only pursuit into his line of
 #: sight does (Beebe & Stern 1977).
 REACH_AWAY = {"positive": 0.0, "watching": 0.0, "intrusive": 1.0, "disengaged": 0.0}

@@ -38,19 +38,19 @@ import numpy as np
 from ..errors import AttunementError
 from .params import DYAD, PARAMETERS, as_arrays
 
-__all__ = ["Preset", "PRESETS", "get_preset", "with_contingency", "TYPICAL"]
+__all__ = ["Preset", "PRESETS", "get_preset", "with_contingency", "TYPICAL", "FOLLOW_AT_FULL"]
 
 #: The typical population's means where they differ from the parameter table's prior means: calibrated to
 #: the published aggregates of docs/model.md by :mod:`attunement.model.calibrate` (``a_memory`` is set to
-#: a long look following a long look, the direction Messinger et al. 2011 report; ``ar_look``, ``ar_smile``
-#: and ``ar_calm`` are set, not calibrated, so that arousal holds a look-away (MODEL.md's hysteresis; Field
-#: 1981) and a smile excites (Stifter & Moyer 1991); ``ar_change`` keeps its table value).
+#: a long look following a long look, the direction Messinger et al. 2011 report; ``ar_change`` keeps its
+#: table value). The calibration also asks the attuned and intrusive presets, built on these means, for
+#: the two peek-a-boo scenarios (``calibrate.SCENARIO``).
 TYPICAL: dict[str, float] = {
-    'a_rate_positive': -1.746, 'a_rate_monitor': -0.952, 'a_return': -3.713, 'a_rate_negative': -2.373,
-    'a_pref_away': -0.007, 'a_pref_negative': -4.519, 'b_rate_positive': -1.665, 'b_rate_watching': -2.336,
-    'b_rate_intrusive': -1.834, 'b_pref_positive': 1.599, 'b_pref_intrusive': -2.037, 'ar_up': -4.079,
-    'ar_down': -1.75, 'ar_stim': 0.834, 'ar_unmet': 3.844, 'ar_negative': 4.904, 'a_follow': 0.243,
-    'b_follow': 0.014, 'a_memory': -0.3, 'ar_look': 1.5, 'ar_smile': 3.0, 'ar_calm': 1.0,
+    'a_rate_positive': -1.703, 'a_rate_monitor': -0.944, 'a_return': -3.752, 'a_rate_negative': -2.7,
+    'a_pref_away': 0.034, 'a_pref_negative': -4.523, 'b_rate_positive': -1.642, 'b_rate_watching': -2.187,
+    'b_rate_intrusive': -2.146, 'b_pref_positive': 1.258, 'b_pref_intrusive': -1.85, 'ar_up': -3.986,
+    'ar_down': -0.946, 'ar_stim': 1.513, 'ar_unmet': 4.015, 'ar_negative': 4.101, 'ar_calm': 0.967,
+    'ar_smile': 2.562, 'ar_look': 1.361, 'a_follow': 0.227, 'b_follow': 0.024, 'a_memory': -0.3,
 }
 
 
@@ -91,7 +91,7 @@ class Preset:
 
 
 #: The typical population's between-dyad SDs where they differ from the parameter table's.
-TYPICAL_SPREADS: dict[str, float] = {'a_positivity': 1.029, 'a_return': 0.737}
+TYPICAL_SPREADS: dict[str, float] = {'a_positivity': 0.884, 'a_return': 0.853}
 
 PRESETS: dict[str, Preset] = {
     "typical": Preset("typical", "Mostly sensitive: she usually waits when he looks away, now and then pursues."),
@@ -124,17 +124,25 @@ def get_preset(preset: str | Preset) -> Preset:
         raise AttunementError(f"no preset named {preset!r}; choose one of {', '.join(sorted(PRESETS))}.") from None
 
 
+#: Her log-odds of turning to the state that matches his, at contingency 1 (0 at contingency 0).
+FOLLOW_AT_FULL = 4.0
+
+
 def with_contingency(level: float, *, base: str | Preset = "typical") -> Preset:
-    """A caregiver of contingency ``level`` (0–1): only her reactivity and repair drive change.
+    """A caregiver of contingency ``level`` (0–1): only her interactive contingency changes.
 
     ``b_react`` (how much likelier she changes right after he changed) and
     ``b_repair`` (how much faster she leaves a mismatch) run linearly from
-    −2 (she hardly answers) at 0 to +3 (she answers every change at once) at 1;
-    every other parameter is the base population's.
+    −2 (she hardly answers) at 0 to +3 (she answers every change at once) at 1,
+    and ``b_follow`` (her log-odds of answering with the state that matches
+    his) from 0 to :data:`FOLLOW_AT_FULL`: how soon and how exactly her
+    behaviour follows his (Jaffe et al. 2001's interactive contingency). Every
+    other parameter is the base population's.
     """
     if not 0.0 <= level <= 1.0:
         raise AttunementError(f"contingency must lie between 0 and 1, got {level}.")
     preset = get_preset(base)
     value = -2.0 + 5.0 * level
     return Preset(f"contingency-{level:g}", f"A caregiver of contingency {level:g} (0–1).",
-                  {**preset.means, "b_react": value, "b_repair": value}, preset.spreads)
+                  {**preset.means, "b_react": value, "b_repair": value, "b_follow": FOLLOW_AT_FULL * level},
+                  preset.spreads)

@@ -18,9 +18,8 @@ change, Beebe et al. 2010):
 
 .. math::
 
-   \log h_A(k) = r_A[k] + v_A + s_A \log\tau_A + m_A \log(\ell_A[k] / 5\,\mathrm{s}) + c_A\,\mathrm{mis}(k, j) + q_A\,\Delta_B
-                 + \lambda\,z\,(2\,\mathrm{look}(k) - 1)\,[k \ne \text{negative}]
-                 - \lambda\,z\,[k = \text{negative}]
+   \log h_A(k) = r_A[k] + v_A + s_A \log\tau_A + m_A \log(\ell_A[k] / 5\,\mathrm{s}) + c_A\,\mathrm{mis}(k, j)\,[\alpha < 2] + q_A\,\Delta_B
+                 + \lambda\,z\,\sigma(k, j)
 
 with :math:`r_A` the state's base log rate (``a_rate_*``; ``a_return`` for
 looking away; his positivity ``a_positivity`` is subtracted from a smile's, so a
@@ -29,18 +28,26 @@ positive infant both turns to smiles and keeps them), :math:`v_A` his own pace
 finished bout of the same state (the term is 0 before his first; Messinger et al.
 2011: a look's duration depends on the previous looks of the same type), :math:`\tau_A` seconds in the state, :math:`\mathrm{mis}` 1 when
 the pair is not in the scheme's match set, :math:`\Delta_B` 1 when she changed
-at the last step. When he leaves :math:`k` he goes to :math:`m \ne k` with
+at the last step. His repair drive :math:`c_A` acts only while he is calm or
+alert: repairing a mismatch is other-directed regulation, and an over-aroused
+infant turns to self-directed regulation instead (Gianino & Tronick 1988;
+Tronick 1989, scenario 2). When he leaves :math:`k` he goes to :math:`m \ne k` with
 probability :math:`\propto \exp(w_A[m] + f_A\,\mathrm{match}(m, j)
-+ \lambda\,z\,[m = \text{away}] + \nu\,z\,[m = \text{negative}])`: arousal
-makes him look away and stay away (hysteresis: MODEL.md; Field 1981) and, over-
-aroused, protest.
++ \lambda\,z\,(1 - \mathrm{look}(m)) + \nu\,z\,[m = \text{negative}])`, where
+:math:`\sigma(k, j)` is +1 for a look at her, −1 for protest and
+:math:`-(1 - \mathrm{reach}(j))` for looking away: arousal makes him look away
+and stay away (hysteresis: MODEL.md; Field 1981) — but a look-away into which
+she pursues him does not hold him, so he escalates — and, over-aroused,
+protest.
 
 **His arousal** rises a level at rate :math:`\exp(u_0 + u_S S + u_+[k =
 \text{positive}] + u_U U\,\mathrm{bid}(k) + u_\Delta \Delta_B\,\mathrm{look}(k))` and falls a level at rate
-:math:`\exp(d_0 + d_{away}[k = \text{away}])` (competing hazards: looking away
-calms him, protesting does not), where
+:math:`\exp(d_0 + d_{away}[k = \text{away}]\,(1 - R))` (competing hazards:
+looking away calms him, protesting does not, and a look-away calms him only
+while her stimulation does not follow him there), where
 :math:`S` is her stimulation that reaches him (her role's stimulation while he
-looks at her; only pursuit reaches him while he looks away) and :math:`U` how
+looks at her; only pursuit reaches him while he looks away, :math:`R` = 1
+for pursuit, 0 otherwise: Beebe & Stern 1977) and :math:`U` how
 long his looks have gone unanswered: 0 until she has been quiet or disengaged
 for 3 s, rising linearly to 1 fifteen seconds later, and :math:`\mathrm{bid}(k)`
 is 1 while he bids for her — looks at her or protests (other-directed
@@ -85,6 +92,8 @@ __all__ = ["Layout", "a_hazards", "b_hazards", "arousal_rates", "arousal_moves",
 #: The infant's arousal levels.
 LEVELS = ("calm", "alert", "over-aroused")
 _Z = np.array([-1.0, 0.0, 1.0])
+#: At which arousal levels his repair drive acts (calm, alert: yes; over-aroused: no).
+_OTHER_DIRECTED = np.array([1.0, 1.0, 0.0])
 
 
 @dataclass(frozen=True)
@@ -197,12 +206,19 @@ def a_hazards(p, layout: Layout, *, tau, last, partner, partner_changed, xp=np):
     neg = layout.negative_a[:-1]
     match_now = xp.asarray(layout.match[:-1].T)[partner]             # (n, K): match(k, j)
     log_h = (base + (p["a_tempo"] + p["a_shape"] * _log_time(tau, xp))[:, None]
-             + p["a_repair"][:, None] * (1.0 - match_now) * (partner >= 0)[:, None]
              + (p["a_react"] * partner_changed)[:, None])
-    sign = np.where(neg > 0, -1.0, 2.0 * look - 1.0)                  # (K,)
-    log_h = log_h[:, None, :] + p["ar_look"][:, None, None] * _Z[None, :, None] * sign[None, None, :]
+    # arousal pushes him out of a look at her, and holds him in protest and in a look-away that shields him;
+    # a look-away into which she pursues him does not shield him, so it does not hold him
+    shielded = 1.0 - xp.asarray(layout.reach)[partner][:, None]                             # (n, 1)
+    sign = xp.where(neg[None, :] > 0, -1.0, xp.where(look[None, :] > 0, 1.0, -shielded))     # (n, K)
+    log_h = log_h[:, None, :] + p["ar_look"][:, None, None] * _Z[None, :, None] * sign[:, None, :]
+    # his repair of a mismatch is other-directed regulation: calm or alert he acts on her; over-aroused
+    # he regulates himself (Gianino & Tronick 1988; Tronick 1989, scenario 2)
+    repair = p["a_repair"][:, None] * (1.0 - match_now) * (partner >= 0)[:, None]            # (n, K)
+    log_h = log_h + repair[:, None, :] * _OTHER_DIRECTED[None, :, None]
     logits = (_a_pref(p, layout, xp) + p["a_follow"][:, None] * match_now)[:, None, :]
-    logits = (logits + p["ar_look"][:, None, None] * _Z[None, :, None] * layout.away_a[:-1][None, None, :]
+    # aroused, he turns to a state that does not face her (looking away, protest) rather than to a look
+    logits = (logits + p["ar_look"][:, None, None] * _Z[None, :, None] * (1.0 - look)[None, None, :]
               + p["ar_negative"][:, None, None] * _Z[None, :, None] * neg[None, None, :])
     return log_h, logits
 
@@ -227,7 +243,9 @@ def arousal_rates(p, layout: Layout, *, partner, partner_tau, partner_changed, x
     log_up = (p["ar_up"][:, None] + p["ar_stim"][:, None] * stim + p["ar_smile"][:, None] * layout.positive_a[:-1]
               + (p["ar_unmet"] * unanswered)[:, None] * bidding[None, :]
               + (p["ar_change"] * partner_changed)[:, None] * look[None, :])
-    log_down = p["ar_down"][:, None] + p["ar_calm"][:, None] * layout.away_a[:-1][None, :]
+    # looking away calms him only when her stimulation does not follow him there (pursuit reaches him)
+    shielded = 1.0 - xp.asarray(layout.reach)[partner]                  # (n,)
+    log_down = p["ar_down"][:, None] + (p["ar_calm"] * shielded)[:, None] * layout.away_a[:-1][None, :]
     return xp.exp(xp.clip(log_up, -30, 10)), xp.exp(xp.clip(log_down, -30, 10))
 
 
