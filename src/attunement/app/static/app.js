@@ -46,7 +46,7 @@ function fail(error) { main.replaceChildren(el("h1", { text: "Something went wro
 // ------------------------------------------------------------------ the timeline drawing
 // rows: [{label, runs: [[onset, offset, name]], colours, height}] and markers; returns {node, setCursor}
 function drawTimeline({ duration, rows, repairs = [], ruptures = [], episodes = [], leaders = {}, signals = [],
-                        marks = [], onSeek = null, width = 1000 }) {
+                        marks = [], onSeek = null, width = 860 }) {
   const left = 110, right = 10, scale = (width - left - right) / Math.max(duration, 1e-9);
   const x = (t) => left + t * scale;
   let y = episodes.length ? 22 : 6;
@@ -57,7 +57,7 @@ function drawTimeline({ duration, rows, repairs = [], ruptures = [], episodes = 
     const t = svg("text", { x: x(ep.onset_s) + 4, y: 15, "font-size": 13 }); t.textContent = ep.name; node.append(t);
   }
   for (const row of rows) {
-    const h = row.height || 22;
+    const h = row.height || 28;
     const label = svg("text", { x: 4, y: y + h / 2 + 5, class: "lane-label" }); label.textContent = row.label;
     node.append(label);
     if (row.line) {  // a signal or a level: a step line between its lowest and highest value
@@ -322,7 +322,8 @@ async function showExplore(params) {
     ];
     const drawing = drawTimeline({ duration: sim.seconds, rows });
     drawing.node.setAttribute("id", id);
-    return el("div", {}, el("h3", { text: title }), drawing.node);
+    return el("div", {}, el("h3", { text: title }), drawing.node,
+              legend({ states: colours.states, band: colours.band, leaders: {} }, []));
   };
   const number = (value, what, was) => el("div", { class: "number" }, el("div", { class: "value", text: value }),
     el("div", { class: "what", text: what }), was ? el("div", { class: "was", text: `before: ${was}` }) : null);
