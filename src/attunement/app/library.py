@@ -30,6 +30,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,8 @@ SIDECAR_SUFFIX = ".attune.json"
 #: The marks of a coded file's sessions, and their exports, live beside it under this suffix.
 MARKS_SUFFIX = ".marks"
 DEFAULT_SCHEME = "icep-r"
+#: A folder is walked again at most this often (seconds); between walks the last list is shown.
+RESCAN_AFTER_S = 1.0
 _SIDECAR_KEYS = {"scheme", "partners", "rate", "episodes", "format", "video"}
 
 
@@ -103,6 +106,7 @@ class Entry:
     marks_base: Path | None = None     # <folder>/<stem>: marks are <stem>.marks.json
     fitted: dict[str, float] | None = None
     fit_words: list[dict[str, Any]] = field(default_factory=list)
+    view_json: bytes | None = None     # the session view, serialised once per scan that found it
 
     def summary(self, root: Path) -> dict[str, Any]:
         """The short description the list of sessions shows."""
@@ -152,6 +156,7 @@ class Library:
         self._entries: dict[str, Entry] = {}
         self.problems: list[_Problem] = []
         self._scanned: tuple | None = None
+        self._when = 0.0
 
     # ------------------------------------------------------------------ scanning
     def scan(self) -> list[Entry]:
@@ -159,6 +164,9 @@ class Library:
         from ..cli._common import _folder_files
 
         with self._lock:
+            if self._scanned is not None and time.monotonic() - self._when < RESCAN_AFTER_S:
+                return list(self._entries.values())
+            self._when = time.monotonic()
             coded = [p for p in _folder_files(self.root) if self._inside(p) and not _is_export(p)]
             runs = self._runs()
             stamp = _stamp([*coded, *(p for run in runs for p in _run_files(run)),
@@ -182,8 +190,8 @@ class Library:
                 elif manifest.get("command") == "fit":
                     fits.update(_fitted(run))
             for entry in entries:
-                if entry.session_id in fits:
-                    entry.fitted, entry.fit_words = fits[entry.session_id]
+                entry.fitted, entry.fit_words = fits.get(entry.session_id, (None, []))
+                entry.view_json = None
             self._entries = {e.key: e for e in entries}
             self.problems = problems
             self._scanned = stamp

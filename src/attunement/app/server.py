@@ -227,11 +227,13 @@ def create_app(root: str | Path, *, token: str | None = None, loopback_only: boo
                 "scenarios": list(SCENARIOS)}
 
     @api.get("/api/sessions/{key}")
-    def session(key: _KEY) -> dict[str, Any]:
+    def session(key: _KEY) -> Response:
         entry = entry_or_404(key)
-        view = session_view(entry)
-        view["video"] = str(entry.video.relative_to(library.root)) if entry.video else None
-        return view
+        if entry.view_json is None:
+            view = session_view(entry)
+            view["video"] = entry.video.relative_to(library.root).as_posix() if entry.video else None
+            entry.view_json = json.dumps(view, separators=(",", ":"), allow_nan=False).encode()
+        return Response(entry.view_json, media_type="application/json")
 
     @api.get("/api/sessions/{key}/video")
     def video(key: _KEY) -> Response:
