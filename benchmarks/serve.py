@@ -30,27 +30,18 @@ from pathlib import Path
 
 
 def make_folder(folder: Path, seconds: float) -> Path:
-    from attunement import analyze
-    from attunement.app._video import video_codec, write_state_video
-    from attunement.app.views import _runs
+    from attunement.app._video import write_session_video
     from attunement.io import tidy
     from attunement.io.signals_csv import write_signals
     from attunement.model import simulate
-    from attunement.report.palette import Palette
 
     sim = simulate("typical", seconds=seconds, dyads=1, seed=11)
     tidy.write(sim.sessions, folder / "long.csv")
     write_signals(sim.sessions, folder / "long.arousal.csv")
-    codec = video_codec()
-    if codec is None:
+    video = write_session_video(folder, "long", sim.sessions[0], size=(320, 192))
+    if video is None:
         sys.exit("this benchmark needs PyAV (pip install av) to draw its video")
-    results = analyze(sim.sessions, "icep-r")
-    seg = results.segments
-    lanes = {p: _runs(seg.onset_s.to_numpy(float), seg.offset_s.to_numpy(float), seg[f"state_{p}"].to_numpy(object))
-             for p in results.scheme.partners}
-    write_state_video(folder / f"long{codec[1]}", lanes, Palette.for_scheme(results.scheme).states, seconds=seconds,
-                      size=(320, 192))
-    return next(folder.glob("long.*4")) if list(folder.glob("long.*4")) else next(folder.glob("long.webm"))
+    return video
 
 
 def free_port() -> int:

@@ -15,25 +15,17 @@ SECONDS = 60.0
 
 def make_folder(folder: Path, *, video: bool = True, seconds: float = SECONDS, seed: int = 3) -> Path:
     """``dyad.csv`` (one attuned dyad), ``dyad.arousal.csv`` and, when PyAV can write one, ``dyad.mp4``."""
-    from attunement import analyze
-    from attunement.app._video import video_codec, write_state_video
-    from attunement.app.views import _runs
+    from attunement.app._video import write_session_video
     from attunement.io import tidy
     from attunement.io.signals_csv import write_signals
     from attunement.model import simulate
-    from attunement.report.palette import Palette
 
     folder.mkdir(parents=True, exist_ok=True)
     sim = simulate("attuned", seconds=seconds, dyads=1, seed=seed)
     tidy.write(sim.sessions, folder / "dyad.csv")
     write_signals(sim.sessions, folder / "dyad.arousal.csv")
-    codec = video_codec()
-    if video and codec is not None:
-        results = analyze(sim.sessions, "icep-r")
-        seg = results.segments
-        lanes = {p: _runs(seg.onset_s.to_numpy(float), seg.offset_s.to_numpy(float), seg[f"state_{p}"].to_numpy(object))
-                 for p in results.scheme.partners}
-        write_state_video(folder / f"dyad{codec[1]}", lanes, Palette.for_scheme(results.scheme).states, seconds=seconds)
+    if video:
+        write_session_video(folder, "dyad", sim.sessions[0])
     return folder
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .._files import atomic_path
 
-__all__ = ["write_state_video", "video_codec"]
+__all__ = ["write_state_video", "write_session_video", "video_codec"]
 
 #: Codecs browsers play, fastest to write first.
 _CODECS = (("libx264", ".mp4", "mp4"), ("libvpx", ".webm", "webm"))
@@ -75,3 +75,21 @@ def write_state_video(path: str | Path, lanes: Mapping[str, list[list]], colours
             for packet in stream.encode():
                 container.mux(packet)
     return path
+
+
+def write_session_video(folder: str | Path, stem: str, session, *, scheme: str = "icep-r",
+                        size: tuple[int, int] = (160, 96)) -> Path | None:
+    """Draw one coded session's states as ``<folder>/<stem>.<suffix>``; None when PyAV cannot write video."""
+    from ..measures import analyze
+    from ..report.palette import Palette
+    from .views import _runs
+
+    codec = video_codec()
+    if codec is None:
+        return None
+    results = analyze([session], scheme)
+    seg = results.segments
+    lanes = {p: _runs(seg.onset_s.to_numpy(float), seg.offset_s.to_numpy(float), seg[f"state_{p}"].to_numpy(object))
+             for p in results.scheme.partners}
+    return write_state_video(Path(folder) / f"{stem}{codec[1]}", lanes, Palette.for_scheme(results.scheme).states,
+                             seconds=session.end, size=size)

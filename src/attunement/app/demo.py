@@ -33,14 +33,11 @@ def write_demo(folder: str | Path, *, video: bool = True, dyads: int = 60) -> Pa
     AttunementError
         When ``folder`` holds other files and no earlier demo (nothing is replaced then).
     """
-    from .. import measures
     from ..data import example_path
     from ..io import read, tidy
     from ..io.signals_csv import write_signals
     from ..model.demo import demo_sessions
-    from ._video import video_codec, write_state_video
-    from .views import _runs
-    from ..report.palette import Palette
+    from ._video import write_session_video
 
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()) and not (folder / _MARKER).is_file():
@@ -52,18 +49,13 @@ def write_demo(folder: str | Path, *, video: bool = True, dyads: int = 60) -> Pa
     tidy.write(sessions, folder / "demo.csv")
     write_signals([s for s in sessions if s.signals], folder / "demo.arousal.csv")
     sidecar: dict = {"scheme": "icep-r"}
-    codec = video_codec() if video else None
-    if codec is not None:
-        results = measures.analyze(simulated, "icep-r")
-        palette = Palette.for_scheme(results.scheme)
+    if video:
         videos = {}
         for k, session in enumerate(simulated, start=1):
-            seg = results.segments[results.segments.session == session.id]
-            lanes = {p: _runs(seg.onset_s.to_numpy(float), seg.offset_s.to_numpy(float),
-                              seg[f"state_{p}"].to_numpy(object)) for p in results.scheme.partners}
-            name = f"demo-video-{k}{codec[1]}"
-            write_state_video(folder / name, lanes, palette.states, seconds=session.end)
-            videos[session.id] = name
-        sidecar["video"] = videos
+            path = write_session_video(folder, f"demo-video-{k}", session)
+            if path is not None:
+                videos[session.id] = path.name
+        if videos:
+            sidecar["video"] = videos
     write_text_atomic(folder / _MARKER, json.dumps(sidecar, indent=1))
     return folder
