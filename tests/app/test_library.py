@@ -88,28 +88,34 @@ def test_sessions_only_in_an_analysis_folder_come_from_its_tables(tmp_path, fold
     assert entry.kind == "analysis" and entry.source == "analysis"
     coded = Library(folder).scan()[0]
     assert session_view(entry)["repairs"] == session_view(coded)["repairs"]
+    store = MarkStore(entry.marks_base, entry.session_id, entry.duration_s)
+    store.add(3.0, "here")
+    assert store.path == served / f"analysis.{entry.session_id}.marks.json"  # beside the run, not in it
 
 
 def test_marks_are_kept_in_a_sidecar_and_exported(folder):
     entry = Library(folder).scan()[0]
     store = MarkStore(entry.marks_base, entry.session_id, entry.duration_s)
     store.add(30.0, "=SUM(A1)")
+    store.add(33.0, "close to the last")
     store.add(1.0, "he looks back")
     assert store.path == folder / "dyad.marks.json"
     saved = json.loads(store.path.read_text())
-    assert [m["note"] for m in saved["marks"][entry.session_id]] == ["=SUM(A1)", "he looks back"]
+    assert [m["note"] for m in saved["marks"][entry.session_id]] == ["=SUM(A1)", "close to the last", "he looks back"]
     assert not list(folder.glob(".*.part"))  # the temporary file was moved into place
     # clips start CLIP_BEFORE_S before the moment (not before 0) and end CLIP_AFTER_S after it, in time order
     assert store.csv() == (f"start,end,note\n0.000,{1 + CLIP_AFTER_S:.3f},he looks back\n"
-                           f"{30 - CLIP_BEFORE_S:.3f},{30 + CLIP_AFTER_S:.3f},'=SUM(A1)\n")
+                           f"{30 - CLIP_BEFORE_S:.3f},{30 + CLIP_AFTER_S:.3f},'=SUM(A1)\n"
+                           f"{33 - CLIP_BEFORE_S:.3f},{33 + CLIP_AFTER_S:.3f},close to the last\n")
     with pytest.raises(ValueError, match="within the session"):
         store.add(SECONDS + 5, "too late")
     eaf = store.eaf(entry.session, None)
     back = read(eaf, partners={"clinician marks": "clinician:marks", "infant engagement": "infant:engagement",
                                "caregiver engagement": "caregiver:engagement"})[0]
     tier = back.tier("clinician", "marks")
-    assert tier.code.tolist() == ["he looks back", "=SUM(A1)"]
-    assert tier.onset.tolist() == [0.0, 28.0] and tier.offset.tolist() == [6.0, 35.0]
+    assert tier.code.tolist() == ["he looks back", "=SUM(A1)", "close to the last"]
+    # in ELAN a clip ends where the next begins (28 → 31, not 35): one tier holds no overlaps
+    assert tier.onset.tolist() == [0.0, 28.0, 31.0] and tier.offset.tolist() == [6.0, 31.0, 38.0]
 
 
 def test_sliders_change_the_simulated_dyad():

@@ -154,7 +154,8 @@ def test_oversized_and_malformed_requests_are_refused(folder):
         assert chunked.status_code == 413
         assert raw(base, "POST", marks, body=b"{not json", headers={"Content-Type": "application/json"})[0] == 422
         for payload in ({"time_s": -1}, {"time_s": "soon"}, {"time_s": 1, "note": "x" * 501},
-                        {"time_s": 1, "extra": 1}, {"note": "no time"}, {"time_s": 1e9}):
+                        {"time_s": 1, "extra": 1}, {"note": "no time"}, {"time_s": 1e9},
+                        {"time_s": 1, "note": "bell\x07"}, [1, 2], "text"):
             assert httpx.post(base + marks, json=payload).status_code == 422, payload
         assert httpx.post(f"{base}/api/sessions/not-a-key/marks", json={"time_s": 1}).status_code == 422
         assert httpx.get(f"{base}/api/sessions/{'0' * 16}").status_code == 404

@@ -279,7 +279,7 @@ class Library:
             for path in inputs:  # a video beside the analysed input, when that input is in the folder
                 if path.exists() and self._inside(path) and entry.video is None:
                     entry.video = self._video(path, {}, sid)
-            entry.marks_base = run / _slug(sid)
+            entry.marks_base = run.with_name(f"{run.name}.{_slug(sid)}")  # beside the run: a run is replaced whole
             entries.append(entry)
         return entries, []
 

@@ -2,7 +2,8 @@
 
 The marks of a coded file's sessions live in one sidecar,
 ``<stem>.marks.json`` beside the coded file (for a session known only from an
-``attune analyze`` folder, ``<session>.marks.json`` in that folder)::
+``attune analyze`` folder, ``<folder>.<session>.marks.json`` beside that folder, which
+attune replaces whole when it runs again)::
 
     {"version": 1, "marks": {"<session id>": [{"id": "…", "time_s": 12.5, "note": "…"}, …]}}
 
@@ -115,7 +116,10 @@ class MarkStore:
         from ..io.eaf_writer import add_tiers, write_eaf
 
         clips = self.clips()
-        rows = [(float(a), float(b), str(n) or "mark") for a, b, n in zip(clips.start, clips.end, clips.note)]
+        starts = clips.start.tolist()
+        # one ELAN tier holds no overlapping annotations: a clip ends where the next one starts
+        rows = [(a, min(b, max(a, next((s for s in starts[i + 1:] if s > a), b))), str(n) or "mark")
+                for i, (a, b, n) in enumerate(zip(starts, clips.end.tolist(), clips.note))]
         out = self.path.with_name(self.path.name[:-len(".json")] + ".eaf")
         if source is not None and source.suffix.lower() == ".eaf":
             return add_tiers(source, out, {"clinician marks": rows}, participant="clinician")

@@ -151,6 +151,13 @@ class MarkIn(BaseModel):
     time_s: float = Field(ge=0)
     note: str = Field(default="", max_length=MAX_NOTE_CHARS)
 
+    @field_validator("note")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if any(ord(c) < 32 and c not in "\n\t" for c in value):
+            raise ValueError("a note may not hold control characters")
+        return value
+
     @field_validator("time_s")
     @classmethod
     def _finite(cls, value: float) -> float:
