@@ -66,6 +66,27 @@ def test_a_sidecar_names_the_scheme_and_the_video(folder):
     assert library.scan() == [] and "sceme" in library.problems[0].message
 
 
+def test_a_sidecar_scheme_file_is_read_beside_the_codes_and_coloured_as_in_the_report(folder, tmp_path):
+    from pathlib import Path
+
+    import attunement
+    from attunement.report.palette import Palette
+    from attunement.schemes import load_scheme
+
+    builtin = Path(attunement.__file__).parent / "schemes" / "builtin" / "icep-r.yaml"
+    shutil.copyfile(builtin, folder / "mine.yaml")
+    (folder / "dyad.attune.json").write_text(json.dumps({"scheme": "mine.yaml"}))
+    entry = Library(folder).scan()[0]
+    assert entry.scheme.endswith("mine.yaml")
+    view = session_view(entry)
+    palette = Palette.for_scheme(load_scheme("icep-r")).states
+    assert view["colours"]["states"] == {s: palette[s] for s in view["colours"]["states"]}
+    shutil.copyfile(builtin, tmp_path / "outside.yaml")
+    (folder / "dyad.attune.json").write_text(json.dumps({"scheme": "../outside.yaml"}))
+    library = Library(folder)
+    assert library.scan() == [] and "not a file inside the served folder" in library.problems[0].message
+
+
 def test_an_unreadable_file_is_listed_and_the_rest_shown(folder):
     (folder / "broken.eaf").write_text("<ANNOTATION_DOCUMENT>")
     library = Library(folder)

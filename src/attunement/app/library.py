@@ -42,6 +42,7 @@ import pandas as pd
 from .._csvsafe import restore_frame
 from .._files import MANIFEST, read_manifest
 from ..errors import AttunementError
+from ..report.palette import Palette
 from ..session import Session
 
 __all__ = ["Library", "Entry", "VIDEO_TYPES", "SIDECAR_SUFFIX", "MARKS_SUFFIX", "resolve_inside"]
@@ -106,6 +107,7 @@ class Entry:
     marks_base: Path | None = None     # <folder>/<stem>: marks are <stem>.marks.json
     fitted: dict[str, float] | None = None
     fit_words: list[dict[str, Any]] = field(default_factory=list)
+    state_colours: dict[str, str] | None = None  # the report's colours of the scheme's states
     view_json: bytes | None = None     # the session view, serialised once per scan that found it
 
     def summary(self, root: Path) -> dict[str, Any]:
@@ -245,6 +247,12 @@ class Library:
             if not coded:
                 return [], []
             scheme = sidecar.get("scheme") or DEFAULT_SCHEME
+            if str(scheme).lower().endswith((".yaml", ".yml")):  # a scheme file beside the codes
+                found = (main.parent / scheme).resolve()
+                if not (found.is_file() and self._inside(found)):
+                    raise AttunementError(f"{main.name}: the sidecar's scheme {scheme!r} is not a file inside the "
+                                          f"served folder; put the scheme beside the codes.")
+                scheme = str(found)
             results = analyze(coded, scheme, on_error="collect")
         except AttunementError as error:
             out = ([], [_Problem(source, str(error))])
@@ -258,6 +266,7 @@ class Library:
             entry = _entry(source, session.id, "coded", str(scheme), results.segments, results.mismatches,
                            results.sessions, session=session)
             entry.video = self._video(main, sidecar, session.id)
+            entry.state_colours = Palette.for_scheme(results.scheme).states
             entry.marks_base = main.with_name(main.name.split(".")[0])
             entries.append(entry)
         self._cache[stamp] = (entries, problems)

@@ -67,7 +67,10 @@ def session_view(entry: Entry) -> dict[str, Any]:
     states: list[str] = []
     for p in partners:
         states += [s for s in pd.unique(seg[f"state_{p}"].dropna().astype(str)) if s not in states]
-    colours = {"states": {s: STATE_COLOURS[i % len(STATE_COLOURS)] for i, s in enumerate(states)},
+    known = dict(entry.state_colours or {})  # the scheme's colours, as in the report; others in order met
+    extra = [s for s in states if s not in known]
+    known.update({s: STATE_COLOURS[(len(known) + i) % len(STATE_COLOURS)] for i, s in enumerate(extra)})
+    colours = {"states": {s: known[s] for s in states},
                "band": {k: MEANINGS[k] for k in ("matched", "mismatched", "excluded", "not scored")},
                "leaders": {}}
     for p, meaning, shape in zip(partners, ("first partner", "second partner"), MARKER_SHAPES):

@@ -46,7 +46,7 @@ function fail(error) { main.replaceChildren(el("h1", { text: "Something went wro
 // ------------------------------------------------------------------ the timeline drawing
 // rows: [{label, runs: [[onset, offset, name]], colours, height}] and markers; returns {node, setCursor}
 function drawTimeline({ duration, rows, repairs = [], ruptures = [], episodes = [], leaders = {}, signals = [],
-                        marks = [], onSeek = null, width = 860 }) {
+                        marks = [], onSeek = null, width = 1200 }) {
   const left = 110, right = 10, scale = (width - left - right) / Math.max(duration, 1e-9);
   const x = (t) => left + t * scale;
   let y = episodes.length ? 22 : 6;
@@ -133,12 +133,15 @@ function drawTimeline({ duration, rows, repairs = [], ruptures = [], episodes = 
   return { node, setCursor: (t) => { const cx = x(Math.min(Math.max(t, 0), duration)); cursor.setAttribute("x1", cx); cursor.setAttribute("x2", cx); } };
 }
 
-function legend(colours, partners) {
+function legend(colours, partners, band = []) {
   const box = el("div", { class: "legend" });
   const item = (colour, text) => box.append(el("span", {}, el("span", { class: "swatch", "data-colour": colour }), text));
   for (const [name, colour] of Object.entries(colours.states || {})) item(colour, name);
   item(colours.band.matched, "in step");
   item(colours.band.mismatched, "out of step");
+  const present = new Set(band.map((run) => run[2]));
+  if (present.has("not scored")) item(colours.band["not scored"], "not scored (e.g. the still face)");
+  if (present.has("excluded")) item(colours.band.excluded, "not coded or excluded");
   for (const p of partners) if (colours.leaders[p]) item(colours.leaders[p][0], `repair led by the ${p}`);
   if (colours.leaders.joint) item(colours.leaders.joint[0], "repair, both together");
   box.querySelectorAll(".swatch").forEach((s) => { s.style.background = s.dataset.colour; });
@@ -287,10 +290,10 @@ async function showSession(key) {
     el("h2", { text: "Measures" }), table(view.measures), el("h2", { text: "Mismatch episodes" }), table(view.mismatches),
     view.fit_words.length ? el("div", {}, el("h2", { text: "The fitted model in plain words" }), table(view.fit_words)) : null);
   main.replaceChildren(el("h1", { text: view.session }),
-    el("div", { class: "session" },
-      el("div", {}, player.node, controls, timelineBox, legend(view.colours, view.partners),
-         el("p", { class: "quiet", text: "Click a marker to see the moment from 2 seconds before. Keys: n / p next and previous repair, r / R next and previous moment out of step." })),
-      el("div", {}, account, marksBox, explore)),
+    el("div", { class: "session" }, player.node, account),
+    el("div", { class: "strip" }, controls, timelineBox, legend(view.colours, view.partners, view.band),
+       el("p", { class: "quiet", text: "Click a marker to see the moment from 2 seconds before. Keys: n / p next and previous repair, r / R next and previous moment out of step." })),
+    el("div", { class: "session" }, marksBox, explore),
     research);
   showMarks();
   redraw();
@@ -323,7 +326,7 @@ async function showExplore(params) {
     const drawing = drawTimeline({ duration: sim.seconds, rows });
     drawing.node.setAttribute("id", id);
     return el("div", {}, el("h3", { text: title }), drawing.node,
-              legend({ states: colours.states, band: colours.band, leaders: {} }, []));
+              legend({ states: colours.states, band: colours.band, leaders: {} }, [], sim.band));
   };
   const number = (value, what, was) => el("div", { class: "number" }, el("div", { class: "value", text: value }),
     el("div", { class: "what", text: what }), was ? el("div", { class: "was", text: `before: ${was}` }) : null);
