@@ -344,7 +344,8 @@ async function showExplore(params) {
       parts.push(el("div", {}, el("h3", { text: "What was coded in this session" }),
         drawTimeline({ duration: observed.duration_s, rows: [
           ...observed.partners.map((p) => ({ label: p, runs: observed.lanes[p], colours: observed.colours.states })),
-          { label: "in step?", runs: observed.band, colours: observed.colours.band, height: 14 }] }).node));
+          { label: "in step?", runs: observed.band, colours: observed.colours.band, height: 14 }] }).node,
+        legend({ states: observed.colours.states, band: observed.colours.band, leaders: {} }, [], observed.band)));
     }
     parts.push(trace(observed && config.fitted ? "The model of this pair, as estimated" : `The ${preset} scenario`, baseline, "trace-baseline"));
     parts.push(trace("With your changes", sim, "trace-changed"));
