@@ -140,14 +140,12 @@ def test_moving_a_slider_changes_the_simulated_trace(browser, served_folder, sho
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(base + "/#/explore?preset=intrusive")
         page.wait_for_selector("#trace-changed")
-        before = page.get_attribute("#trace-changed .arousal", "d")
         lanes_before = page.inner_html("#trace-changed")
         version = page.get_attribute("#traces", "data-version")
         page.evaluate("""() => { const s = document.getElementById('slider-b_reengage');
                                  s.value = s.min; s.dispatchEvent(new Event('input')); }""")
         wait_until(page, f"document.getElementById('traces').dataset.version !== '{version}'", timeout=5)
         assert page.inner_html("#trace-changed") != lanes_before
-        assert page.get_attribute("#trace-changed .arousal", "d") != before or True
         assert "before:" in page.inner_text("#numbers")
         page.screenshot(path=str(shots / "explore.png"), full_page=True)
         page.close()
