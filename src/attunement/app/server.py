@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ..errors import AttunementError
 from .explore import SCENARIOS, SLIDERS, explore, starting_point
 from .library import VIDEO_TYPES, Entry, Library, resolve_inside
-from .marks import MAX_NOTE_CHARS, MarkStore
+from .marks import MAX_NOTE_CHARS, UNCHANGED, MarkStore
 from .views import session_view
 
 __all__ = ["create_app", "MAX_BODY_BYTES", "MAX_URL_CHARS", "is_loopback", "TOKEN_COOKIE"]
@@ -35,6 +35,7 @@ _CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'
         "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _KEY = Annotated[str, PathParam(pattern=r"^[0-9a-f]{16}$")]
+_MARK_ID = Annotated[str, PathParam(pattern=r"^[0-9a-f]{12}$")]
 
 
 def is_loopback(host: str) -> bool:
@@ -144,26 +145,40 @@ def _query_token(query: bytes) -> str | None:
     return values[0] if values else None
 
 
-class MarkIn(BaseModel):
-    """A new mark: the moment (seconds from the start of the recording) and a short note."""
+class _MarkFields(BaseModel):
+    """The checks shared by a new mark and an edit: finite times, a printable note."""
 
     model_config = ConfigDict(extra="forbid")
-    time_s: float = Field(ge=0)
-    note: str = Field(default="", max_length=MAX_NOTE_CHARS)
 
-    @field_validator("note")
+    @field_validator("note", check_fields=False)
     @classmethod
-    def _printable(cls, value: str) -> str:
-        if any(ord(c) < 32 and c not in "\n\t" for c in value):
+    def _printable(cls, value: str | None) -> str | None:
+        if value is not None and any(ord(c) < 32 and c not in "\n\t" for c in value):
             raise ValueError("a note may not hold control characters")
         return value
 
-    @field_validator("time_s")
+    @field_validator("time_s", "end_s", check_fields=False)
     @classmethod
-    def _finite(cls, value: float) -> float:
-        if not math.isfinite(value):
-            raise ValueError("time_s must be a finite number of seconds")
+    def _finite(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError("times must be finite numbers of seconds")
         return value
+
+
+class MarkIn(_MarkFields):
+    """A new mark: the moment, or a clip's start and end (seconds from the start of the recording), and a short note."""
+
+    time_s: float = Field(ge=0)
+    end_s: Optional[float] = Field(default=None, ge=0)
+    note: str = Field(default="", max_length=MAX_NOTE_CHARS)
+
+
+class MarkEdit(_MarkFields):
+    """A change to a mark: only the fields given change (``end_s: null`` makes a clip a moment again)."""
+
+    time_s: Optional[float] = Field(default=None, ge=0)
+    end_s: Optional[float] = Field(default=None, ge=0)
+    note: Optional[str] = Field(default=None, max_length=MAX_NOTE_CHARS)
 
 
 class ExploreIn(BaseModel):
@@ -256,12 +271,26 @@ def create_app(root: str | Path, *, token: str | None = None, loopback_only: boo
     @api.post("/api/sessions/{key}/marks", status_code=201)
     def add_mark(key: _KEY, mark: MarkIn) -> dict[str, Any]:
         try:
-            return marks_of(entry_or_404(key)).add(mark.time_s, mark.note)
+            return marks_of(entry_or_404(key)).add(mark.time_s, mark.note, end_s=mark.end_s)
         except ValueError as error:
             raise HTTPException(422, str(error)) from None
 
+    @api.patch("/api/sessions/{key}/marks/{mark_id}")
+    def edit_mark(key: _KEY, mark_id: _MARK_ID, change: MarkEdit) -> dict[str, Any]:
+        given = {name: getattr(change, name) for name in change.model_fields_set}
+        if given.get("time_s", 0) is None or given.get("note", "") is None:
+            raise HTTPException(422, "time_s and note cannot be null; leave them out to keep them.")
+        try:
+            changes = {k: given.get(k, UNCHANGED) for k in ("time_s", "end_s", "note")}
+            mark = marks_of(entry_or_404(key)).edit(mark_id, **changes)
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from None
+        if mark is None:
+            raise HTTPException(404, f"No mark {mark_id}.")
+        return mark
+
     @api.delete("/api/sessions/{key}/marks/{mark_id}", status_code=204)
-    def delete_mark(key: _KEY, mark_id: Annotated[str, PathParam(pattern=r"^[0-9a-f]{12}$")]) -> Response:
+    def delete_mark(key: _KEY, mark_id: _MARK_ID) -> Response:
         if not marks_of(entry_or_404(key)).delete(mark_id):
             raise HTTPException(404, f"No mark {mark_id}.")
         return Response(status_code=204)

@@ -103,9 +103,14 @@ function drawTimeline({ duration, rows, repairs = [], ruptures = [], episodes = 
       node.append(m);
     }
     for (const mk of marks) {
+      const clip = mk.end_s !== undefined && mk.end_s !== null;
+      if (clip) node.append(svg("rect", { x: x(mk.time_s), y: markerY + 11, width: Math.max(x(mk.end_s) - x(mk.time_s), 1),
+                                          height: 4, fill: "#D9704F", class: "mark-clip" }));
       const m = svg("path", { d: `M${x(mk.time_s)},${markerY + 9}l-5,8h10z`, fill: "#D9704F",
                               class: "marker mark-marker", "data-time": mk.time_s });
-      const tip = svg("title"); tip.textContent = `your mark at ${clock(mk.time_s)}: ${mk.note}`; m.append(tip);
+      const tip = svg("title");
+      tip.textContent = `your ${clip ? `clip ${clock(mk.time_s)}–${clock(mk.end_s)}` : `mark at ${clock(mk.time_s)}`}: ${mk.note}`;
+      m.append(tip);
       node.append(m);
     }
     y = markerY + 22;
@@ -257,26 +262,66 @@ async function showSession(key) {
     else return;
   });
 
-  // marks
+  // marks: a moment, or a clip with a start and an end; each can be edited or removed
   const note = el("textarea", { id: "mark-note", rows: 2, maxlength: 500, placeholder: "A note for this moment (what to show the parent)" });
   const list = el("ul", { id: "marks" });
+  const send = (path, method, body) => api(path, { method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const changed = (mark) => { marks = [...marks.filter((x) => x.id !== mark.id), mark].sort((a, b) => a.time_s - b.time_s); showMarks(); redraw(); };
+  const seconds = (text) => {  // "1:05.5" or "65.5" → 65.5; "" → null
+    if (!text.trim()) return null;
+    const parts = text.trim().split(":").map(Number);
+    return parts.reduce((acc, p) => acc * 60 + p, 0);
+  };
+  const editor = (m, row) => {
+    const start = el("input", { class: "edit-start", value: clock(m.time_s), size: 7, "aria-label": "start (m:ss)" });
+    const end = el("input", { class: "edit-end", value: m.end_s != null ? clock(m.end_s) : "", size: 7, placeholder: "moment",
+                              "aria-label": "end (m:ss; empty for a moment)" });
+    const text = el("textarea", { class: "edit-note", rows: 2, maxlength: 500 }); text.value = m.note;
+    const problem = el("span", { class: "problem" });
+    const save = async () => {
+      const body = { note: text.value };  // times only when changed: the fields show tenths of a second
+      if (start.value !== clock(m.time_s)) body.time_s = seconds(start.value);
+      if (end.value !== (m.end_s != null ? clock(m.end_s) : "")) body.end_s = seconds(end.value);
+      if (Number.isNaN(body.time_s) || Number.isNaN(body.end_s) || body.time_s === null) {
+        problem.textContent = "Write times as minutes:seconds, e.g. 1:05.5 (leave the end empty for a moment)."; return;
+      }
+      try { changed(await send(`/api/sessions/${key}/marks/${m.id}`, "PATCH", body)); } catch (error) { problem.textContent = error.message; }
+    };
+    row.replaceChildren(el("div", { class: "editor" },
+      el("label", {}, "from ", start, el("button", { type: "button", class: "small", text: "now", onclick: () => { start.value = clock(player.time); } })),
+      el("label", {}, " to ", end, el("button", { type: "button", class: "small", text: "now", onclick: () => { end.value = clock(player.time); } })),
+      text,
+      el("div", {}, el("button", { type: "button", class: "save primary", text: "save", onclick: save }),
+        el("button", { type: "button", class: "small", text: "cancel", onclick: showMarks }), problem)));
+  };
   const showMarks = () => {
-    list.replaceChildren(...marks.map((m) => el("li", { class: "mark", "data-id": m.id },
-      el("button", { type: "button", class: "at", text: clock(m.time_s), onclick: () => seek(Math.max(0, m.time_s - LEAD_S)) }),
-      el("span", { class: "note", text: m.note || "(no note)" }),
-      el("button", { type: "button", class: "remove", text: "remove", onclick: async () => {
-        await api(`/api/sessions/${key}/marks/${m.id}`, { method: "DELETE" });
-        marks = marks.filter((x) => x.id !== m.id); showMarks(); redraw();
-      } }))));
+    list.replaceChildren(...marks.map((m) => {
+      const row = el("li", { class: m.end_s != null ? "mark clip" : "mark", "data-id": m.id });
+      row.append(
+        el("button", { type: "button", class: "at", text: m.end_s != null ? `${clock(m.time_s)}–${clock(m.end_s)}` : clock(m.time_s),
+                       onclick: () => seek(m.end_s != null ? m.time_s : Math.max(0, m.time_s - LEAD_S)) }),
+        el("span", { class: "note", text: m.note || "(no note)" }),
+        el("button", { type: "button", class: "edit small", text: "edit", onclick: () => editor(m, row) }),
+        el("button", { type: "button", class: "remove small", text: "remove", onclick: async () => {
+          await api(`/api/sessions/${key}/marks/${m.id}`, { method: "DELETE" });
+          marks = marks.filter((x) => x.id !== m.id); showMarks(); redraw();
+        } }));
+      return row;
+    }));
   };
-  const addMark = async () => {
-    const mark = await api(`/api/sessions/${key}/marks`, { method: "POST", headers: { "Content-Type": "application/json" },
-                                                           body: JSON.stringify({ time_s: player.time, note: note.value }) });
-    marks = [...marks, mark].sort((a, b) => a.time_s - b.time_s);
-    note.value = ""; showMarks(); redraw();
-  };
+  let clipStart = null;
+  const clipButton = el("button", { type: "button", id: "clip-mark", text: "Start a clip here" });
+  const addMark = async (body) => { changed(await send(`/api/sessions/${key}/marks`, "POST", { ...body, note: note.value })); note.value = ""; };
+  clipButton.addEventListener("click", async () => {
+    if (clipStart === null) { clipStart = player.time; clipButton.textContent = `End the clip here (from ${clock(clipStart)})`; return; }
+    const [a, b] = [clipStart, player.time].sort((u, v) => u - v);
+    clipStart = null; clipButton.textContent = "Start a clip here";
+    if (b > a) await addMark({ time_s: a, end_s: b });
+  });
   const marksBox = el("section", { class: "marks" }, el("h2", { text: "Marks for feedback" }), note,
-    el("div", { class: "controls" }, el("button", { type: "button", class: "primary", id: "add-mark", text: "Mark this moment", onclick: addMark }),
+    el("div", { class: "controls" },
+      el("button", { type: "button", class: "primary", id: "add-mark", text: "Mark this moment", onclick: () => addMark({ time_s: player.time }) }),
+      clipButton,
       el("a", { class: "button", id: "export-csv", href: `/api/sessions/${key}/clips.csv`, text: "Clip list (CSV)" }),
       el("a", { class: "button", id: "export-eaf", href: `/api/sessions/${key}/marks.eaf`, text: "ELAN tier (.eaf)" })),
     list);
