@@ -151,3 +151,75 @@ def test_moving_a_slider_changes_the_simulated_trace(browser, served_folder, sho
         page.close()
     assert not errors, errors
     _not_blank(shots / "explore.png")
+
+
+def test_two_cameras_play_in_step_and_a_marker_seeks_both(browser, tmp_path, shots):
+    """A sidecar names two videos with offsets (the codes' t is at t + 1.0 s in the first, t + 2.5 s in the
+    second): a repair marker seeks both to 2 s before the repair, each with its own offset; playing keeps the
+    second within the drift tolerance of the first. Then a mark becomes a clip in the editor, and the clip list
+    has its own start and end."""
+    import json
+
+    from attunement.app._video import write_session_video
+
+    from .conftest import make_folder
+
+    folder = make_folder(tmp_path / "two", video=False)
+    from attunement import read
+    session = read(folder / "dyad.csv")[0]
+    first, second = (write_session_video(folder, stem, session) for stem in ("infant-camera", "mother-camera"))
+    if first is None:
+        pytest.skip("PyAV cannot write a test video here")
+    (folder / "dyad.attune.json").write_text(json.dumps(
+        {"videos": [{"path": first.name, "offset_s": 1.0}, {"path": second.name, "offset_s": 2.5}]}))
+    errors: list[str] = []
+    with live_server(folder) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        page.goto(base + "/")
+        page.wait_for_selector("body[data-ready='/']")
+        assert "2 videos" in page.inner_text(".session-card")
+        page.click(".session-card")
+        page.wait_for_selector("body[data-ready^='/session/']")
+        both = "[document.getElementById('video'), document.getElementById('video-2')]"
+        wait_until(page, f"{both}.every(v => v.readyState >= 1)")
+        view = page.evaluate("fetch('/api/sessions').then(r => r.json()).then(d => fetch('/api/sessions/' + d.sessions[0].key)).then(r => r.json())")
+        assert [v["offset_s"] for v in view["videos"]] == [1.0, 2.5]
+
+        repairs = [r["time_s"] for r in view["repairs"]]
+        index = next(i for i, t in enumerate(repairs) if 8 < t < 50)
+        page.locator(".repair-marker").nth(index).click()
+        expected = repairs[index] - 2
+        wait_until(page, f"Math.abs({both}[0].currentTime - {expected + 1.0}) < 0.5 && "
+                         f"Math.abs({both}[1].currentTime - {expected + 2.5}) < 0.5")
+        times = page.evaluate(f"{both}.map(v => v.currentTime)")
+        assert abs(times[0] - (expected + 1.0)) < 0.5 and abs(times[1] - (expected + 2.5)) < 0.5
+
+        # the first drives: playing it plays the second, kept 1.5 s ahead (its offset minus the first's)
+        page.evaluate(f"{both}[0].muted = true")
+        page.click("#play")
+        wait_until(page, f"{both}[0].currentTime > {expected + 1.0 + 1.0} && !{both}[1].paused")
+        page.click("#play")
+        wait_until(page, f"{both}[1].paused")
+        page.wait_for_timeout(400)  # a tick of the follower's check
+        times = page.evaluate(f"{both}.map(v => v.currentTime)")
+        assert abs((times[1] - times[0]) - 1.5) < 0.2, times
+
+        # a moment marked, then made a clip in the editor: the clip list has the clip's own start and end
+        start = page.evaluate("document.getElementById('video').currentTime") - 1.0
+        page.fill("#mark-note", "both faces")
+        page.click("#add-mark")
+        page.wait_for_selector("#marks li.mark")
+        page.click("#marks li.mark .edit")
+        page.fill("#marks .edit-end", "0:55")
+        page.fill("#marks .edit-note", "both faces, longer")
+        page.click("#marks .save")
+        page.wait_for_selector("#marks li.clip")
+        page.screenshot(path=str(shots / "two-videos.png"), full_page=True)
+        csv = page.evaluate("fetch(document.getElementById('export-csv').href).then(r => r.text())")
+        row = csv.strip().splitlines()[1].split(",")
+        assert abs(float(row[0]) - start) < 0.01 and row[1] == "55.000" and "longer" in csv
+        page.close()
+    assert not errors, errors
+    _not_blank(shots / "two-videos.png")

@@ -168,3 +168,25 @@ def test_a_fitted_dyad_starts_the_sliders_from_its_estimates(folder):
     assert starting_point("attuned", entry.fitted)["b_reengage"] == -2.25
     run = explore(preset="attuned", fitted=entry.fitted, seconds=60)
     assert run["fitted"] and run["values"]["b_pursuit"] == 1.5
+
+
+def test_a_sidecar_names_two_videos_with_offsets(folder, tmp_path):
+    """`videos`: a list of one or two (a path, or path and offset), or a mapping from session id to such a list;
+    a video outside the folder is left out; malformed lists are reported with the sidecar's name."""
+    for name in ("a.webm", "b.webm"):
+        (folder / name).write_bytes(b"\x1aE\xdf\xa3 not really a video")
+    sid = Library(folder).scan()[0].session_id
+    sidecar = folder / "dyad.attune.json"
+    sidecar.write_text(json.dumps({"videos": ["a.webm", {"path": "b.webm", "offset_s": -1.25}]}))
+    entry = Library(folder).scan()[0]
+    assert entry.videos == [((folder / "a.webm").resolve(), 0.0), ((folder / "b.webm").resolve(), -1.25)]
+    assert entry.video == (folder / "a.webm").resolve() and entry.summary(folder.resolve())["videos"] == 2
+    sidecar.write_text(json.dumps({"videos": {sid: [{"path": "../outside.webm"}, {"path": "b.webm", "offset_s": 2}]}}))
+    assert Library(folder).scan()[0].videos == [((folder / "b.webm").resolve(), 2.0)]
+    for bad, said in (({"videos": ["a.webm", "b.webm", "a.webm"]}, "a list of one or two videos"),
+                      ({"videos": [{"path": "a.webm", "offset_s": "2"}]}, "each of 'videos' is a path or"),
+                      ({"videos": [{"path": "a.webm", "offset": 2}]}, "each of 'videos' is a path or"),
+                      ({"videos": ["a.webm"], "video": "b.webm"}, "either 'video' or 'videos'")):
+        sidecar.write_text(json.dumps(bad))
+        library = Library(folder)
+        assert library.scan() == [] and said in library.problems[0].message and "dyad.attune.json" in library.problems[0].message

@@ -97,6 +97,10 @@ def test_range_requests_seek_the_video(served_folder):
         beyond = httpx.get(url, headers={"Range": f"bytes={len(data)}-"})
         assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{len(data)}"
         assert httpx.get(url, headers={"Range": "bytes=abc"}).status_code == 400
+        assert httpx.get(url + "/0", headers={"Range": "bytes=100-199"}).content == data[100:200]
+        assert httpx.get(url + "/1").status_code == 404  # one video only
+        assert httpx.get(url + "/2").status_code == 422  # two at most
+        assert httpx.get(url + "/-1").status_code == 422
 
 
 def test_a_token_is_required_off_loopback(folder):

@@ -20,7 +20,16 @@ A coded file's optional sidecar ``<stem>.attune.json`` says how to read it::
 ``video`` is a path relative to the sidecar's folder, or a mapping from
 session id to such a path. Without it, a video beside the coded file with the
 same stem (``dyad1.mp4`` beside ``dyad1.eaf``) is the video of its sessions.
-Nothing here writes.
+
+Two cameras (one on each partner, as labs often record) are named with
+``videos`` instead: a list of one or two videos, or a mapping from session id
+to such a list; each is a path or ``{"path": …, "offset_s": …}``::
+
+    {"videos": [{"path": "dyad1-infant.mp4", "offset_s": 1.5}, {"path": "dyad1-mother.mp4", "offset_s": -0.4}]}
+
+``offset_s`` (default 0) is where the codes' zero falls in that video: the
+moment coded at *t* seconds is at *t* + ``offset_s`` in it. The app shows the
+videos side by side, the first one driving the second. Nothing here writes.
 """
 
 from __future__ import annotations
@@ -45,7 +54,7 @@ from ..errors import AttunementError
 from ..report.palette import Palette
 from ..session import Session
 
-__all__ = ["Library", "Entry", "VIDEO_TYPES", "SIDECAR_SUFFIX", "MARKS_SUFFIX", "resolve_inside"]
+__all__ = ["Library", "Entry", "VIDEO_TYPES", "SIDECAR_SUFFIX", "MARKS_SUFFIX", "MAX_VIDEOS", "resolve_inside"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +67,9 @@ MARKS_SUFFIX = ".marks"
 DEFAULT_SCHEME = "icep-r"
 #: A folder is walked again at most this often (seconds); between walks the last list is shown.
 RESCAN_AFTER_S = 1.0
-_SIDECAR_KEYS = {"scheme", "partners", "rate", "episodes", "format", "video"}
+_SIDECAR_KEYS = {"scheme", "partners", "rate", "episodes", "format", "video", "videos"}
+#: Videos shown side by side, kept in step.
+MAX_VIDEOS = 2
 
 
 def resolve_inside(root: Path, relative: str) -> Path | None:
@@ -103,7 +114,8 @@ class Entry:
     measures: pd.DataFrame
     episodes: list[tuple[str, float, float]] = field(default_factory=list)
     session: Session | None = None
-    video: Path | None = None
+    video: Path | None = None          # the first of ``videos`` (the one that drives), or None
+    videos: list[tuple[Path, float]] = field(default_factory=list)  # (file, offset_s): codes at t are at t + offset_s
     marks_base: Path | None = None     # <folder>/<stem>: marks are <stem>.marks.json
     fitted: dict[str, float] | None = None
     fit_words: list[dict[str, Any]] = field(default_factory=list)
@@ -114,7 +126,7 @@ class Entry:
         """The short description the list of sessions shows."""
         return {"key": self.key, "session": self.session_id, "source": self.source, "kind": self.kind,
                 "duration_s": round(self.duration_s, 3), "has_video": self.video is not None,
-                "video": str(self.video.relative_to(root)) if self.video else None,
+                "video": str(self.video.relative_to(root)) if self.video else None, "videos": len(self.videos),
                 "fitted": self.fitted is not None, "partners": list(self.partners)}
 
 
@@ -265,7 +277,8 @@ class Library:
                 continue
             entry = _entry(source, session.id, "coded", str(scheme), results.segments, results.mismatches,
                            results.sessions, session=session)
-            entry.video = self._video(main, sidecar, session.id)
+            entry.videos = self._videos(main, sidecar, session.id)
+            entry.video = entry.videos[0][0] if entry.videos else None
             entry.state_colours = Palette.for_scheme(results.scheme).states
             entry.marks_base = main.with_name(main.name.split(".")[0])
             entries.append(entry)
@@ -287,25 +300,36 @@ class Library:
                            tables["mismatches"], tables["sessions"])
             for path in inputs:  # a video beside the analysed input, when that input is in the folder
                 if path.exists() and self._inside(path) and entry.video is None:
-                    entry.video = self._video(path, {}, sid)
+                    entry.videos = self._videos(path, {}, sid)
+                    entry.video = entry.videos[0][0] if entry.videos else None
             entry.marks_base = run.with_name(f"{run.name}.{_slug(sid)}")  # beside the run: a run is replaced whole
             entries.append(entry)
         return entries, []
 
-    def _video(self, coded: Path, sidecar: Mapping[str, Any], session_id: str) -> Path | None:
+    def _videos(self, coded: Path, sidecar: Mapping[str, Any], session_id: str) -> list[tuple[Path, float]]:
+        """The session's videos with their offsets: the sidecar's ``videos`` or ``video``, else the one beside it."""
+        if "videos" in sidecar:  # checked and read as (path, offset_s) pairs by _read_sidecar
+            named = sidecar["videos"]
+            specs = named.get(session_id, []) if isinstance(named, Mapping) else named
+            found = [(self._named_video(coded, path), offset) for path, offset in specs]
+            return [(path, offset) for path, offset in found if path is not None]
         named = sidecar.get("video")
         if isinstance(named, Mapping):
             named = named.get(session_id)
         if isinstance(named, str):
-            rel = (coded.parent / named).resolve()
-            return rel if rel.is_file() and self._inside(rel) and rel.suffix.lower() in VIDEO_TYPES else None
+            path = self._named_video(coded, named)
+            return [(path, 0.0)] if path else []
         stem = coded.name.split(".")[0]
         for suffix in VIDEO_TYPES:
             for name in (f"{stem}{suffix}", f"{stem}{suffix.upper()}"):
                 path = coded.with_name(name)
                 if path.is_file() and self._inside(path):
-                    return path.resolve()
-        return None
+                    return [(path.resolve(), 0.0)]
+        return []
+
+    def _named_video(self, coded: Path, named: str) -> Path | None:
+        path = (coded.parent / named).resolve()
+        return path if path.is_file() and self._inside(path) and path.suffix.lower() in VIDEO_TYPES else None
 
 
 # ---------------------------------------------------------------------- helpers
@@ -330,11 +354,35 @@ def _read_sidecar(coded: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise AttunementError(f"{path.name}: not a readable JSON sidecar ({error}). Correct it or remove it.") from None
+    if isinstance(data, dict) and {"video", "videos"} <= set(data):
+        raise AttunementError(f"{path.name}: give either 'video' or 'videos', not both.")
     if not isinstance(data, dict) or set(data) - _SIDECAR_KEYS:
         unknown = sorted(set(data) - _SIDECAR_KEYS) if isinstance(data, dict) else []
         raise AttunementError(f"{path.name}: a sidecar is a JSON object with the keys "
                               f"{', '.join(sorted(_SIDECAR_KEYS))}" + (f"; it has {unknown}." if unknown else "."))
+    if "videos" in data:
+        named = data["videos"]
+        data["videos"] = ({str(k): _video_specs(path.name, v) for k, v in named.items()} if isinstance(named, dict)
+                          else _video_specs(path.name, named))
     return data
+
+
+def _video_specs(sidecar: str, named: Any) -> list[tuple[str, float]]:
+    """A sidecar's ``videos`` list as ``(path, offset_s)`` pairs (see the module's docstring)."""
+    if not isinstance(named, list) or len(named) > MAX_VIDEOS:
+        raise AttunementError(f"{sidecar}: 'videos' is a list of one or two videos (or a mapping from session id "
+                              f"to such a list), e.g. [\"infant.mp4\", {{\"path\": \"mother.mp4\", \"offset_s\": 1.5}}].")
+    out = []
+    for item in named:
+        if isinstance(item, str):
+            item = {"path": item}
+        offset = item.get("offset_s", 0.0) if isinstance(item, Mapping) else None
+        if (not isinstance(item, Mapping) or set(item) - {"path", "offset_s"} or not isinstance(item.get("path"), str)
+                or isinstance(offset, bool) or not isinstance(offset, (int, float)) or not np.isfinite(offset)):
+            raise AttunementError(f"{sidecar}: each of 'videos' is a path or {{\"path\": …, \"offset_s\": seconds}}; "
+                                  f"got {json.dumps(item)[:80]}.")
+        out.append((item["path"], float(offset)))
+    return out
 
 
 def _read_table(path: Path) -> pd.DataFrame:

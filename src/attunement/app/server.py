@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import AttunementError
 from .explore import SCENARIOS, SLIDERS, explore, starting_point
-from .library import VIDEO_TYPES, Entry, Library, resolve_inside
+from .library import MAX_VIDEOS, VIDEO_TYPES, Entry, Library, resolve_inside
 from .marks import MAX_NOTE_CHARS, UNCHANGED, MarkStore
 from .views import session_view
 
@@ -254,15 +254,22 @@ def create_app(root: str | Path, *, token: str | None = None, loopback_only: boo
         if entry.view_json is None:
             view = session_view(entry)
             view["video"] = entry.video.relative_to(library.root).as_posix() if entry.video else None
+            view["videos"] = [{"url": f"/api/sessions/{key}/video/{i}", "name": path.name, "offset_s": offset}
+                              for i, (path, offset) in enumerate(entry.videos)]
             entry.view_json = json.dumps(view, separators=(",", ":"), allow_nan=False).encode()
         return Response(entry.view_json, media_type="application/json")
 
     @api.get("/api/sessions/{key}/video")
     def video(key: _KEY) -> Response:
+        return video_at(key, 0)
+
+    @api.get("/api/sessions/{key}/video/{index}")
+    def video_at(key: _KEY, index: Annotated[int, PathParam(ge=0, lt=MAX_VIDEOS)]) -> Response:
         entry = entry_or_404(key)
-        if entry.video is None:
-            raise HTTPException(404, "This session has no video beside its codes.")
-        return _file(library.root, entry.video.relative_to(library.root).as_posix())
+        if index >= len(entry.videos):
+            raise HTTPException(404, "This session has no video beside its codes." if not entry.videos else
+                                f"This session has {len(entry.videos)} video(s); there is no video {index}.")
+        return _file(library.root, entry.videos[index][0].relative_to(library.root).as_posix())
 
     @api.get("/api/sessions/{key}/marks")
     def marks(key: _KEY) -> dict[str, Any]:

@@ -165,14 +165,39 @@ function table(rows) {
 }
 
 // ------------------------------------------------------------------ a player: the video, or a clock without one
+// Two videos (a camera on each partner): the first drives, the second follows its play, pause, seeks and rate,
+// and is put back in step whenever it drifts more than DRIFT_S. Times are the codes' seconds: a video with
+// offset_s shows the moment coded at t at t + offset_s of its own time.
+const DRIFT_S = 0.1;
 function makePlayer(view) {
-  if (view.has_video) {
-    const video = el("video", { id: "video", controls: true, preload: "auto", playsinline: true,
-                                src: `/api/sessions/${view.key}/video` });
-    return { node: el("div", { class: "player" }, video), media: video,
-             get time() { return video.currentTime; }, seek(t) { video.currentTime = t; },
-             play() { return video.play(); }, pause() { video.pause(); }, get paused() { return video.paused; },
-             on(type, fn) { video.addEventListener(type, fn); } };
+  if (view.videos && view.videos.length) {
+    const videos = view.videos.map((v, i) => el("video", {
+      id: i ? `video-${i + 1}` : "video", class: i ? "follower" : "driver", controls: !i, muted: i > 0, preload: "auto",
+      playsinline: true, src: v.url, "data-offset": v.offset_s, title: v.name }));
+    const [driver, ...followers] = videos;
+    const offsets = view.videos.map((v) => v.offset_s);
+    const time = () => driver.currentTime - offsets[0];
+    const place = (video, i, t) => {
+      const at = Math.max(0, t + offsets[i]);
+      video.currentTime = Number.isFinite(video.duration) ? Math.min(at, video.duration) : at;
+    };
+    const follow = () => followers.forEach((video, k) => {
+      const i = k + 1, wanted = time() + offsets[i];
+      if (wanted < 0 || (Number.isFinite(video.duration) && wanted > video.duration)) { video.pause(); return; }
+      if (Math.abs(video.currentTime - wanted) > DRIFT_S) place(video, i, time());
+      if (video.playbackRate !== driver.playbackRate) video.playbackRate = driver.playbackRate;
+      if (!driver.paused && video.paused) video.play().catch(() => {});
+      if (driver.paused && !video.paused) video.pause();
+    });
+    followers.forEach((video) => { video.muted = true; });
+    for (const type of ["play", "pause", "seeking", "seeked", "timeupdate", "ratechange"]) driver.addEventListener(type, follow);
+    const timer = setInterval(follow, 250);
+    cleanup.push(() => clearInterval(timer));
+    return { node: el("div", { class: videos.length > 1 ? "player two" : "player" }, ...videos), media: driver,
+             get time() { return time(); },
+             seek(t) { videos.forEach((video, i) => place(video, i, t)); },
+             play() { return driver.play(); }, pause() { driver.pause(); }, get paused() { return driver.paused; },
+             on(type, fn) { driver.addEventListener(type, fn); } };
   }
   // No video beside the codes: a clock plays the timeline on its own.
   let t = 0, playing = false, last = 0;
@@ -200,7 +225,7 @@ async function showSessions() {
   const cards = data.sessions.map((s) => el("a", { class: "card session-card", href: `#/session/${s.key}` },
     el("div", { class: "name", text: s.session }),
     el("div", { class: "meta", text: `${clock(s.duration_s).replace(/\.\d$/, "")} · ${s.source}` }),
-    el("div", { class: "meta", text: [s.has_video ? "video" : "no video", s.fitted ? "model fitted" : null].filter(Boolean).join(" · ") })));
+    el("div", { class: "meta", text: [s.videos > 1 ? `${s.videos} videos` : s.has_video ? "video" : "no video", s.fitted ? "model fitted" : null].filter(Boolean).join(" · ") })));
   main.replaceChildren(
     el("h1", { text: `Sessions in ${data.folder}` }),
     cards.length ? el("div", { class: "cards" }, ...cards)
@@ -258,7 +283,7 @@ async function showSession(key) {
     else if (event.key === "p") jump(view.repairs, -1);
     else if (event.key === "r") jump(view.ruptures, 1);
     else if (event.key === "R") jump(view.ruptures, -1);
-    else if (event.key === " " && !view.has_video) { event.preventDefault(); player.paused ? player.play() : player.pause(); }
+    else if (event.key === " " && !(view.videos && view.videos.length)) { event.preventDefault(); player.paused ? player.play() : player.pause(); }
     else return;
   });
 
