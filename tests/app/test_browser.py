@@ -223,3 +223,34 @@ def test_two_cameras_play_in_step_and_a_marker_seeks_both(browser, tmp_path, sho
         page.close()
     assert not errors, errors
     _not_blank(shots / "two-videos.png")
+
+
+def test_a_fitted_pair_shows_the_expected_change_in_words(browser, tmp_path, served_folder, shots):
+    """With a fit's posterior beside the session, moving a slider adds what the model expects on average for
+    this pair, each outcome a sentence with its interval (no p-values)."""
+    from attunement.app.library import Library
+
+    from .conftest import hand_fit, write_fit_folder
+
+    folder = tmp_path / "data"
+    shutil.copytree(served_folder, folder, ignore=shutil.ignore_patterns("*.mp4", "*.webm"))
+    entry = Library(folder).scan()[0]
+    write_fit_folder(folder, hand_fit([entry.session]))
+    errors: list[str] = []
+    with live_server(folder) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{base}/#/explore?session={entry.key}")
+        page.wait_for_selector("#trace-changed")
+        assert "Move a slider" in page.inner_text("#what-if")
+        version = page.get_attribute("#traces", "data-version")
+        page.evaluate("""() => { const s = document.getElementById('slider-b_reengage');
+                                 s.value = s.min; s.dispatchEvent(new Event('input')); }""")
+        wait_until(page, f"document.getElementById('traces').dataset.version !== '{version}'", timeout=10)
+        items = page.locator("#what-if li").all_inner_texts()
+        assert len(items) == 2 and all("interval" in t for t in items), items
+        assert items[0].startswith("Mismatches would last") and "p =" not in page.inner_text("#main")
+        page.screenshot(path=str(shots / "what-if.png"), full_page=True)
+        page.close()
+    assert not errors, errors
+    _not_blank(shots / "what-if.png")

@@ -17,6 +17,15 @@ drawn once from the preset with the given seed, so that two runs differ only by
 the sliders (common random numbers). The wait is also said in seconds: the
 median time she keeps watching quietly while he looks away
 (:func:`attunement.model.words.quantities`, ``b_waits_s``).
+
+One simulated run shows what *can* happen, not what is expected. For a fitted
+dyad whose fit kept its posterior (``posterior.json``), :func:`counterfactual`
+adds the expected change: :func:`attunement.model.what_if` simulates the dyad
+over its own recording from :data:`WHAT_IF_DRAWS` posterior draws, once as
+fitted and once with the sliders' values, with common random numbers, and
+reports the mean change of repair latency, time matched and his negative time
+with its interval over draws, in plain words
+(:func:`attunement.model.words.what_if_words`; no p-values).
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ from ..model.words import quantities
 from ..report.palette import MEANINGS, STATE_COLOURS
 from .views import _runs
 
-__all__ = ["SLIDERS", "explore", "starting_point", "SCENARIOS"]
+__all__ = ["SLIDERS", "explore", "starting_point", "counterfactual", "SCENARIOS", "WHAT_IF_DRAWS"]
 
 #: The sliders: parameter, plain label, the two ends in words, and the range on the parameter's scale.
 SLIDERS: dict[str, dict[str, Any]] = {
@@ -49,6 +58,9 @@ SLIDERS: dict[str, dict[str, Any]] = {
 }
 SCENARIOS = ("attuned", "intrusive")
 MAX_SECONDS = 600.0
+#: Posterior draws of a counterfactual: enough for a stable mean and a 90 % interval, few enough for a
+#: response within about a second for a 10-minute session at 1 s steps (benchmarks/serve.py --what-if).
+WHAT_IF_DRAWS = 100
 
 
 def starting_point(preset: str, fitted: Mapping[str, float] | None = None) -> dict[str, float]:
@@ -130,3 +142,45 @@ def explore(*, preset: str = "attuned", values: Mapping[str, float] | None = Non
 def _num(x: Any) -> float | None:
     x = float(x)
     return round(x, 4) if np.isfinite(x) else None
+
+
+def counterfactual(fit, values: Mapping[str, float], *, draws: int = WHAT_IF_DRAWS, seed: int = 1) -> dict[str, Any]:
+    """The expected change if the fitted dyad's caregiver did what the sliders say: :func:`~attunement.model.what_if`.
+
+    Parameters
+    ----------
+    fit : attunement.model.Fit
+        The fit of one dyad (:meth:`attunement.app.library.Library.fit_of`).
+    values : mapping
+        Slider values (:data:`SLIDERS`); those equal to the dyad's estimate are left as fitted.
+    draws, seed
+        Posterior draws and seed of the paired simulations.
+
+    Returns
+    -------
+    dict
+        ``changes`` (parameter → ``{"estimate", "value"}``), ``not_estimated``
+        (sliders this fit holds fixed, so they are left out), ``draws``,
+        ``level`` and ``outcomes``: one per outcome of
+        :data:`attunement.model.predictive.OUTCOMES`, with ``as_fitted,
+        what_if, change, lower, upper`` and ``said`` (plain words with the
+        interval). No changes: ``outcomes`` is empty.
+    """
+    from ..model import what_if
+    from ..model.words import what_if_words
+
+    estimates = {**fit.shared, **{name: float(fit.theta[0, k]) for k, name in enumerate(fit.dyad_names)}}
+    changes = {name: float(v) for name, v in values.items()
+               if name in SLIDERS and name in estimates and abs(float(v) - estimates[name]) > 1e-6}
+    out: dict[str, Any] = {"changes": {k: {"estimate": _num(estimates[k]), "value": v} for k, v in changes.items()},
+                           "not_estimated": [name for name in SLIDERS if name not in estimates],
+                           "draws": draws, "level": fit.level, "outcomes": []}
+    if not changes:
+        return out
+    table = what_if(fit, changes, draws=draws, seed=seed, level=fit.level)
+    said = what_if_words(table, fit, changes)
+    for row, words in zip(table.itertuples(index=False), said.consequence):
+        out["outcomes"].append({"outcome": row.outcome, "as_fitted": _num(row.as_fitted), "what_if": _num(row.what_if),
+                                "change": _num(row.change), "lower": _num(row.lower), "upper": _num(row.upper),
+                                "said": words[0].upper() + words[1:]})
+    return out

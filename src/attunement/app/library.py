@@ -10,7 +10,8 @@ are read again only when their size or modification time changed) and finds
 - **analyses** (folders written by ``attune analyze`` or ``attune demo``):
   their tables give the sessions no coded file in the folder holds;
 - **fits** (folders written by ``attune fit``): each fitted dyad's estimates,
-  so the model can start from them.
+  so the model can start from them, and its posterior (``posterior.json``),
+  so that a "what if" can be simulated from it (:meth:`Library.fit_of`).
 
 A coded file's optional sidecar ``<stem>.attune.json`` says how to read it::
 
@@ -118,6 +119,7 @@ class Entry:
     videos: list[tuple[Path, float]] = field(default_factory=list)  # (file, offset_s): codes at t are at t + offset_s
     marks_base: Path | None = None     # <folder>/<stem>: marks are <stem>.marks.json
     fitted: dict[str, float] | None = None
+    posterior: Path | None = None      # the fit's posterior.json, when it holds this dyad
     fit_words: list[dict[str, Any]] = field(default_factory=list)
     state_colours: dict[str, str] | None = None  # the report's colours of the scheme's states
     view_json: bytes | None = None     # the session view, serialised once per scan that found it
@@ -170,6 +172,7 @@ class Library:
         self._entries: dict[str, Entry] = {}
         self.problems: list[_Problem] = []
         self._scanned: tuple | None = None
+        self._fits: dict[tuple, Any] = {}
         self._when = 0.0
 
     # ------------------------------------------------------------------ scanning
@@ -194,7 +197,7 @@ class Library:
                 entries += found
                 problems += failed
             have = {e.session_id for e in entries}
-            fits: dict[str, tuple[dict[str, float], list[dict[str, Any]]]] = {}
+            fits: dict[str, tuple[dict[str, float], list[dict[str, Any]], Path | None]] = {}
             for run, manifest in runs.items():
                 if manifest.get("command") in ("analyze", "demo"):
                     found, failed = self._analysis(run, manifest, skip=have)
@@ -204,7 +207,7 @@ class Library:
                 elif manifest.get("command") == "fit":
                     fits.update(_fitted(run))
             for entry in entries:
-                entry.fitted, entry.fit_words = fits.get(entry.session_id, (None, []))
+                entry.fitted, entry.fit_words, entry.posterior = fits.get(entry.session_id, (None, [], None))
                 entry.view_json = None
             self._entries = {e.key: e for e in entries}
             self.problems = problems
@@ -214,6 +217,22 @@ class Library:
     def get(self, key: str) -> Entry | None:
         self.scan()
         return self._entries.get(key)
+
+    def fit_of(self, entry: Entry):
+        """The fitted model of ``entry``'s dyad alone (:func:`attunement.model.saved.read_fit`), or None.
+
+        Read again only when the file changed; a file that cannot be read raises AttunementError.
+        """
+        from ..model.saved import read_fit
+
+        if entry.posterior is None or not self._inside(entry.posterior):
+            return None
+        key = (_stamp([entry.posterior]), entry.session_id)
+        with self._lock:
+            if key not in self._fits:
+                self._fits = {key: read_fit(entry.posterior, sessions=[entry.session_id]),
+                              **dict(list(self._fits.items())[-7:])}  # a few dyads kept, the newest first
+            return self._fits[key]
 
     def _inside(self, path: Path) -> bool:
         try:
@@ -371,7 +390,8 @@ def _video_specs(sidecar: str, named: Any) -> list[tuple[str, float]]:
     """A sidecar's ``videos`` list as ``(path, offset_s)`` pairs (see the module's docstring)."""
     if not isinstance(named, list) or len(named) > MAX_VIDEOS:
         raise AttunementError(f"{sidecar}: 'videos' is a list of one or two videos (or a mapping from session id "
-                              f"to such a list), e.g. [\"infant.mp4\", {{\"path\": \"mother.mp4\", \"offset_s\": 1.5}}].")
+                              f"to such a list), e.g. "
+                              f"[\"infant.mp4\", {{\"path\": \"mother.mp4\", \"offset_s\": 1.5}}].")
     out = []
     for item in named:
         if isinstance(item, str):
@@ -392,7 +412,7 @@ def _read_table(path: Path) -> pd.DataFrame:
 
 def _run_files(run: Path) -> list[Path]:
     return [run / MANIFEST, *(run / f"{n}.csv" for n in ("segments", "mismatches", "sessions", "dyads",
-                                                            "population", "plain_words"))]
+                                                            "population", "plain_words")), run / "posterior.json"]
 
 
 def _slug(text: str) -> str:
@@ -400,8 +420,8 @@ def _slug(text: str) -> str:
     return keep[:60] or "session"
 
 
-def _fitted(run: Path) -> dict[str, tuple[dict[str, float], list[dict[str, Any]]]]:
-    """Each fitted dyad's parameters: its own estimates, the population's shared values."""
+def _fitted(run: Path) -> dict[str, tuple[dict[str, float], list[dict[str, Any]], Path | None]]:
+    """Each fitted dyad's parameters (its own estimates, the population's shared values), words, posterior file."""
     try:
         dyads = _read_table(run / "dyads.csv")
         population = _read_table(run / "population.csv")
@@ -410,6 +430,7 @@ def _fitted(run: Path) -> dict[str, tuple[dict[str, float], list[dict[str, Any]]
     shared = {str(p): float(v) for p, v, k in zip(population.parameter, population.estimate, population.kind)
               if k == "shared" and np.isfinite(v)}
     words = _read_table(run / "plain_words.csv") if (run / "plain_words.csv").is_file() else None
+    posterior = run / "posterior.json" if (run / "posterior.json").is_file() else None
     out = {}
     for sid, rows in dyads.groupby(dyads.session.astype(str)):
         values = {**shared, **{str(p): float(v) for p, v in zip(rows.parameter, rows.estimate) if np.isfinite(v)}}
@@ -417,7 +438,7 @@ def _fitted(run: Path) -> dict[str, tuple[dict[str, float], list[dict[str, Any]]
         if words is not None and "session" in words.columns:
             mine = words[words.session.astype(str) == sid]
             said = json.loads(mine.to_json(orient="records"))
-        out[sid] = (values, said)
+        out[sid] = (values, said, posterior)
     return out
 
 

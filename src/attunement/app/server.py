@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Res
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import AttunementError
-from .explore import SCENARIOS, SLIDERS, explore, starting_point
+from .explore import SCENARIOS, SLIDERS, counterfactual, explore, starting_point
 from .library import MAX_VIDEOS, VIDEO_TYPES, Entry, Library, resolve_inside
 from .marks import MAX_NOTE_CHARS, UNCHANGED, MarkStore
 from .views import session_view
@@ -321,20 +321,28 @@ def create_app(root: str | Path, *, token: str | None = None, loopback_only: boo
         return {"sliders": SLIDERS, "scenarios": {p: starting_point(p) for p in SCENARIOS},
                 "fitted": starting_point("attuned", fitted) if fitted else None}
 
-    def _fitted(session: str | None) -> dict[str, float] | None:
+    def _fitted_entry(session: str | None) -> Entry | None:
         if session is None:
             return None
         entry = entry_or_404(session) if len(session) == 16 else None
         if entry is None or entry.fitted is None:
             raise HTTPException(404, "This session has no fitted model (run attune fit on its folder).")
-        return entry.fitted
+        return entry
+
+    def _fitted(session: str | None) -> dict[str, float] | None:
+        entry = _fitted_entry(session)
+        return entry.fitted if entry is not None else None
 
     @api.post("/api/explore")
     def simulate(request: ExploreIn) -> dict[str, Any]:
-        fitted = _fitted(request.session)
-        seconds = request.seconds
-        return explore(preset=request.preset, values=request.values, seconds=seconds, dt=request.dt,
-                       seed=request.seed, fitted=fitted)
+        entry = _fitted_entry(request.session)
+        fitted = entry.fitted if entry is not None else None
+        out = explore(preset=request.preset, values=request.values, seconds=request.seconds, dt=request.dt,
+                      seed=request.seed, fitted=fitted)
+        fit = library.fit_of(entry) if entry is not None else None
+        if fit is not None:  # the expected change over the fitted dyad's posterior, beside the one run
+            out["counterfactual"] = counterfactual(fit, out["values"], seed=request.seed)
+        return out
 
     @api.get("/files/{path:path}")
     def files(path: str) -> Response:

@@ -381,6 +381,7 @@ async function showExplore(params) {
   const traces = el("div", { class: "traces", id: "traces" });
   const numbers = el("div", { class: "numbers", id: "numbers" });
   const said = el("p", { class: "account", id: "sim-account" });
+  const expected = el("section", { class: "expected", id: "what-if" });
   const waits = el("p", { id: "waits" });
   const body = (v) => JSON.stringify({ preset, values: v, seconds: observed ? Math.min(600, Math.max(10, Math.round(observed.duration_s))) : 180,
                                         dt: 0.25, seed: 1, session: observed && config.fitted ? session : null });
@@ -409,6 +410,7 @@ async function showExplore(params) {
       number(String(now.repairs_led_infant), "repairs he led", String(before.repairs_led_infant)));
     waits.textContent = `With these settings she waits about ${secs(sim.waits_s)} after he looks away (before: ${secs(baseline.waits_s)}).`;
     said.textContent = sim.account;
+    showExpected(sim.counterfactual);
     const parts = [];
     if (observed) {
       parts.push(el("div", {}, el("h3", { text: "What was coded in this session" }),
@@ -421,6 +423,23 @@ async function showExplore(params) {
     parts.push(trace("With your changes", sim, "trace-changed"));
     traces.replaceChildren(...parts);
     traces.dataset.version = String(Number(traces.dataset.version || 0) + 1);
+  };
+  // a fitted pair: what the model expects on average (its posterior), beside the one run above
+  const showExpected = (cf) => {
+    if (!cf) { expected.replaceChildren(); return; }
+    const labels = (names) => names.map((n) => config.sliders[n].label.toLowerCase()).join("; ");
+    const skipped = cf.not_estimated.length ? el("p", { class: "quiet",
+      text: `Not estimated for this pair, so the model keeps it as it is: ${labels(cf.not_estimated)}.` }) : null;
+    if (!cf.outcomes.length) {
+      expected.replaceChildren(el("h2", { text: "What to expect for this pair" }),
+        el("p", { text: "Move a slider: the model will say what it expects for this pair on average, and how sure it is." }), skipped);
+      return;
+    }
+    expected.replaceChildren(el("h2", { text: "What to expect for this pair" }),
+      el("p", { text: `The run above is one of many that could happen. Over ${cf.draws} simulated sessions as long as theirs, ` +
+                      `drawn from what the model learned about this pair, with ${labels(Object.keys(cf.changes))} set as you chose ` +
+                      `(each interval holds ${Math.round(100 * cf.level)} % of the simulated changes):` }),
+      el("ul", {}, ...cf.outcomes.map((o) => el("li", { class: `outcome outcome-${o.outcome}`, text: `${o.said}.` }))), skipped);
   };
   const run = async () => {
     if (busy) { pending = true; return; }
@@ -450,7 +469,7 @@ async function showExplore(params) {
   main.replaceChildren(el("h1", { text: observed ? `What if…? ${observed.session}` : "Explore the model: what if…?" }),
     el("p", { text: "A simulated baby and caregiver. Move a slider to change what she does; the baby's states and arousal respond. These are model sessions, not a recording." }),
     observed && config.fitted ? el("p", { class: "quiet", text: "The sliders start from this pair's own fitted estimates." }) : scenarios,
-    sliders, waits, numbers, traces, said);
+    sliders, waits, numbers, expected, traces, said);
   drawSliders();
   await run();
 }
