@@ -67,6 +67,19 @@ def test_a_fit_writes_every_table_with_its_documented_columns_and_the_report(run
     assert _digest(simulated) == before  # the input is unmodified
 
 
+def test_the_posterior_is_kept_for_later_what_ifs(run):
+    """posterior.json holds each dyad's mode: the same numbers as dyads.csv, and the sd its diagonal."""
+    from attunement.model.saved import read_fit
+
+    _, out, _ = run
+    back = read_fit(out / "posterior.json")
+    dyads = pd.read_csv(out / "dyads.csv", dtype={"session": str})
+    merged = dyads.merge(back.dyads, on=["session", "parameter"], suffixes=("", "_back"))
+    assert len(merged) == len(dyads) == back.coded.n * len(back.dyad_names)
+    assert (merged.estimate - merged.estimate_back).abs().max() < 1e-9
+    assert (merged.sd - merged.sd_back).abs().max() < 1e-9
+
+
 def test_what_if_writes_the_expected_change_with_the_value_used(run):
     _, out, _ = run
     table = pd.read_csv(out / "what_if.csv")

@@ -53,8 +53,9 @@ def fit_command(
     Writes dyads (each dyad's estimate of each dyad parameter, with its interval), population (shared
     parameters, population means and between-dyad SDs), diagnostics, checks (posterior predictive
     checks), plain_words (the estimates as times and shares, with the typical range) and, with
-    --what-if, what_if (the expected change of each outcome), each as CSV and Parquet, and
-    report.html. Each session is one dyad; sessions that cannot be fitted are listed in errors.csv.
+    --what-if, what_if (the expected change of each outcome), each as CSV and Parquet,
+    posterior.json (each dyad's posterior and states, for attune serve's what-ifs) and report.html.
+    Each session is one dyad; sessions that cannot be fitted are listed in errors.csv.
     """
     from ..exports import write_frames
 
@@ -109,6 +110,8 @@ def fit_command(
             if outcomes is not None:
                 tables["what_if"] = outcomes.drop(columns=["clause", "consequence"])  # the report's parts
             write_frames(tables, run.path, failures=failures)
+            from ..model.saved import FILE_NAME, write_fit
+            write_fit(result, run.path / FILE_NAME)  # each dyad's posterior, for what-ifs later (attune serve)
             if report:
                 from ..report.fit import write_fit_report
 
