@@ -19,12 +19,21 @@ supremum metric each coordinate is thresholded first and the shifted views are
 and-ed (``max_l d_l ≤ ε`` iff every ``d_l ≤ ε``; division by the rescale
 statistic is monotone). Cells outside the matrix read NaN and are not recurrent.
 
-**Lines.** A diagonal line lies within one row of a band: the ``+1``/``−1``
-steps of the row (zero-padded) alternate, so the k-th start pairs with the k-th
+**Lines.** A diagonal line lies within one row of a band: the steps of the
+row (zero-padded) alternate start, end, so the k-th start pairs with the k-th
 end. A vertical line (fixed i, runs over j) runs down a column of consecutive
-bands; the run still open at the bottom of a band is carried to the next one as
-its length per column i, and the events of a band are put in column order by a
-stable sort (timsort merges the band's already sorted rows).
+bands; the run still open at the bottom of a band is carried to the next one
+(where it began, per column), and the steps of a band are put in column order
+by a stable sort (radix for 16-bit columns; else timsort, which merges the
+band's already sorted rows).
+
+**Symmetric plots** (auto-recurrence, ``side="both"``; the Theiler window is
+symmetric) are swept over k ≥ 0 only, half the cells: diagonal k > 0 stands
+for k and −k. Row i of R is its part j ≥ i, column i of the bands, and its
+part j < i, ``R[i, i − k] = R[i − k, i]`` for k ≥ 1: column i of the bands
+sheared by one cell per diagonal (a strided view, no copy). Runs are counted
+in both, and where both parts touch the main diagonal (R[i, i] and
+R[i − 1, i]) their two runs are counted as one.
 """
 
 from __future__ import annotations
@@ -34,17 +43,22 @@ import numpy as np
 from ._lines import Space, Sweep
 
 _BAND_ROWS = 128         # diagonals per band: each band pays O(N) for the vertical runs it carries
+_NONE = np.iinfo(np.int64).min  # no open vertical run (k itself may be negative)
 _TILE_CELLS = 1 << 20    # cells per distance tile: bounds the float temporaries (8 MB)
 
 
 def sweep_bands(space: Space, *, lines: bool, profile: bool, skip_main_diagonal_lines: bool = False,
                 band_rows: int | None = None) -> Sweep:
-    """The same :class:`~._lines.Sweep` as :func:`._lines.sweep`, from every cell of the plot, band by band."""
+    """The same :class:`~._lines.Sweep` as :func:`._lines.sweep`, from every cell of the plot, band by band.
+
+    A symmetric plot (auto-recurrence, both sides kept) is swept over k ≥ 0 only (module docstring).
+    """
     if space.series is None:
         raise RuntimeError("the band sweep needs the embedded series (Space.series)")  # a bug, not a user error
     rows = _BAND_ROWS if band_rows is None else band_rows
     n, m = space.x.shape[0], space.y.shape[0]
     sx, sy = space.series
+    symmetric = sx is sy and space.x is space.y and space.side == "both"
     pad = n + rows
     y_padded = np.full(pad + sy.size + pad, np.nan)
     y_padded[pad:pad + sy.size] = sy
@@ -52,40 +66,58 @@ def sweep_bands(space: Space, *, lines: bool, profile: bool, skip_main_diagonal_
     counts = np.zeros(n + m - 1, dtype=np.int64)
     diag_hist = np.zeros(min(n, m) + 1, dtype=np.int64) if lines else None
     vert_hist = np.zeros(m + 1, dtype=np.int64) if lines else None
-    open_len = np.zeros(n, dtype=np.int64)  # length of the vertical run still open at column i
-    cells = np.zeros((rows + 1) * (n + 2), dtype=bool)
+    rows_of_i = _Verticals(n, vert_hist, first_k=0) if lines else None        # runs along j ≥ i of row i
+    rows_below = _Verticals(n, vert_hist, first_k=1) if lines and symmetric else None  # along j < i, mirrored
+    lead = rows + 1                                   # zero columns before a band row: room for the shear
+    cells = np.zeros(rows * (lead + n + lead), dtype=bool)
     tile = max(64, _TILE_CELLS // rows)
     scratch = np.empty(rows * (tile + (space.x.shape[1] - 1) * space.delay))
-    for k0 in range(1 - n, m, rows):
+    near = np.empty(scratch.size, dtype=bool)
+    for k0 in range(0 if symmetric else 1 - n, m, rows):
         k1 = min(m, k0 + rows)
         kb = k1 - k0
         a, b = max(0, 1 - k1), min(n, m - k0)  # rows i that meet one of the band's diagonals
         w = b - a
-        band = cells[:(kb + 1) * (w + 2)].reshape(kb + 1, w + 2)
-        band[:, 0] = band[:, -1] = False
-        rec = band[1:, 1:w + 1]
+        stride = lead + w + lead
+        band = cells[:kb * stride].reshape(kb, stride)
+        band[:, :lead] = False
+        band[:, lead + w:] = False
+        rec = band[:, lead:lead + w]
         for c0 in range(0, w, tile):
             c1 = min(w, c0 + tile)
             _recurrence(space, sx, y_padded, i0=a + c0, k0=k0 + pad, rows=kb, width=c1 - c0, scratch=scratch,
-                        out=rec[:, c0:c1])
+                        near=near, out=rec[:, c0:c1])
         if space.masked:
             rec[~space.keep_lag(np.arange(k0, k1))] = False
         if not lines:
-            counts[k0 + n - 1:k1 + n - 1] = np.count_nonzero(rec, axis=1)
-            continue
-        counts[k0 + n - 1:k1 + n - 1] = _diagonal_runs(
-            band[1:], diag_hist, skip_row=-k0 if skip_main_diagonal_lines and k0 <= 0 < k1 else None)
-        closed = open_len[b:]                      # columns the band no longer meets: their runs ended
-        vert_hist += np.bincount(closed[closed > 0], minlength=vert_hist.size)[:vert_hist.size]
-        closed[:] = 0
-        _vertical_runs(band, open_len[a:b], vert_hist)
+            per_row = np.count_nonzero(rec, axis=1)
+        else:
+            per_row, lengths, row = _diagonal_runs(band[:, lead - 1:lead + w + 1])
+            main = row == -k0                        # the main diagonal's runs (k = 0), if in this band
+            if skip_main_diagonal_lines:
+                lengths, main = lengths[~main], main[~main]
+            if symmetric:                            # every other diagonal k stands for k and −k
+                lengths = np.concatenate([lengths, lengths[~main]])
+            diag_hist += np.bincount(lengths, minlength=diag_hist.size)[:diag_hist.size]
+            rows_of_i.band(rec, k0=k0, c0=a)
+            if symmetric:                            # R[j − k, j] for the columns j ≥ k0: the band sheared
+                sheared = np.lib.stride_tricks.as_strided(band[0, lead:], shape=(kb, n - k0),
+                                                          strides=(stride - 1, 1), writeable=False)
+                first = 1 if k0 == 0 else 0         # the main diagonal belongs to the row's other half
+                rows_below.band(sheared[first:], k0=k0 + first, c0=k0)
+        counts[k0 + n - 1:k1 + n - 1] = per_row
+        if symmetric:
+            counts[n - 1 - np.arange(k0, k1)] = per_row
     if lines:
-        vert_hist += np.bincount(open_len[open_len > 0], minlength=vert_hist.size)[:vert_hist.size]
+        rows_of_i.finish(k_end=m)
+        if symmetric:
+            rows_below.finish(k_end=m)
+            _join_at_main_diagonal(rows_of_i.first_len, rows_below.first_len, vert_hist)
     return Sweep(int(counts.sum()), counts if profile else None, diag_hist, vert_hist)
 
 
 def _recurrence(space: Space, sx: np.ndarray, y_padded: np.ndarray, *, i0: int, k0: int, rows: int, width: int,
-                scratch: np.ndarray, out: np.ndarray) -> None:
+                scratch: np.ndarray, near: np.ndarray, out: np.ndarray) -> None:
     """``out[r, c] = R[i0 + c, i0 + c + k]`` for the diagonals ``k = k0 − pad + r`` (``k0`` given with the pad)."""
     tau = space.delay
     coords = space.x.shape[1]
@@ -98,7 +130,7 @@ def _recurrence(space: Space, sx: np.ndarray, y_padded: np.ndarray, *, i0: int, 
         _passes(space, d, out)
         return
     if space.metric == "maximum":
-        near = np.empty(d.shape, dtype=bool)
+        near = near[:d.size].reshape(d.shape)
         _passes(space, d, near)
         np.logical_and(near[:, :width], near[:, tau:tau + width], out=out)
         for lag in range(2, coords):
@@ -121,41 +153,79 @@ def _passes(space: Space, d: np.ndarray, out: np.ndarray) -> None:
     (np.less if space.strict else np.less_equal)(d, space.radius, out=out)
 
 
-def _diagonal_runs(band: np.ndarray, hist: np.ndarray, *, skip_row: int | None) -> np.ndarray:
-    """Add the runs along each row of ``band`` (zero columns on both sides) to ``hist``; return each row's count
-    of recurrent points (every run counted, ``skip_row``'s too)."""
+def _diagonal_runs(band: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The runs along each row of ``band`` (a zero column on both sides): each row's count of recurrent points,
+    and every run's length and row."""
     steps = np.not_equal(band[:, 1:], band[:, :-1])     # a boolean array: flatnonzero's fast path
     at = np.flatnonzero(steps)
     starts, lengths = at[0::2], at[1::2] - at[0::2]
     row = starts // steps.shape[1]
     per_row = np.bincount(row, weights=lengths, minlength=band.shape[0]).astype(np.int64)  # exact below 2**53
-    if skip_row is not None:
-        lengths = lengths[row != skip_row]
-    hist += np.bincount(lengths, minlength=hist.size)[:hist.size]
-    return per_row
+    return per_row, lengths, row
 
 
-def _vertical_runs(band: np.ndarray, open_len: np.ndarray, hist: np.ndarray) -> None:
-    """Add the vertical runs that end in ``band[1:]`` to ``hist``; update ``open_len`` (a view) in place.
+class _Verticals:
+    """Vertical runs down the columns of consecutive bands (rows k, columns c), carried from band to band.
 
-    ``band[0]`` is overwritten with the columns whose run is open from the bands above.
+    ``open_start[c]`` is the diagonal k where the run still open in column c began (``_NONE``: none);
+    ``first_len[c]`` the length of the run that began at ``first_k`` (0: none), to join the two halves of
+    a row of a symmetric plot.
     """
-    kb, width = band.shape[0] - 1, band.shape[1]
-    carried = np.flatnonzero(open_len)
-    band[0, 1:-1] = open_len > 0
-    steps = np.not_equal(band[1:], band[:-1])           # B[r] ≠ B[r − 1], B[−1] the carried row
-    at = np.flatnonzero(steps)
-    col = np.concatenate([carried, at % width - 1])
-    row = np.concatenate([-open_len[carried], at // width])  # a carried run "starts" open_len rows above
-    rising = np.concatenate([np.ones(carried.size, dtype=bool), band[1:].ravel()[at]])
-    # stable: radix sort for 16-bit keys, else timsort, which merges the band's rows (each already sorted)
-    order = np.argsort(col.astype(np.int16) if width < np.iinfo(np.int16).max else col, kind="stable")
-    col, row, rising = col[order], row[order], rising[order]
-    starts = np.flatnonzero(rising)                     # each start is followed by its end in the same column
-    nxt = starts + 1
-    ended = nxt < col.size
-    ended[ended] = col[nxt[ended]] == col[starts[ended]]
-    hist += np.bincount(row[nxt[ended]] - row[starts[ended]], minlength=hist.size)[:hist.size]
-    open_len[:] = 0
-    still = starts[~ended]
-    open_len[col[still]] = kb - row[still]
+
+    def __init__(self, columns: int, hist: np.ndarray, *, first_k: int) -> None:
+        self.open_start = np.full(columns, _NONE, dtype=np.int64)
+        self.first_len = np.zeros(columns, dtype=np.int64)
+        self.hist = hist
+        self.first_k = first_k
+
+    def _close(self, columns: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
+        lengths = ends - starts
+        self.hist += np.bincount(lengths, minlength=self.hist.size)[:self.hist.size]
+        first = starts == self.first_k
+        self.first_len[columns[first]] = lengths[first]
+
+    def band(self, rec: np.ndarray, *, k0: int, c0: int) -> None:
+        """Add the runs that end in ``rec`` (rows k0…, columns c0…; any strided view); columns outside it end."""
+        kb, width = rec.shape
+        if kb == 0:
+            return
+        outside = np.flatnonzero(self.open_start != _NONE)
+        outside = outside[(outside < c0) | (outside >= c0 + width)]
+        self._close(outside, self.open_start[outside], np.full(outside.size, k0))
+        self.open_start[outside] = _NONE
+        open_start = self.open_start[c0:c0 + width]
+        carried = np.flatnonzero(open_start != _NONE)
+        steps = np.empty((kb, width), dtype=bool)
+        np.not_equal(rec[0], open_start != _NONE, out=steps[0])
+        np.not_equal(rec[1:], rec[:-1], out=steps[1:])
+        at = np.flatnonzero(steps)
+        row, col = np.divmod(at, width)
+        rising = np.concatenate([np.ones(carried.size, dtype=bool), rec[row, col]])
+        col = np.concatenate([carried, col])
+        row = np.concatenate([open_start[carried] - k0, row])    # a carried run began above the band
+        # stable: radix sort for 16-bit keys, else timsort, which merges the band's rows (each already sorted)
+        order = np.argsort(col.astype(np.int16) if width < np.iinfo(np.int16).max else col, kind="stable")
+        col, row, rising = col[order], row[order], rising[order]
+        starts = np.flatnonzero(rising)                 # each start is followed by its end in the same column
+        nxt = starts + 1
+        ended = nxt < col.size
+        ended[ended] = col[nxt[ended]] == col[starts[ended]]
+        self._close(c0 + col[starts[ended]], k0 + row[starts[ended]], k0 + row[nxt[ended]])
+        open_start[:] = _NONE
+        still = starts[~ended]
+        open_start[col[still]] = k0 + row[still]
+
+    def finish(self, *, k_end: int) -> None:
+        """End every open run after the last diagonal ``k_end − 1``."""
+        columns = np.flatnonzero(self.open_start != _NONE)
+        self._close(columns, self.open_start[columns], np.full(columns.size, k_end))
+        self.open_start[columns] = _NONE
+
+
+def _join_at_main_diagonal(upper: np.ndarray, lower: np.ndarray, hist: np.ndarray) -> None:
+    """Row i of a symmetric plot is its part j < i (``lower``: R[i − k, i], k ≥ 1) then j ≥ i (``upper``):
+    where both touch the main diagonal, their two runs are one."""
+    both = (upper > 0) & (lower > 0)
+    a, b = upper[both], lower[both]
+    hist -= np.bincount(a, minlength=hist.size)[:hist.size] + np.bincount(b, minlength=hist.size)[:hist.size]
+    hist += np.bincount(a + b, minlength=hist.size)[:hist.size]
