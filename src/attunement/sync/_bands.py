@@ -58,7 +58,7 @@ def sweep_bands(space: Space, *, lines: bool, profile: bool, skip_main_diagonal_
     rows = _BAND_ROWS if band_rows is None else band_rows
     n, m = space.x.shape[0], space.y.shape[0]
     sx, sy = space.series
-    symmetric = sx is sy and space.x is space.y and space.side == "both"
+    symmetric = space.symmetric
     pad = n + rows
     y_padded = np.full(pad + sy.size + pad, np.nan)
     y_padded[pad:pad + sy.size] = sy

@@ -20,10 +20,13 @@ after sorting both by (diagonal, i) the k-th start pairs with the k-th end; a
 start whose end lies in a later block is carried (at most one per diagonal).
 Vertical lines never leave their row, so they pair within a block.
 
-When the candidate pairs are more than ``_DENSE_SHARE`` of the N·M cells,
-:func:`sweep` hands the plot to the band sweep (:mod:`._bands`), which tests
-every cell: at about 2 ns per cell against about 50–100 ns per candidate here,
-it is the faster from a few per cent of candidates on.
+When the candidate pairs are more than ``_DENSE_SHARE`` (5 %) of the N·M
+cells, :func:`sweep` hands the plot to the band sweep (:mod:`._bands`), which
+tests every cell: at about 2–4 ns per cell against about 30–80 ns per
+candidate here, it is the faster from a few per cent of candidates on. The
+share is scaled by the band sweep's cost per cell: × the embedding dimension
+(one more pass per coordinate; not for the maximum metric, which thresholds
+each coordinate first), × ½ for a symmetric plot (half the cells).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from functools import cached_property
 import numpy as np
 
 _TARGET_PAIRS = 1 << 19  # candidate pairs per block: bounds the working memory (~40 MB)
-_DENSE_SHARE = 0.06  # candidate pairs per cell above which every cell is tested (the band sweep)
+_DENSE_SHARE = 0.05  # candidate pairs per cell above which every cell is tested (the band sweep; see sweep)
 _WALK = 8  # lines up to this length are measured by walking along them; longer ones are paired by sorting
 
 
@@ -56,6 +59,11 @@ class Space:
     side: str  # "both" | "upper" (k < 0 only) | "lower" (k > 0 only)
     series: tuple[np.ndarray, np.ndarray] | None = None  # the scalar series x, y embedded (for the band sweep)
     delay: int = 1  # their embedding delay: x[:, l] == series[0][l·delay : l·delay + N]
+
+    @property
+    def symmetric(self) -> bool:
+        """R[i, j] = R[j, i]: one series on both axes and both sides kept (the Theiler window is symmetric)."""
+        return self.x is self.y and self.side == "both" and (self.series is None or self.series[0] is self.series[1])
 
     @property
     def masked(self) -> bool:
@@ -158,7 +166,10 @@ def sweep(space: Space, *, lines: bool, profile: bool, skip_main_diagonal_lines:
     cum = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(hi - lo, out=cum[1:])
     if engine is None:
-        engine = "bands" if space.series is not None and cum[-1] > _DENSE_SHARE * n * m else "pairs"
+        # a band cell costs about one more pass per extra coordinate (but for the maximum metric), half of them
+        # are skipped in a symmetric plot
+        cost = (1.0 if space.metric == "maximum" else float(x.shape[1])) * (0.5 if space.symmetric else 1.0)
+        engine = "bands" if space.series is not None and cum[-1] > _DENSE_SHARE * cost * n * m else "pairs"
     if engine == "bands":
         from ._bands import sweep_bands  # imports this module
 

@@ -7,10 +7,12 @@ Nothing of size N × M is ever allocated: 100,000-point series run in tens of
 megabytes (``benchmarks/crqa.py``). Two engines give the very same counts.
 Where few pairs are within the radius on the *first* embedding coordinate (a
 superset of the recurrent pairs), only those pairs are enumerated
-(``_lines.py``: time grows with their number). Where more than 6 % of the
-plot's cells are such candidates, every cell is tested instead, a band of 128
-diagonals at a time in long vectorised runs (``_bands.py``: about 2 ns per
-cell), which at 10,000 points is over ten times faster than pyunicorn.
+(``_lines.py``: time grows with their number). Where more than about 5 % of
+the plot's cells are such candidates (more with a larger embedding, less for
+auto-recurrence, ``_lines.sweep``), every cell is tested instead, a band of 128
+diagonals at a time in long vectorised runs (``_bands.py``: a few ns per cell;
+half the cells in auto-recurrence), which at 10,000 points is over ten times
+faster than pyunicorn.
 
 **Recurrence matrix.** ts1 gives the rows i, ts2 the columns j. With embedding
 dimension m and delay τ (in samples), state vectors are
