@@ -98,7 +98,7 @@ def sweep_bands(space: Space, *, lines: bool, profile: bool, skip_main_diagonal_
                 lengths, main = lengths[~main], main[~main]
             if symmetric:                            # every other diagonal k stands for k and −k
                 lengths = np.concatenate([lengths, lengths[~main]])
-            diag_hist += np.bincount(lengths, minlength=diag_hist.size)[:diag_hist.size]
+            _add_lengths(diag_hist, lengths)
             rows_of_i.band(rec, k0=k0, c0=a)
             if symmetric:                            # R[j − k, j] for the columns j ≥ k0: the band sheared
                 sheared = np.lib.stride_tricks.as_strided(band[0, lead:], shape=(kb, n - k0),
@@ -180,7 +180,7 @@ class _Verticals:
 
     def _close(self, columns: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
         lengths = ends - starts
-        self.hist += np.bincount(lengths, minlength=self.hist.size)[:self.hist.size]
+        _add_lengths(self.hist, lengths)
         first = starts == self.first_k
         self.first_len[columns[first]] = lengths[first]
 
@@ -227,5 +227,13 @@ def _join_at_main_diagonal(upper: np.ndarray, lower: np.ndarray, hist: np.ndarra
     where both touch the main diagonal, their two runs are one."""
     both = (upper > 0) & (lower > 0)
     a, b = upper[both], lower[both]
-    hist -= np.bincount(a, minlength=hist.size)[:hist.size] + np.bincount(b, minlength=hist.size)[:hist.size]
-    hist += np.bincount(a + b, minlength=hist.size)[:hist.size]
+    _add_lengths(hist, a, sign=-1)
+    _add_lengths(hist, b, sign=-1)
+    _add_lengths(hist, a + b)
+
+
+def _add_lengths(hist: np.ndarray, lengths: np.ndarray, *, sign: int = 1) -> None:
+    """``hist[l] += sign`` for every length l (all below ``hist.size``), over the lengths that occur only."""
+    if lengths.size:
+        counts = np.bincount(lengths)
+        hist[:counts.size] += sign * counts
