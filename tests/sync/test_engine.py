@@ -18,7 +18,7 @@ from attunement.sync.null import surrogate_synchrony
 from attunement.sync.repair import synchrony_repair
 from attunement.sync.wcc import _Setup
 
-from .test_wcc import _direct
+from .test_wcc import _direct, _placement
 
 
 def _complete_motion_like(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -169,13 +169,7 @@ def _pair_counts(a, b, *, starts, w, lags, layout):
     out = np.zeros((len(starts), len(lags)), dtype=np.int64)
     for i, s in enumerate(starts):
         for j, lag in enumerate(lags):
-            if layout == "centred":
-                sa = s - (lag // 2)
-                sb = sa + lag
-            elif layout == "rMEA":
-                sa, sb = (s, s + lag) if lag >= 0 else (s - lag, s)
-            else:
-                sa, sb = (s - lag, s) if lag > 0 else (s, s + lag)
+            sa, sb = _placement(s, lag, layout)
             out[i, j] = int((np.isfinite(a[sa:sa + w]) & np.isfinite(b[sb:sb + w])).sum())
     return out
 
