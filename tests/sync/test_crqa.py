@@ -11,7 +11,7 @@ import pytest
 
 from attunement.errors import AttunementError, SessionError
 from attunement.session import Session, Signal
-from attunement.sync import _lines
+from attunement.sync import _bands, _lines
 from attunement.sync.crqa import crqa, crqa_arrays, diagonal_profile, diagonal_profile_arrays
 from tests.conftest import corpus_file
 
@@ -187,8 +187,9 @@ def _dense(x, y, *, delay, embed, radius, rescale, normalize, tw, side, metric, 
     diff = np.abs(X[:, None, :] - Y[None, :, :])
     D = {"euclidean": np.sqrt((diff ** 2).sum(-1)), "maximum": diff.max(-1), "manhattan": diff.sum(-1)}[metric]
     n, m = D.shape
-    scale = {"none": 1.0, "mean": D.mean(), "max": D.max(), "min": D.min(),
-             "mean_offdiagonal": D.sum() / (n * m - min(n, m))}[rescale]
+    with np.errstate(invalid="ignore", divide="ignore"):  # mean_offdiagonal of a 1 × 1 plot: 0/0, not used
+        scale = {"none": 1.0, "mean": D.mean(), "max": D.max(), "min": D.min(),
+                 "mean_offdiagonal": D.sum() / (n * m - min(n, m))}[rescale]
     R = (D / scale < radius) if convention == "marwan" else (D / scale <= radius)
     i, j = np.indices(R.shape)
     k = j - i
@@ -277,16 +278,27 @@ def _cases():
     return cases
 
 
-@pytest.mark.parametrize("target, walk", [(None, None), (3, 1), (17, 1), (17, 3)])
-def test_matches_dense_brute_force(monkeypatch, target, walk):
+PAIRS, BANDS = math.inf, -1.0  # _lines._DENSE_SHARE forcing the pair sweep or the band sweep
+
+
+@pytest.mark.parametrize("share, target, walk, rows", [
+    (PAIRS, None, None, None), (PAIRS, 3, 1, None), (PAIRS, 17, 1, None), (PAIRS, 17, 3, None),
+    (BANDS, None, None, None), (BANDS, None, None, 1), (BANDS, None, None, 3), (None, None, None, None)])
+def test_matches_dense_brute_force(monkeypatch, share, target, walk, rows):
     """Every measure and the profile equal a dense N×M brute force (written in this test) on 48 random
-    small cases, both conventions, embeddings, metrics, rescales, Theiler windows and sides; with tiny
-    blocks (3 or 17 pairs) so that diagonal lines cross many block boundaries, and with short walks so
-    that most lines are paired by sorting."""
+    small cases, both conventions, embeddings, metrics, rescales, Theiler windows and sides. The pair
+    sweep with tiny blocks (3 or 17 pairs) so that diagonal lines cross many block boundaries, and with
+    short walks so that most lines are paired by sorting; the band sweep with its default bands and with
+    bands of 1 and 3 diagonals, so that vertical lines are carried across many bands; and the automatic
+    choice between them."""
+    if share is not None:
+        monkeypatch.setattr(_lines, "_DENSE_SHARE", share)
     if target is not None:
         monkeypatch.setattr(_lines, "_TARGET_PAIRS", target)
     if walk is not None:
         monkeypatch.setattr(_lines, "_WALK", walk)
+    if rows is not None:
+        monkeypatch.setattr(_bands, "_BAND_ROWS", rows)
     for c in _cases():
         auto = c["y"] is None
         expected, drp = _dense(c["x"], c["y"], delay=c["delay"], embed=c["embed"], radius=c["radius"],
@@ -310,6 +322,7 @@ def test_long_line_through_many_blocks(monkeypatch):
     """A periodic series: the LOI and the period's diagonals are lines of hundreds of points crossing
     every block (5 pairs per block); the counts follow from the period by hand: x has period 7, N = 700,
     so diagonal k is recurrent wherever k ≡ 0 (mod 7), one line of length N − |k| each."""
+    monkeypatch.setattr(_lines, "_DENSE_SHARE", PAIRS)
     monkeypatch.setattr(_lines, "_TARGET_PAIRS", 5)
     monkeypatch.setattr(_lines, "_WALK", 2)
     x = np.tile(np.arange(7), 100)
@@ -333,6 +346,97 @@ def test_memory_is_linear_in_length():
         tracemalloc.stop()
     assert res["n_recurrent"] > 20_000
     assert peak < 20_000 ** 2 / 4
+
+
+def _assert_equal_to_dense(got: dict, expected: dict, context) -> None:
+    for key, value in expected.items():
+        if isinstance(value, float) and math.isnan(value):
+            assert math.isnan(got[key]), (key, got[key], context)
+        else:
+            assert got[key] == pytest.approx(value, rel=1e-12), (key, got[key], value, context)
+
+
+@pytest.mark.parametrize("rows", [2, None])
+def test_band_sweep_matches_dense_brute_force_on_longer_series(monkeypatch, rows):
+    """The band sweep on series of 150–400 points (several bands of 128 diagonals, or hundreds of bands of
+    2), equal to the dense N×M brute force written in this test: smooth series with a wide radius (the
+    plots the band sweep is chosen for), every metric, embeddings 1–3 with delays 1–3, both conventions,
+    auto- and cross-recurrence of unequal lengths, Theiler windows, sides and rescales."""
+    monkeypatch.setattr(_lines, "_DENSE_SHARE", BANDS)
+    if rows is not None:
+        monkeypatch.setattr(_bands, "_BAND_ROWS", rows)
+    rng = np.random.default_rng(77)
+    for case in range(12):
+        n1, n2 = int(rng.integers(150, 400)), int(rng.integers(150, 400))
+        x = np.cumsum(rng.normal(size=n1)) / 4
+        y = None if case % 3 == 0 else np.cumsum(rng.normal(size=n2)) / 4
+        if case % 4 == 1:  # coarse values: distances equal to the radius
+            x = np.round(x * 4) / 4
+            y = None if y is None else np.round(y * 4) / 4
+        options = dict(delay=int(rng.integers(1, 4)), embed=int(rng.integers(1, 4)),
+                       radius=float(rng.uniform(0.3, 1.5)) if case % 4 != 1 else 1.0,
+                       rescale=("none", "mean", "none", "max")[case % 4],
+                       normalize=("none", "zscore", "unit")[case % 3],
+                       theiler_window=(0, 0, 3, 1)[case % 4], side=("both", "both", "both", "upper", "lower")[case % 5],
+                       metric=("euclidean", "maximum", "manhattan")[case % 3], convention=("crqa", "marwan")[case % 2])
+        if options["rescale"] != "none":
+            options["radius"] /= 4
+        expected, drp = _dense(x, y, auto=y is None, lmin=2, vmin=2, tw=options["theiler_window"],
+                               **{k: v for k, v in options.items() if k != "theiler_window"})
+        got = _row(crqa_arrays(x, y, **options))
+        assert expected["n_recurrent"] > 0.02 * got["n_ts1"] * got["n_ts2"], case  # a dense plot, as intended
+        _assert_equal_to_dense(got, expected, (case, options))
+        profile = diagonal_profile_arrays(x, y, **options)
+        assert profile["rr_pct"].to_numpy() == pytest.approx(drp, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("x, y", [
+    ([1.0], None), ([1.0], [1.0, 1.0, 2.0, 1.0, 1.0]), ([1.0, 1.0, 2.0, 1.0, 1.0], [1.0]), ([2.0, 2.0], [2.0, 2.0]),
+    ([3.0] * 40, None), ([3.0] * 7, [3.0] * 300), ([3.0] * 300, [3.0] * 7), ([1.0, 2.0] * 20, [5.0] * 30),
+])
+@pytest.mark.parametrize("rows", [1, 4, None])
+def test_band_sweep_edge_cases(monkeypatch, x, y, rows):
+    """Very short series (one point, one row or one column), plots recurrent everywhere (constant series:
+    every vertical line runs through every band), plots far wider than tall and the reverse, and no
+    recurrence at all: the band sweep equals the dense brute force, both conventions."""
+    monkeypatch.setattr(_lines, "_DENSE_SHARE", BANDS)
+    if rows is not None:
+        monkeypatch.setattr(_bands, "_BAND_ROWS", rows)
+    for convention in ("crqa", "marwan"):
+        floor = 2 if convention == "crqa" else 1
+        expected, drp = _dense(x, y, delay=1, embed=1, radius=0.5, rescale="none", normalize="none", tw=0,
+                               side="both", metric="euclidean", convention=convention, auto=y is None,
+                               lmin=floor, vmin=floor)
+        got = _row(crqa_arrays(x, y, radius=0.5, convention=convention, min_diag_line=floor, min_vert_line=floor))
+        _assert_equal_to_dense(got, expected, (x, y, convention))
+        assert diagonal_profile_arrays(x, y, radius=0.5)["rr_pct"].to_numpy() == pytest.approx(drp)
+
+
+def test_band_sweep_chosen_for_dense_plots_and_within_memory(monkeypatch):
+    """A 20,000-point auto-recurrence with 10 % of the plot recurrent goes to the band sweep on its own and
+    its traced peak stays far below one byte per cell; on 4,000 points of it every measure equals the pair
+    sweep's (an independent enumeration of the recurrent pairs)."""
+    x = np.cumsum(np.random.default_rng(11).normal(size=20_000))
+    x = (x - x.mean()) / x.std()
+    options = dict(embed=3, delay=2, radius=0.2, metric="maximum", convention="marwan")
+    called = []
+    monkeypatch.setattr(_bands, "sweep_bands", lambda *a, _f=_bands.sweep_bands, **k: called.append(1) or _f(*a, **k))
+    tracemalloc.start()
+    try:
+        res = _row(crqa_arrays(x, **options))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert called == [1]
+    assert res["rr_pct"] > 5
+    assert peak < 20_000 ** 2 / 8
+    bands = _row(crqa_arrays(x[:4000], **options))
+    monkeypatch.setattr(_lines, "_DENSE_SHARE", PAIRS)
+    pairs = _row(crqa_arrays(x[:4000], **options))
+    assert called == [1, 1] and bands["rr_pct"] > 5
+    for key in ("n_recurrent", "n_lines", "det_pct", "l_samples", "max_l_samples", "entr_nats", "lam_pct",
+                "tt_samples", "max_v_samples"):
+        assert bands[key] == pairs[key], key
 
 
 # --------------------------------------------------------------------------- session level and errors

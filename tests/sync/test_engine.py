@@ -18,7 +18,7 @@ from attunement.sync.null import surrogate_synchrony
 from attunement.sync.repair import synchrony_repair
 from attunement.sync.wcc import _Setup
 
-from .test_wcc import _direct
+from .test_wcc import _direct, _placement
 
 
 def _complete_motion_like(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -162,3 +162,63 @@ def test_missing_samples_take_the_fast_path_with_their_cells_recomputed(layout):
         assert np.array_equal(np.isnan(new), np.isnan(old)) and (~np.isnan(old)).sum() > 1000
         np.testing.assert_allclose(new[~np.isnan(old)], old[~np.isnan(old)], rtol=0, atol=1e-9)
     assert setup.prepare(np.where(np.arange(len(a)) % 3 == 0, np.nan, a)) is None
+
+
+def _pair_counts(a, b, *, starts, w, lags, layout):
+    """Complete pairs of every cell, counted directly (same window placement as ``_direct``)."""
+    out = np.zeros((len(starts), len(lags)), dtype=np.int64)
+    for i, s in enumerate(starts):
+        for j, lag in enumerate(lags):
+            sa, sb = _placement(s, lag, layout)
+            out[i, j] = int((np.isfinite(a[sa:sa + w]) & np.isfinite(b[sb:sb + w])).sum())
+    return out
+
+
+@pytest.mark.parametrize("cell_chunk", [1, 157, None])
+@pytest.mark.parametrize("layout, window_s, step_s, max_lag_s, lag_step_s, gaps", [
+    ("centred", 4.0, 0.04, 0.4, None, False),     # every frame, prefix sums of single products (w/g = 100 > 32)
+    ("centred", 4.0, 0.24, 1.0, None, True),      # w/g = 50 pieces of g = 2, every third piece starts a window
+    ("rMEA", 2.0, 0.04, 0.64, 0.08, True),        # lag step of 2 samples, w/g = 50 > 32: prefix sums
+    ("wcc", 1.0, 0.2, 0.4, None, False),          # w/g = 5 pieces of 5 samples, added one by one
+])
+def test_lag_chunks_and_strided_views_equal_direct_pearson(monkeypatch, cell_chunk, layout, window_s, step_s,
+                                                           max_lag_s, lag_step_s, gaps):
+    """The complete engine takes the cells a few lags at a time (here one lag, 157 cells, or its default) and
+    reads each series' window statistics through strided views. Reference: np.corrcoef per window and lag over
+    the complete pairs (``_direct``, written out in test_wcc) to 1e-9, NaN in the same cells (constant and
+    near-constant stretches, gaps), and the pair counts counted directly."""
+    if cell_chunk is not None:
+        monkeypatch.setattr(_engine, "_CELL_CHUNK", cell_chunk)
+    rng = np.random.default_rng(23)
+    a, b = _complete_motion_like(1600, rng)
+    if gaps:
+        a[200:207] = np.nan
+        b[1000] = np.nan
+    fs = 25.0
+    res = wcc_arrays(a, b, fs=fs, window_s=window_s, step_s=step_s, max_lag_s=max_lag_s, lag_step_s=lag_step_s,
+                     layout=layout, min_valid=0.5)
+    w = round(window_s * fs)
+    lags = np.rint(res.lags_s * fs).astype(int)
+    starts = np.rint(res.window_start_s * fs).astype(int)
+    ref = _direct(a, b, starts=starts, w=w, lags=lags, layout=layout, min_pairs=res.parameters["min_pairs"])
+    assert np.array_equal(np.isnan(ref), np.isnan(res.r))
+    assert np.isnan(ref).any() and (~np.isnan(ref)).sum() > 500
+    np.testing.assert_allclose(res.r[~np.isnan(ref)], ref[~np.isnan(ref)], rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(res.n_pairs, _pair_counts(a, b, starts=starts, w=w, lags=lags, layout=layout))
+
+
+@pytest.mark.parametrize("n, window_s, max_lag_s", [(5, 0.2, 0.0), (9, 0.2, 0.08), (30, 1.0, 0.2)])
+def test_very_short_series_and_constant_windows(n, window_s, max_lag_s):
+    """Series just long enough for one window (the shortest window, 5 samples) or a few: equal to np.corrcoef per
+    window (``_direct``); a constant series gives NaN in every cell, with the pairs still counted."""
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=n), rng.normal(size=n)
+    res = wcc_arrays(a, b, fs=25.0, window_s=window_s, step_s=0.04, max_lag_s=max_lag_s)
+    w = round(window_s * 25)
+    lags = np.rint(res.lags_s * 25).astype(int)
+    starts = np.rint(res.window_start_s * 25).astype(int)
+    assert res.n_windows >= 1
+    ref = _direct(a, b, starts=starts, w=w, lags=lags, layout="centred", min_pairs=3)
+    np.testing.assert_allclose(res.r, ref, rtol=0, atol=1e-9)
+    flat = wcc_arrays(np.full(n, 2.5), b, fs=25.0, window_s=window_s, step_s=0.04, max_lag_s=max_lag_s)
+    assert np.isnan(flat.r).all() and (flat.n_pairs == w).all()

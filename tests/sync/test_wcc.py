@@ -12,6 +12,16 @@ from attunement.session import Session, Signal
 from attunement.sync import LAYOUTS, fisher_z, local_synchrony, rmea_table, synchrony_index, wcc, wcc_arrays
 
 
+def _placement(s, lag, layout):
+    """Starts of A's and B's windows for base start ``s`` and lag ``lag``, as METHODS §2 lays them out."""
+    if layout == "centred":
+        sa = s - (lag // 2)
+        return sa, sa + lag
+    if layout == "rMEA":
+        return (s, s + lag) if lag >= 0 else (s - lag, s)
+    return (s - lag, s) if lag > 0 else (s, s + lag)
+
+
 def _direct(a, b, *, starts, w, lags, layout, min_pairs):
     """Reference: np.corrcoef on the complete pairs of every window and lag, laid out as METHODS §2 says.
 
@@ -22,13 +32,7 @@ def _direct(a, b, *, starts, w, lags, layout, min_pairs):
     out = np.full((len(starts), len(lags)), np.nan)
     for i, s in enumerate(starts):
         for j, lag in enumerate(lags):
-            if layout == "centred":
-                sa = s - (lag // 2)
-                sb = sa + lag
-            elif layout == "rMEA":
-                sa, sb = (s, s + lag) if lag >= 0 else (s - lag, s)
-            else:
-                sa, sb = (s - lag, s) if lag > 0 else (s, s + lag)
+            sa, sb = _placement(s, lag, layout)
             assert min(sa, sb) >= 0 and max(sa, sb) + w <= len(a), "a window reaches outside the series"
             x, y = a[sa:sa + w], b[sb:sb + w]
             m = np.isfinite(x) & np.isfinite(y)

@@ -43,7 +43,7 @@ to first order).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -56,6 +56,7 @@ _M2_TOLERANCE = 1e-11          # relative error allowed in a window's Σ(x − x
 _R_TOLERANCE = 1e-10           # absolute error allowed in r before a direct recomputation
 _CANCELLATION = 1e-3           # masked engine: variance share below which a cell is recomputed
 _CHUNK_ELEMENTS = 1 << 20      # elements of one lag chunk's product array
+_CELL_CHUNK = 1 << 17          # cells (lags × windows) of one chunk of the complete engine
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,15 +90,24 @@ class Prepared:
     per window start: ``Σ centred`` (summed window by window, so its rounding
     error is at most ``w·ε·Σ|centred|`` over that window), ``M2 = Σ(x − x̄)²``
     (accurate to 1e-11 of itself; NaN where the window's values are all equal)
-    and the number of missing samples in the window. ``cache`` keeps the
-    statistics gathered at a plan's cells, for the next pair the series enters.
+    and the number of missing samples in the window. :attr:`scales` derives
+    from them what every pair the series enters needs.
     """
 
     raw: np.ndarray
     centred: np.ndarray
     w: int
     stats: np.ndarray
-    cache: dict = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def scales(self) -> np.ndarray:
+        """``|Σ centred|`` and ``‖centred‖ = √(S²/w + M2)`` over the window at every start, ``(2, starts)``
+        (NaN where the window is constant)."""
+        norms = self.sums * self.sums
+        norms /= self.w
+        norms += self.m2
+        np.sqrt(norms, out=norms)
+        return np.stack([np.abs(self.sums), norms])
 
     @property
     def sums(self) -> np.ndarray:
@@ -264,15 +274,19 @@ def _rows(values: np.ndarray, origins: np.ndarray, length: int, piece: int) -> n
                                            strides=(row_stride * item, piece * item, item), writeable=False)
 
 
-def _gathered(p: Prepared, plan: Plan, offsets: np.ndarray) -> np.ndarray:
-    """``p.stats`` at every cell, ``(3, lags, windows)``; kept on ``p`` for the next pair with the same plan."""
-    key = (plan, offsets is plan.oa)
-    cached = p.cache.get(key)
-    if cached is None:
-        cached = np.take(p.stats, offsets[:, None] + plan.starts[None, :], axis=1)
-        p.cache.clear()
-        p.cache[key] = cached
-    return cached
+def _cells(row: np.ndarray, plan: Plan, offsets: np.ndarray, js: slice) -> np.ndarray:
+    """``row[starts_i + offsets_j]`` for the lags ``js`` (along which ``offsets`` is affine) and every window:
+    a read-only strided view ``(lags, windows)``, nothing copied."""
+    starts = plan.starts
+    step = int(starts[1] - starts[0]) if len(starts) > 1 else 1
+    return _rows(row, starts[0] + offsets[js], (len(starts) - 1) * step + 1, 1)[:, ::step, 0]
+
+
+def _chunks(group: slice, n_lag: int, n_win: int) -> list[slice]:
+    """The lags of ``group`` in slices of about ``_CELL_CHUNK`` cells, so that a chunk's temporaries stay in cache."""
+    size = max(1, _CELL_CHUNK // max(1, n_win)) * group.step
+    stop = min(group.stop, n_lag)
+    return [slice(lo, min(lo + size, stop), group.step) for lo in range(group.start, stop, size)]
 
 
 _DIRECT_PIECES = 32                # windows of at most this many pieces are summed piece by piece
@@ -292,7 +306,7 @@ def _product_sums(pa: Prepared, pb: Prepared, plan: Plan, step: int,
     w = plan.w
     n_win = len(plan.starts)
     g = math.gcd(step, w) if n_win > 1 else w
-    m, stride = w // g, step // g
+    m, stride = w // g, max(1, step // g)          # one window (g = w): any stride reads it once
     length = (n_win - 1) * step + w
     pieces_per_row = length // g
     xo = plan.starts[0] + plan.oa[js]
@@ -303,25 +317,30 @@ def _product_sums(pa: Prepared, pb: Prepared, plan: Plan, step: int,
     block = max(m, 64)
     n_blocks = pieces_per_row // block + 2
     first = np.arange(n_win) * stride
-    b0, o0 = np.divmod(first, block)
-    b1, o1 = np.divmod(first + m, block)
+    b0, b1 = first // block, (first + m) // block
+    crosses = b1 > b0
     last = (n_win - 1) * stride + 1
     rows_per_chunk = max(1, _CHUNK_ELEMENTS // max(1, pieces_per_row * (1 if direct else 2)))
     for lo in range(0, len(xo), rows_per_chunk):
         part = slice(lo, lo + rows_per_chunk)
-        pieces = np.einsum("jkt,jkt->jk", _rows(pa.centred, xo[part], length, g),
-                           _rows(pb.centred, yo[part], length, g))              # (lags, pieces)
+        xs, ys = _rows(pa.centred, xo[part], length, g), _rows(pb.centred, yo[part], length, g)
         if direct:
+            pieces = np.einsum("jkt,jkt->jk", xs, ys)                          # (lags, pieces)
             total = out[part]
             np.copyto(total, pieces[:, 0:last:stride])
             for q in range(1, m):
                 total += pieces[:, q:q + last:stride]
         else:
-            padded = np.zeros((pieces.shape[0], n_blocks * block))
-            padded[:, :pieces_per_row] = pieces
+            padded = np.zeros((xs.shape[0], n_blocks * block))
+            np.einsum("jkt,jkt->jk", xs, ys, out=padded[:, :pieces_per_row])
             prefix, mass = _blocked_prefix(padded, block)
-            out[part] = prefix[:, b1, o1] - prefix[:, b0, o0] + np.where(b1 > b0, prefix[:, b0, block], 0.0)
-            err[part] = (g + block + 2) * _EPS * (mass[:, b0] + np.where(b1 > b0, mass[:, b1], 0.0))
+            # prefix[:, b, o] at the flat piece index q = b·block + o: slices instead of gathers
+            inner = prefix[:, :, :block].reshape(xs.shape[0], -1)
+            totals = np.ascontiguousarray(prefix[:, :, block])
+            out[part] = (inner[:, m:m + last:stride] - inner[:, 0:last:stride]
+                         + np.where(crosses, np.take(totals, b0, axis=1), 0.0))
+            err[part] = (g + block + 2) * _EPS * (np.take(mass, b0, axis=1)
+                                                  + np.where(crosses, np.take(mass, b1, axis=1), 0.0))
     return out, err
 
 
@@ -332,58 +351,59 @@ def complete_engine(pa: Prepared, pb: Prepared, plan: Plan, *, step: int) -> tup
     product sums' bound, the window sums' (each at most ``w·ε·Σ|x|`` ≤
     ``w^1.5·ε·‖x‖``, Cauchy–Schwarz, with ``‖x‖² = M2 + S²/w``) carried through
     ``Sx·Sy/w``, and a few ε of the last operations; a cell whose bound exceeds
-    1e-10 of ``√(M2x·M2y)`` is recomputed directly.
+    1e-10 of ``√(M2x·M2y)`` is recomputed directly. The cells are taken a few
+    lags at a time (:func:`_chunks`), each series' statistics read in place
+    through strided views (:func:`_cells`).
     """
     w = plan.w
     n_win, n_lag = plan.shape
     r_out = np.empty((n_lag, n_win))
+    n_out = np.full((n_win, n_lag), w, dtype=np.int64)
     if n_win == 0:
-        return r_out.T, np.zeros((n_win, n_lag), dtype=np.int64)
+        return r_out.T, n_out
     g = math.gcd(step, w) if n_win > 1 else w
     sum_scale = w * math.sqrt(w) * _EPS
-    sx_all, m2x_all, holes_x = _gathered(pa, plan, plan.oa)
-    sy_all, m2y_all, holes_y = _gathered(pb, plan, plan.ob)
-    for js in plan.groups:
-        sx, m2x, sy, m2y = sx_all[js], m2x_all[js], sy_all[js], m2y_all[js]
-        sxy, exy = _product_sums(pa, pb, plan, step, js)
-        nx = sx * sx
-        nx /= w
-        nx += m2x
-        np.sqrt(nx, out=nx)                                  # ‖x‖ over the window (NaN where constant)
-        ny = sy * sy
-        ny /= w
-        ny += m2y
-        np.sqrt(ny, out=ny)
-        if exy is None:
-            exy = nx * ny
-            exy *= 1.01 * (g + w // g + 2) * _EPS
-        mean_product = sx * sy
-        mean_product /= w
-        bound = np.abs(sx) * ny
-        bound += np.abs(sy) * nx
-        bound *= sum_scale / w
-        bound += exy
-        bound += 4 * _EPS * (np.abs(sxy) + np.abs(mean_product))
-        cov = np.subtract(sxy, mean_product, out=sxy)
-        den = m2x * m2y
-        np.sqrt(den, out=den)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r = np.divide(cov, den, out=cov)
-        np.clip(r, -1.0, 1.0, out=r)
-        shaky = ~(bound <= _R_TOLERANCE * den)               # NaN bound or den: a constant window, or too close
-        shaky &= np.isfinite(den)
-        if shaky.any():
-            j, i = np.nonzero(shaky)
-            starts = plan.starts[i]
-            r[j, i] = direct_cells(pa.raw, pb.raw, starts + plan.oa[js][j], starts + plan.ob[js][j], w)
-        r_out[js] = r
-    n_out = np.full((n_lag, n_win), w, dtype=np.int64)
-    gappy = (holes_x + holes_y) > 0                           # cells with a missing sample: over the complete pairs
-    if gappy.any():
-        j, i = np.nonzero(gappy)
-        r_out[j, i], n_out[j, i] = masked_direct_cells(pa.raw, pb.raw, plan.starts[i] + plan.oa[j],
+    gaps = bool(pa.stats[2].any() or pb.stats[2].any())
+    gappy = []
+    for group in plan.groups:
+        for js in _chunks(group, n_lag, n_win):
+            sx, m2x, holes_x = (_cells(row, plan, plan.oa, js) for row in pa.stats)
+            sy, m2y, holes_y = (_cells(row, plan, plan.ob, js) for row in pb.stats)
+            ax, nx = (_cells(row, plan, plan.oa, js) for row in pa.scales)   # |Sx| and ‖x‖ (NaN where constant)
+            ay, ny = (_cells(row, plan, plan.ob, js) for row in pb.scales)
+            sxy, exy = _product_sums(pa, pb, plan, step, js)
+            if exy is None:
+                exy = nx * ny
+                exy *= 1.01 * (g + w // g + 2) * _EPS
+            mean_product = sx * sy
+            mean_product /= w
+            bound = ax * ny
+            bound += ay * nx
+            bound *= sum_scale / w
+            bound += exy
+            bound += 4 * _EPS * (np.abs(sxy) + np.abs(mean_product))
+            cov = np.subtract(sxy, mean_product, out=sxy)
+            den = m2x * m2y
+            np.sqrt(den, out=den)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                r = np.divide(cov, den, out=cov)
+            np.clip(r, -1.0, 1.0, out=r)
+            shaky = ~(bound <= _R_TOLERANCE * den)           # NaN bound or den: a constant window, or too close
+            shaky &= np.isfinite(den)
+            if shaky.any():
+                j, i = np.nonzero(shaky)
+                starts = plan.starts[i]
+                r[j, i] = direct_cells(pa.raw, pb.raw, starts + plan.oa[js][j], starts + plan.ob[js][j], w)
+            r_out[js] = r
+            if gaps:                                          # cells with a missing sample: see below
+                j, i = np.nonzero((holes_x + holes_y) > 0)
+                gappy.append((np.arange(n_lag)[js][j], i))
+    r_out = np.ascontiguousarray(r_out.T)
+    if gappy:                                                 # over the complete pairs
+        j, i = (np.concatenate(part) for part in zip(*gappy))
+        r_out[i, j], n_out[i, j] = masked_direct_cells(pa.raw, pb.raw, plan.starts[i] + plan.oa[j],
                                                        plan.starts[i] + plan.ob[j], w, plan.min_pairs)
-    return np.ascontiguousarray(r_out.T), np.ascontiguousarray(n_out.T)
+    return r_out, n_out
 
 
 # ------------------------------------------------------------ masked engine
