@@ -1,0 +1,14 @@
+"""From video to signals: streaming decoding, partners' regions and motion energy (needs the ``video`` extra).
+
+Data flow: :class:`VideoReader` (PyAV) yields grey frames with their times;
+regions of the picture (:mod:`.regions`) say where each partner is;
+:mod:`.motion` counts the pixels that change between frames in each region;
+:func:`video_session` puts those counts on a :class:`~attunement.session.Session`
+as one ``motion_energy`` signal per partner, which ``attune sync`` reads.
+"""
+
+from __future__ import annotations
+
+from .decode import Frame, VideoInfo, VideoReader
+
+__all__ = ["Frame", "VideoInfo", "VideoReader"]

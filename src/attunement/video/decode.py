@@ -1,0 +1,295 @@
+"""Streaming video decoding with PyAV: grey frames with their times, one at a time.
+
+Definitions
+-----------
+- **Time of a frame** = ``pts × time_base`` of its stream, in seconds (never the
+  frame's position times a nominal rate), so a variable frame rate, a dropped
+  frame or a stream that starts late is carried through as it is.
+- **Rotation**: phones store portrait video as landscape pixels plus a display
+  matrix (the MP4 ``tkhd`` matrix, FFmpeg's ``DISPLAYMATRIX`` side data). PyAV's
+  ``VideoFrame.rotation`` is the angle the matrix turns the picture
+  counter-clockwise; each frame is turned by it with :func:`numpy.rot90` (a
+  view, no copy), so regions and partners refer to the picture as it is shown.
+- **Grey level** = the luma plane (Y′) as coded, read without conversion for the
+  planar YUV formats; other pixel formats go through FFmpeg's ``gray``
+  conversion.
+- **Stride** ``s``: every frame is decoded (inter-coded video cannot be decoded
+  otherwise), and frames ``0, s, 2s, …`` are yielded.
+
+Memory does not grow with the video's length: :class:`VideoReader` is an
+iterator that holds the frame being yielded and FFmpeg's decoder buffers, never
+the frames already yielded.
+
+A file that ends early (a recording cut off, a copy interrupted) keeps what
+could be decoded: the reader stops at the first undecodable packet, or finds
+the last frame well before the duration the container declares, and writes a
+note in :attr:`VideoReader.notes`. A file that yields no frame at all is an
+error (:class:`~attunement.errors.FileFormatError`) that names the file and the
+fix.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import FileFormatError
+
+__all__ = ["Frame", "VideoInfo", "VideoReader", "require_av"]
+
+#: Pixel formats whose first plane is the luma, read as the grey picture without conversion.
+_LUMA_FIRST = frozenset({"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "nv21",
+                         "gray", "yuv410p", "yuv411p", "yuv440p"})
+#: A last frame this many frame intervals before the declared duration means the file was cut off.
+_TRUNCATION_FRAMES = 2.5
+
+
+def require_av():
+    """The ``av`` module, or a clear error saying how to install it."""
+    try:
+        import av
+    except ImportError:
+        raise FileFormatError("reading video needs PyAV: install attunement's video extra "
+                              "(pip install 'attunement[video]').") from None
+    return av
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a video says about itself, and the picture as shown (after rotation).
+
+    Attributes
+    ----------
+    path : Path
+    width, height : int
+        The picture as shown, in pixels (swapped from the coded size when rotated by ±90°).
+    rotation : int
+        Degrees the display matrix turns the coded picture counter-clockwise (0, 90, 180, 270).
+    rate_hz : float
+        The stream's average frame rate (frames per second), the grid signals are placed on.
+    duration_s : float or None
+        The duration the container declares, when it declares one.
+    frames : int or None
+        The frame count the container declares (0 or None when unknown).
+    codec : str
+    start_s : float
+        Time of the first decoded frame.
+    """
+
+    path: Path
+    width: int
+    height: int
+    rotation: int
+    rate_hz: float
+    duration_s: float | None
+    frames: int | None
+    codec: str
+    start_s: float
+
+    @property
+    def expected_frames(self) -> int | None:
+        """The frame count declared, or estimated from the duration and rate; None when neither is known."""
+        if self.frames:
+            return int(self.frames)
+        if self.duration_s:
+            return int(round(self.duration_s * self.rate_hz))
+        return None
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame: its index among all decoded frames, its time, and its grey picture.
+
+    ``image`` is a ``uint8`` array (height, width) as shown; it may be a view
+    into the decoder's buffer and is valid while the Frame is referenced.
+    """
+
+    index: int
+    time_s: float
+    image: np.ndarray
+
+
+def _grey(frame) -> np.ndarray:
+    if frame.format.name in _LUMA_FIRST:
+        plane = frame.planes[0]
+        rows = np.frombuffer(plane, dtype=np.uint8).reshape(frame.height, plane.line_size)
+        return rows[:, : frame.width]
+    return frame.to_ndarray(format="gray")
+
+
+def _turns(rotation: float) -> int:
+    """Quarter turns counter-clockwise for :func:`numpy.rot90`; refuses angles that are not multiples of 90°."""
+    return int(round(rotation / 90.0)) % 4
+
+
+class VideoReader:
+    """Iterate over a video's frames as grey pictures with their times, one at a time.
+
+    Parameters
+    ----------
+    path : str or Path
+    stride : int
+        Yield every ``stride``-th decoded frame (1: all).
+    threads : bool
+        Let FFmpeg decode with several threads (frame and slice threading).
+
+    Attributes
+    ----------
+    info : VideoInfo
+    notes : list of str
+        What the reader noticed and worked around (a truncated file, a rotation,
+        frames at irregular times), for ``Session.metadata["warnings"]``.
+    decoded : int
+        Frames decoded so far (all of them, not only those yielded).
+
+    Raises
+    ------
+    FileFormatError
+        The file is missing, is not a video FFmpeg can read, is corrupt or cut
+        off before its first frame, or holds no video stream.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from attunement.video.testing import write_clip
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     clip = write_clip(pathlib.Path(tmp) / "c.mkv", frames=6, rate=25)
+    ...     with VideoReader(clip, stride=2) as reader:
+    ...         times = [round(f.time_s, 2) for f in reader]
+    >>> times
+    [0.0, 0.08, 0.16]
+    """
+
+    def __init__(self, path: str | Path, *, stride: int = 1, threads: bool = True) -> None:
+        if int(stride) != stride or stride < 1:
+            raise FileFormatError(f"--stride must be a whole number of frames, 1 or more; got {stride!r}.")
+        self.path = Path(path)
+        self.stride = int(stride)
+        self.notes: list[str] = []
+        self.decoded = 0
+        self._last_time: float | None = None
+        self._container = None
+        av = require_av()
+        self._av = av
+        name = self.path.name
+        if not self.path.is_file():
+            what = "a folder" if self.path.is_dir() else "not found"
+            raise FileFormatError(f"{name}: {what}. Give the path of a video file ({self.path}).")
+        try:
+            self._container = av.open(str(self.path), mode="r")
+        except av.error.FFmpegError as error:
+            raise FileFormatError(
+                f"{name}: not a video FFmpeg can read, or the file is corrupt or cut off (an MP4 whose recording "
+                f"stopped before its index was written cannot be opened): {error.strerror or error}. Check that it "
+                f"plays in a media player; repair or re-export it (e.g. remux it to MKV), or leave it out.") from None
+        if not self._container.streams.video:
+            kinds = sorted({s.type for s in self._container.streams}) or ["none"]
+            self.close()
+            raise FileFormatError(f"{name}: holds no video stream (streams: {', '.join(kinds)}). "
+                                  f"Give the video recording itself, not an audio or data file.")
+        stream = self._container.streams.video[0]
+        if threads:
+            stream.thread_type = "AUTO"
+        self._stream = stream
+        self._frames = self._decode()
+        try:
+            first = next(self._frames)
+        except StopIteration:
+            self.close()
+            raise FileFormatError(
+                f"{name}: no frame could be decoded ({'; '.join(self.notes) or 'the video stream is empty'}). "
+                f"The file is corrupt or cut off; repair or re-export it, or leave it out.") from None
+        self._first = first
+        rotation = int(_turns(getattr(first[1], "rotation", 0) or 0) * 90)
+        height, width = first[2].shape
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        duration = None
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif self._container.duration:
+            duration = self._container.duration / 1_000_000
+        self.info = VideoInfo(path=self.path, width=int(width), height=int(height), rotation=rotation,
+                              rate_hz=float(rate) if rate else float("nan"), duration_s=duration,
+                              frames=int(stream.frames) or None, codec=stream.codec_context.name,
+                              start_s=first[0])
+        if not np.isfinite(self.info.rate_hz) or self.info.rate_hz <= 0:
+            self.close()
+            raise FileFormatError(f"{name}: the video stream declares no frame rate. Remux it with a frame rate "
+                                  f"(e.g. to MKV or MP4), or leave it out.")
+        if rotation:
+            self.notes.append(f"the video is shown rotated by {rotation}° (its display matrix); regions refer to "
+                              f"the picture as shown, {width}×{height}")
+
+    # ------------------------------------------------------------------ decoding
+    def _decode(self) -> Iterator[tuple[float, object, np.ndarray]]:
+        av, stream, name = self._av, self._stream, self.path.name
+        packets = self._container.demux(stream)
+        while True:
+            try:
+                packet = next(packets)
+                frames = packet.decode()
+            except StopIteration:
+                return
+            except av.error.EOFError:
+                return
+            except av.error.FFmpegError as error:
+                where = f"after {self._last_time:.3f} s" if self._last_time is not None else "before the first frame"
+                self.notes.append(f"decoding stopped {where} ({error.strerror or error}): the file is corrupt or "
+                                  f"cut off there; the frames before it are kept")
+                return
+            for frame in frames:
+                if frame.pts is None:
+                    continue
+                time_s = float(frame.pts * frame.time_base)
+                turns = _turns(frame.rotation) if frame.rotation else 0
+                image = _grey(frame)
+                yield time_s, frame, (np.rot90(image, turns) if turns else image)
+
+    def __iter__(self) -> Iterator[Frame]:
+        step = self.stride
+        try:
+            pending = [self._first] if self._first is not None else []
+            self._first = None
+            source = iter(pending)
+            disordered = 0
+            for time_s, _, image in itertools.chain(source, self._frames):
+                if self._last_time is not None and time_s <= self._last_time:
+                    disordered += 1
+                    continue
+                index = self.decoded
+                self.decoded += 1
+                self._last_time = time_s
+                if index % step == 0:
+                    yield Frame(index, time_s, image)
+            if disordered:
+                self.notes.append(f"{disordered} frame(s) had a time not after the frame before them and were "
+                                  f"left out")
+            self._check_complete()
+        finally:
+            self.close()
+
+    def _check_complete(self) -> None:
+        info = self.info
+        if info.duration_s is None or self._last_time is None:
+            return
+        end = self._last_time + 1.0 / info.rate_hz
+        if info.duration_s - end > _TRUNCATION_FRAMES / info.rate_hz and not any("decoding stopped" in n
+                                                                               for n in self.notes):
+            self.notes.append(f"the video ends at {end:.3f} s but declares {info.duration_s:.3f} s: the file is cut "
+                              f"off; the {self.decoded} frames before the cut are kept")
+
+    # ------------------------------------------------------------------ resources
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.close()
+            self._container = None
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,115 @@
+"""Streaming decoding: frame times from pts × time_base, stride, rotation, and bad files kept or refused clearly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+av = pytest.importorskip("av", reason="the video extra is not installed (pip install 'attunement[video]')")
+
+from attunement.errors import FileFormatError  # noqa: E402
+from attunement.video.decode import VideoReader  # noqa: E402
+from attunement.video.testing import moving_square, write_clip  # noqa: E402
+
+from ._clips import CLOCKWISE_90, set_display_matrix, write_audio_only  # noqa: E402
+
+
+def test_lossless_frames_and_times_come_back_exactly(tmp_path):
+    """FFV1 is lossless: each grey picture written is read back pixel for pixel, at i / 25 s."""
+    clip = write_clip(tmp_path / "c.mkv", frames=12, rate=25)
+    with VideoReader(clip) as reader:
+        frames = list(reader)
+        assert (reader.info.width, reader.info.height, reader.info.rate_hz) == (64, 48, 25.0)
+    assert [f.index for f in frames] == list(range(12))
+    assert np.allclose([f.time_s for f in frames], np.arange(12) / 25)
+    assert all(np.array_equal(f.image, moving_square(f.index)) for f in frames)
+
+
+def test_stride_yields_every_nth_frame(tmp_path):
+    clip = write_clip(tmp_path / "c.mkv", frames=10, rate=25)
+    with VideoReader(clip, stride=3) as reader:
+        frames = list(reader)
+        assert reader.decoded == 10
+    assert [f.index for f in frames] == [0, 3, 6, 9]
+    assert np.allclose([f.time_s for f in frames], [0, 0.12, 0.24, 0.36])
+
+
+def test_variable_frame_rate_keeps_each_frames_own_time(tmp_path):
+    """The times written as pts (1/1000 s) come back, not index / nominal rate."""
+    times = [0.0, 0.04, 0.2, 0.21, 0.5]
+    clip = write_clip(tmp_path / "v.mkv", frames=5, times=times)
+    with VideoReader(clip) as reader:
+        assert [f.time_s for f in reader] == times
+
+
+def test_rotation_metadata_turns_the_picture_as_shown(tmp_path):
+    """A 90° clockwise display matrix (phone portrait video): the top row, bright, is shown as the right column."""
+    picture = np.full((48, 64), 30, np.uint8)
+    picture[:8] = 230  # a bright band along the top
+    clip = write_clip(tmp_path / "r.mp4", pictures=[picture] * 3, codec="libx264")
+    set_display_matrix(clip, CLOCKWISE_90)
+    with VideoReader(clip) as reader:
+        image = next(iter(reader)).image
+        info, notes = reader.info, reader.notes
+    assert (info.rotation % 360, info.width, info.height) == (270, 48, 64)  # 270° counter-clockwise = 90° clockwise
+    assert image.shape == (64, 48)
+    assert image[:, -8:].mean() > 200 and image[:, :-8].mean() < 60
+    assert "rotated by 270°" in notes[0]
+
+
+def test_truncated_file_keeps_the_frames_before_the_cut_with_a_note(tmp_path):
+    clip = write_clip(tmp_path / "full.mkv", frames=100, width=160, height=120)
+    data = clip.read_bytes()
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(data[: len(data) // 2])
+    with VideoReader(cut) as reader:
+        frames = list(reader)
+        notes = reader.notes
+    assert 10 < len(frames) < 100
+    assert all(np.array_equal(f.image, moving_square(f.index, width=160, height=120)) for f in frames)
+    assert len(notes) == 1 and "declares 4.000 s: the file is cut off" in notes[0]
+    assert f"the {len(frames)} frames before the cut are kept" in notes[0]
+
+
+def test_mp4_cut_before_its_index_is_refused_with_the_fix(tmp_path):
+    clip = write_clip(tmp_path / "full.mp4", frames=50, codec="libx264")
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(clip.read_bytes()[:2000])
+    with pytest.raises(FileFormatError, match=r"^cut\.mp4: not a video FFmpeg can read, or the file is corrupt or "
+                                              r"cut off .*repair or re-export it"):
+        VideoReader(cut)
+
+
+def test_no_video_stream_names_the_streams(tmp_path):
+    audio = write_audio_only(tmp_path / "voice.mka")
+    with pytest.raises(FileFormatError, match=r"^voice\.mka: holds no video stream \(streams: audio\)\. Give the "
+                                              r"video recording itself"):
+        VideoReader(audio)
+
+
+def test_unreadable_and_missing_files(tmp_path):
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"not a video " * 50)
+    with pytest.raises(FileFormatError, match=r"^junk\.mp4: not a video FFmpeg can read"):
+        VideoReader(junk)
+    with pytest.raises(FileFormatError, match=r"^absent\.mp4: not found\. Give the path of a video file"):
+        VideoReader(tmp_path / "absent.mp4")
+    with pytest.raises(FileFormatError, match=r"--stride must be a whole number of frames, 1 or more; got 0"):
+        VideoReader(junk, stride=0)
+
+
+def test_memory_does_not_hold_decoded_frames(tmp_path):
+    """The reader is a stream: frames already yielded are not kept (a weak reference to one dies)."""
+    import gc
+    import weakref
+
+    clip = write_clip(tmp_path / "c.mkv", frames=20)
+    with VideoReader(clip) as reader:
+        it = iter(reader)
+        first = next(it)
+        ref = weakref.ref(first)
+        del first
+        for _ in it:
+            pass
+    gc.collect()
+    assert ref() is None
