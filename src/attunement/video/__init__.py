@@ -10,5 +10,8 @@ as one ``motion_energy`` signal per partner, which ``attune sync`` reads.
 from __future__ import annotations
 
 from .decode import Frame, VideoInfo, VideoReader
+from .motion import DEFAULT_THRESHOLD, MotionEnergy, motion_energy
+from .regions import Region, layout_regions, parse_region, partner_regions
 
-__all__ = ["Frame", "VideoInfo", "VideoReader"]
+__all__ = ["Frame", "VideoInfo", "VideoReader", "DEFAULT_THRESHOLD", "MotionEnergy", "motion_energy", "Region",
+           "layout_regions", "parse_region", "partner_regions"]
