@@ -172,7 +172,7 @@ def test_metadata_is_joined_onto_the_sessions(tmp_path):
 
 # ---------------------------------------------------------------------------- help
 COMMANDS = ("analyze", "inspect", "schemes", "convert", "demo", "grids", "simulate", "sequential", "study", "fit",
-            "sync", "agreement")
+            "sync", "agreement", "video")
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -59,6 +59,13 @@ EXAMPLES: dict[str, list[str]] = {
         "attune study coding/ --episodes Episodes --metadata groups.csv \\",
         "    --group group --dyad dyad",
     ],
+    "video": [
+        "attune video session1.mp4 --partner left=infant \\",
+        "    --partner right=caregiver --out session1-video",
+        "attune video recordings/ --region infant=0,0,320,480 \\",
+        "    --region caregiver=320,0,320,480 --stride 2 --out videos",
+        "attune sync videos/signals.csv --out videos-sync",
+    ],
     "sync": [
         "attune sync 200_01.txt 201_01.txt --rate 25 --window 5 --lag 2",
         "attune sync infant.csv mother.csv --format openface --signal AU12_r \\",

@@ -10,8 +10,9 @@ as one ``motion_energy`` signal per partner, which ``attune sync`` reads.
 from __future__ import annotations
 
 from .decode import Frame, VideoInfo, VideoReader
+from .extract import SIGNAL, place_on_grid, video_session
 from .motion import DEFAULT_THRESHOLD, MotionEnergy, motion_energy
 from .regions import Region, layout_regions, parse_region, partner_regions
 
-__all__ = ["Frame", "VideoInfo", "VideoReader", "DEFAULT_THRESHOLD", "MotionEnergy", "motion_energy", "Region",
-           "layout_regions", "parse_region", "partner_regions"]
+__all__ = ["Frame", "VideoInfo", "VideoReader", "SIGNAL", "place_on_grid", "video_session", "DEFAULT_THRESHOLD",
+           "MotionEnergy", "motion_energy", "Region", "layout_regions", "parse_region", "partner_regions"]

@@ -1,0 +1,131 @@
+"""The ``video`` command: each partner's motion energy from video files, written as signals that ``attune sync`` reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
+from rich.text import Text
+
+from ..errors import AttunementError
+from ._common import (
+    OverwriteOption,
+    _fail,
+    _nothing_done,
+    _output_run,
+    _parse_partners,
+    _report_failures,
+    app,
+    console,
+    esc,
+    out_option,
+)
+
+#: Files a batch takes from a folder given as input.
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm", ".mts", ".mpg", ".mpeg", ".wmv", ".3gp")
+
+
+class _FramesPerSecond(ProgressColumn):
+    """Decoding speed, in frames per second."""
+
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f} frames/s")
+
+
+def _video_inputs(inputs: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            files += sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+        else:
+            files.append(item)
+    return files
+
+
+@app.command()
+def video(
+    inputs: Annotated[list[Path], typer.Argument(help="Video files (MP4, MOV, MKV, AVI, WebM …) or folders of them.")],
+    out: Annotated[Path, out_option("attunement-video", "Folder for signals.csv, signals.parquet and videos.csv.")] = Path("attunement-video"),
+    overwrite: OverwriteOption = False,
+    partner: Annotated[Optional[list[str]], typer.Option("--partner", "-p", metavar="REGION=PARTNER", help="Name the partner in a region, e.g. --partner left=infant --partner right=caregiver (regions: left and right by default, or those given with --region).")] = None,
+    region: Annotated[Optional[list[str]], typer.Option("--region", metavar="NAME=X,Y,W,H", help="A partner's box in pixels of the picture as shown (origin top left), e.g. --region infant=0,0,320,480; repeat for each partner. Default: the halves of --layout.")] = None,
+    layout: Annotated[str, typer.Option("--layout", help="Split screen used without --region: left-right (regions left, right) or top-bottom (top, bottom).")] = "left-right",
+    stride: Annotated[int, typer.Option("--stride", min=1, help="Use every Nth frame (the signals' rate is the frame rate divided by N).")] = 1,
+    threshold: Annotated[int, typer.Option("--threshold", min=0, max=254, help="Grey levels (of 255) a pixel must change by to count as motion.")] = 10,
+    counts: Annotated[bool, typer.Option("--counts", help="Write motion energy as counts of changed pixels (as MEA files hold) instead of their share of the region.")] = False,
+) -> None:
+    """Each partner's motion energy from video (frame differencing per region), as signals that `attune sync` reads.
+
+    Writes signals.csv (the long signals layout: session, partner, signal, time_s, value, rate_hz), the same
+    table as signals.parquet, videos.csv (one row per video: frames, rate, size, rotation, notes) and, when
+    some videos could not be read, errors.csv. Nothing that shows a face is written: no frames, no images.
+    A video that cannot be read is listed and the others go on."""
+    import pandas as pd
+
+    from ..exports import write_errors, write_table
+    from ..io import Failure
+    from ..io.signals_csv import signals_frame, write_signals
+    from ..video import parse_region, video_session
+    from ..video.decode import require_av
+
+    failures: list[Failure] = []
+    sessions = []
+    try:
+        require_av()
+        regions = [parse_region(text) for text in region or ()]
+        partners = _parse_partners(partner)
+        files = _video_inputs(list(inputs))
+        if not files:
+            raise AttunementError(f"no video files among the inputs ({', '.join(str(p) for p in inputs)}); give "
+                                  f"video files or folders holding {', '.join(VIDEO_SUFFIXES[:5])} ….")
+        with _output_run(out, command="video", inputs=inputs, overwrite=overwrite) as run:
+            progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                _FramesPerSecond(), TimeRemainingColumn(), console=console, transient=True,
+                                disable=not console.is_terminal)
+            with progress:
+                for path in files:
+                    task = progress.add_task(esc(path.name), total=None)
+                    try:
+                        sessions.append(video_session(
+                            path, regions=regions or None, layout=layout, partners=partners, stride=stride,
+                            threshold=threshold, unit="count" if counts else "share",
+                            on_open=lambda info, task=task: progress.update(task, total=info.expected_frames),
+                            on_frames=lambda n, task=task: progress.advance(task, n)))
+                    except AttunementError as error:
+                        failures.append(Failure(str(path), str(error)))
+                    progress.remove_task(task)
+            if not sessions:
+                raise _nothing_done(failures, "read")
+            write_signals(sessions, run.path / "signals.csv")
+            table = signals_frame(sessions).astype({"session": "category", "partner": "category",
+                                                    "signal": "category"})
+            summary = pd.DataFrame([{
+                "session": s.id, "path": s.metadata["source"], "frames": s.metadata["frames"],
+                "samples": s.metadata["samples"], "rate_hz": s.metadata["rate_hz"],
+                "frame_rate_hz": s.metadata["video"]["frame_rate_hz"], "width": s.metadata["video"]["width"],
+                "height": s.metadata["video"]["height"], "rotation_deg": s.metadata["video"]["rotation"],
+                "regions": "; ".join(f"{p}={b}" for p, b in s.metadata["regions"].items()),
+                "threshold": s.metadata["threshold"], "unit": s.metadata["unit"],
+                "notes": " | ".join(s.metadata.get("warnings", []))} for s in sessions])
+            write_table(table, run.path / "signals.parquet")
+            write_table(summary, run.path / "videos.csv")
+            if failures:
+                write_errors(failures, run.path / "errors.csv")
+    except AttunementError as error:
+        _fail(error)
+        return
+    for session in sessions:
+        for note in session.metadata.get("warnings", []):
+            console.print(f"[yellow]note:[/] {esc(Path(session.metadata['source']).name)}: {esc(note)}",
+                          soft_wrap=True)
+    _report_failures(failures)
+    frames = sum(s.metadata["frames"] for s in sessions)
+    console.print(esc(f"Measured motion energy of {len(sessions)} video(s) ({frames:,} frames); signals in "
+                      f"{out / 'signals.csv'} (attune sync {out / 'signals.csv'} compares the partners)."),
+                  soft_wrap=True)
+    if failures:
+        console.print(f"The failures are listed in {esc(out / 'errors.csv')}.")
+        raise typer.Exit(3)

@@ -1,0 +1,154 @@
+"""A video to a Session: each partner's motion energy as a continuous signal.
+
+:func:`video_session` sequences the small public steps: :class:`~.decode.VideoReader`
+→ regions (:mod:`.regions`) → :class:`~.motion.MotionEnergy` → samples placed on
+the video's frame grid → :class:`~attunement.session.Session`.
+
+**Placing samples.** A signal has one rate; a video's frames have times. The
+grid is ``t0 + k / rate`` with ``t0`` the first frame's time and ``rate`` the
+stream's average frame rate divided by the stride. Each value goes to the
+nearest grid sample. With a constant frame rate that is exact. A variable frame
+rate, or dropped frames, leaves grid samples without a frame (missing values)
+and may put two frames on one sample (their mean is kept); both are counted in
+a note (``metadata["warnings"]``). The value at a frame's time is the motion
+between it and the frame yielded before it.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..session import Session, Signal
+from .decode import VideoInfo, VideoReader
+from .motion import DEFAULT_THRESHOLD, MotionEnergy
+from .regions import Region, check_regions, layout_regions, partner_regions
+
+__all__ = ["SIGNAL", "video_session", "place_on_grid"]
+
+#: The name of the motion-energy signal (as the MEA reader names it, so both meet in ``attune sync``).
+SIGNAL = "motion_energy"
+
+
+def place_on_grid(times: np.ndarray, values: np.ndarray, rate: float) -> tuple[np.ndarray, dict[str, int]]:
+    """Put ``values`` (rows at ``times``) on the grid ``times[0] + k / rate``.
+
+    Returns the gridded values (missing samples NaN; two values on one sample
+    averaged) and counts: ``off_grid`` (values more than a quarter sample from
+    their grid point), ``shared`` (values that shared a sample), ``empty``
+    (samples without a value).
+
+    Examples
+    --------
+    >>> v, counts = place_on_grid(np.array([0.0, 0.1, 0.3]), np.array([[1.0], [2.0], [4.0]]), 10)
+    >>> v.ravel().tolist(), counts
+    ([1.0, 2.0, nan, 4.0], {'off_grid': 0, 'shared': 0, 'empty': 1})
+    """
+    times = np.asarray(times, dtype=float)
+    values = np.asarray(values, dtype=float).reshape(len(times), -1)
+    if len(times) == 0:
+        return values, {"off_grid": 0, "shared": 0, "empty": 0}
+    position = (times - times[0]) * rate
+    index = np.rint(position).astype(np.int64)
+    n = int(index[-1]) + 1
+    sums = np.zeros((n, values.shape[1]))
+    counts = np.zeros((n, values.shape[1]))
+    finite = np.isfinite(values)
+    np.add.at(sums, index, np.where(finite, values, 0.0))
+    np.add.at(counts, index, finite)
+    hits = np.bincount(index, minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), np.nan)
+    return out, {"off_grid": int(np.sum(np.abs(position - index) > 0.25)), "shared": int(np.sum(hits[hits > 1])),
+                 "empty": int(np.sum(hits == 0))}
+
+
+def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, layout: str = "left-right",
+                  partners: Mapping[str, str] | None = None, stride: int = 1, threshold: int = DEFAULT_THRESHOLD,
+                  unit: str = "share", session_id: str | None = None,
+                  on_open: Callable[[VideoInfo], None] | None = None,
+                  on_frames: Callable[[int], None] | None = None) -> Session:
+    """Read a video into a Session holding each partner's ``motion_energy`` signal.
+
+    Parameters
+    ----------
+    path : str or Path
+    regions : sequence of Region, optional
+        The partners' boxes in the picture as shown; default: the two halves of ``layout``.
+    layout : {"left-right", "top-bottom"}
+        The split screen used when ``regions`` is not given.
+    partners : mapping of str to str, optional
+        Region name → partner (``{"left": "infant", "right": "caregiver"}``).
+    stride : int
+        Use every ``stride``-th frame; the signal's rate is the frame rate divided by it.
+    threshold : int
+        Grey levels a pixel must change by (:mod:`.motion`).
+    unit : {"share", "count"}
+        Motion energy as a share of the region's pixels, or their count.
+    session_id : str, optional
+        Default: the file's stem.
+    on_open : callable, optional
+        Called with the :class:`~.decode.VideoInfo` once the video is open (a progress bar's total).
+    on_frames : callable, optional
+        Called with the number of frames decoded since the last call (a progress bar).
+
+    Returns
+    -------
+    Session
+        ``signals[(partner, "motion_energy")]`` per partner; ``metadata`` holds
+        ``source``, ``rate_hz``, ``frames`` (decoded), ``samples``, ``video``
+        (size as shown, rotation, codec, declared duration), ``regions``
+        (partner → ``x,y,width,height``), ``threshold``, ``unit``, ``stride`` and
+        ``warnings`` (a cut-off file, a rotation, frames off the grid).
+
+    Raises
+    ------
+    FileFormatError
+        The video cannot be read at all (:class:`~.decode.VideoReader`).
+    MappingError
+        A region leaves the picture, or a partner mapping names no region.
+    """
+    path = Path(path)
+    with VideoReader(path, stride=stride) as reader:
+        info = reader.info
+        if on_open is not None:
+            on_open(info)
+        chosen = list(regions) if regions else list(layout_regions(layout, info.width, info.height))
+        check_regions(chosen, info.width, info.height, name=path.name)
+        by_partner = partner_regions(chosen, partners)
+        meter = MotionEnergy(list(by_partner.values()), threshold=threshold, unit=unit)
+        times = array("d")
+        values = array("d")
+        reported = 0
+        for frame in reader:
+            times.append(frame.time_s)
+            values.extend(meter.update(frame.image).tolist())
+            if on_frames is not None and reader.decoded - reported >= 16:
+                on_frames(reader.decoded - reported)
+                reported = reader.decoded
+        if on_frames is not None and reader.decoded > reported:
+            on_frames(reader.decoded - reported)
+        notes = list(reader.notes)
+        decoded = reader.decoded
+    rate = info.rate_hz / stride
+    gridded, counts = place_on_grid(np.frombuffer(times), np.frombuffer(values).reshape(len(times), -1), rate)
+    if counts["off_grid"] or counts["shared"] or counts["empty"]:
+        notes.append(f"the frame times do not follow the {info.rate_hz:g} fps grid (a variable frame rate or dropped "
+                     f"frames): {counts['off_grid']} frame(s) more than a quarter frame off it, {counts['empty']} "
+                     f"sample(s) without a frame (missing), {counts['shared']} frame(s) sharing a sample "
+                     f"(averaged)")
+    signals = {(partner, SIGNAL): Signal(gridded[:, k], rate, float(times[0]))
+               for k, partner in enumerate(by_partner)}
+    metadata = {
+        "source": str(path), "rate_hz": rate, "frames": int(decoded), "samples": int(len(gridded)),
+        "video": {"width": info.width, "height": info.height, "rotation": info.rotation, "codec": info.codec,
+                  "frame_rate_hz": info.rate_hz, "duration_s": info.duration_s},
+        "regions": {p: f"{r.x},{r.y},{r.width},{r.height}" for p, r in by_partner.items()},
+        "threshold": int(threshold), "unit": unit, "stride": int(stride),
+    }
+    if notes:
+        metadata["warnings"] = notes
+    return Session(id=session_id or path.stem, signals=signals, metadata=metadata)
