@@ -59,32 +59,43 @@ class MotionEnergy:
             raise ValueError(f"Invalid value for unit: {unit!r}. Allowed values are 'share', 'count'.")
         if int(threshold) != threshold or not 0 <= threshold < 255:
             raise ValueError(f"threshold must be a whole number of grey levels from 0 to 254, got {threshold!r}")
+        if not regions:
+            raise ValueError("MotionEnergy needs at least one region")
         self.regions = tuple(regions)
         self.threshold = int(threshold)
         self.unit = unit
-        self._previous: list[np.ndarray] | None = None
-        self._high = [np.empty((r.height, r.width), np.uint8) for r in self.regions]
-        self._low = [np.empty((r.height, r.width), np.uint8) for r in self.regions]
-        self._mask = [np.empty((r.height, r.width), bool) for r in self.regions]
+        # the changed-pixel mask is computed once over the box that holds every region (for split-screen
+        # halves: the whole, contiguous picture), then counted per region
+        x0 = min(r.x for r in self.regions)
+        y0 = min(r.y for r in self.regions)
+        x1 = max(r.x + r.width for r in self.regions)
+        y1 = max(r.y + r.height for r in self.regions)
+        self._box = (slice(y0, y1), slice(x0, x1))
+        self._local = [(slice(r.y - y0, r.y - y0 + r.height), slice(r.x - x0, r.x - x0 + r.width))
+                       for r in self.regions]
+        shape = (y1 - y0, x1 - x0)
+        self._previous: np.ndarray | None = None
+        self._high = np.empty(shape, np.uint8)
+        self._low = np.empty(shape, np.uint8)
+        self._mask = np.empty(shape, bool)
         self._scale = np.array([1.0 / r.area if unit == "share" else 1.0 for r in self.regions])
 
     def update(self, image: np.ndarray) -> np.ndarray:
         """The motion energy of each region between the previous image and ``image`` (NaN for the first)."""
-        crops = [image[r.slices] for r in self.regions]
-        if self._previous is None:
-            self._previous = [c.copy() for c in crops]
+        crop = image[self._box]
+        before = self._previous
+        if before is None:
+            self._previous = crop.copy()
             return np.full(len(self.regions), np.nan)
-        out = np.empty(len(self.regions))
-        for k, (crop, before) in enumerate(zip(crops, self._previous)):
-            high, low, mask = self._high[k], self._low[k], self._mask[k]
-            # |a − b| in uint8 without a wider copy: max(a, b) − min(a, b)
-            np.maximum(crop, before, out=high)
-            np.minimum(crop, before, out=low)
-            np.subtract(high, low, out=high)
-            np.greater(high, self.threshold, out=mask)
-            out[k] = np.count_nonzero(mask)
-            before[...] = crop
-        return out * self._scale
+        high, low, mask = self._high, self._low, self._mask
+        # |a − b| in uint8 without a wider copy: max(a, b) − min(a, b)
+        np.maximum(crop, before, out=high)
+        np.minimum(crop, before, out=low)
+        np.subtract(high, low, out=high)
+        np.greater(high, self.threshold, out=mask)
+        before[...] = crop
+        counts = np.array([np.count_nonzero(mask[local]) for local in self._local], dtype=float)
+        return counts * self._scale
 
 
 def motion_energy(images: Iterable[np.ndarray], regions: Sequence[Region], *, threshold: int = DEFAULT_THRESHOLD,
