@@ -47,37 +47,27 @@ def make_clip(path: Path, *, seconds: float, rate: int = 25, width: int = 640, h
     ``grain`` > 0 adds independent per-pixel noise of ±grain grey levels (a camera's sensor noise), which
     raises the bitrate and the decoding cost toward those of real recordings.
     """
-    import av
+    from attunement.video.testing import write_clip
 
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:height, 0:width]
     texture = (96 + 40 * np.sin(xx / 9.0) * np.cos(yy / 13.0)).astype(np.uint8)
-    n = int(round(seconds * rate))
     side = height // 6
-    with av.open(str(path), "w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=rate)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"preset": "ultrafast", "crf": "23"}
-        for k in range(n):
-            image = texture.copy()
-            for half, speed in ((0, 3), (1, 5)):
-                x0 = half * width // 2
-                x = x0 + (k * speed) % (width // 2 - side)
-                y = height // 2 + int(height / 4 * np.sin(k / (10.0 + 7 * half))) - side // 2
-                image[y:y + side, x:x + side] = 220
-            noise = rng.integers(-3, 4, size=(height // 8, width // 8), dtype=np.int16)
-            image = image.astype(np.int16) + np.kron(noise, np.ones((8, 8), np.int16))
-            if grain:
-                image += rng.integers(-grain, grain + 1, size=image.shape, dtype=np.int16)
-            image = np.clip(image, 0, 255)
-            frame = av.VideoFrame.from_ndarray(image.astype(np.uint8), format="gray")
-            frame = frame.reformat(format="yuv420p")
-            frame.pts = k
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+
+    def draw(k: int) -> np.ndarray:
+        image = texture.copy()
+        for half, speed in ((0, 3), (1, 5)):
+            x = half * width // 2 + (k * speed) % (width // 2 - side)
+            y = height // 2 + int(height / 4 * np.sin(k / (10.0 + 7 * half))) - side // 2
+            image[y:y + side, x:x + side] = 220
+        noise = rng.integers(-3, 4, size=(height // 8, width // 8), dtype=np.int16)
+        image = image.astype(np.int16) + np.kron(noise, np.ones((8, 8), np.int16))
+        if grain:
+            image += rng.integers(-grain, grain + 1, size=image.shape, dtype=np.int16)
+        return np.clip(image, 0, 255).astype(np.uint8)
+
+    return write_clip(path, frames=int(round(seconds * rate)), rate=rate, pictures=draw, codec="libx264",
+                      options={"preset": "ultrafast", "crf": "23"})
 
 
 def _measure(mode: str, path: Path, stride: int) -> dict:

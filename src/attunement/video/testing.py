@@ -45,7 +45,7 @@ def moving_square(index: int, *, width: int = 64, height: int = 48, side: int = 
 def write_clip(path: str | Path, *, frames: int | None = None, rate: int = 25,
                pictures: Iterable[np.ndarray] | Callable[[int], np.ndarray] | None = None,
                times: Sequence[float] | None = None, codec: str | None = None, width: int = 64,
-               height: int = 48) -> Path:
+               height: int = 48, options: dict[str, str] | None = None) -> Path:
     """Write a clip of grey pictures, atomically; returns its path.
 
     Parameters
@@ -63,6 +63,8 @@ def write_clip(path: str | Path, *, frames: int | None = None, rate: int = 25,
         a 1/1000 s time base.
     codec : str, optional
         FFmpeg encoder name (``ffv1``, ``libx264``, ``mpeg4``).
+    options : dict, optional
+        Encoder options; for ``libx264`` the default is ``preset=ultrafast`` and qp 0 in MKV, 18 in MP4.
     """
     av = require_av()
     path = Path(path)
@@ -84,7 +86,9 @@ def write_clip(path: str | Path, *, frames: int | None = None, rate: int = 25,
             stream.pix_fmt = "yuv420p" if codec != "ffv1" else "gray"
             stream.time_base = base
             stream.codec_context.time_base = base
-            if codec == "libx264":
+            if options is not None:
+                stream.options = dict(options)
+            elif codec == "libx264":
                 stream.options = {"preset": "ultrafast", "qp": "0" if fmt == "matroska" else "18"}
             configured = False
             for i, picture in enumerate(source):
