@@ -32,6 +32,7 @@ def fit_command(
     what_if: Annotated[Optional[list[str]], typer.Option("--what-if", metavar="NAME=VALUE", help="A counterfactual: simulate each dyad with a parameter changed, to a number or to a preset's value (attuned, intrusive, withdrawn, typical), e.g. --what-if b_reengage=attuned. Repeat to change several at once.")] = None,
     level: Annotated[float, typer.Option("--level", help="Level of the intervals.")] = 0.9,
     profile: Annotated[bool, typer.Option("--profile", help="Also check each population mean by re-fitting with it moved 2 standard errors each way (slower).")] = False,
+    arousal: Annotated[Optional[bool], typer.Option("--arousal/--no-arousal", help="Whether the infant's latent arousal (calibrated on infants) acts; by default only when the scheme's first partner is the infant.")] = None,
     draws: Annotated[int, typer.Option("--draws", help="Posterior draws per dyad for the checks, the plain words and --what-if.")] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulations: the same options give the same tables.")] = 0,
     role: Annotated[Optional[list[str]], typer.Option("--role", metavar="PARTNER:STATE=ROLE", help="The model role of a scheme state the model does not know, e.g. --role infant:toy=away.")] = None,
@@ -88,7 +89,7 @@ def fit_command(
                     done[0] = 100 * share
 
                 result = fit(sessions, chosen, dt=dt, agreement=agreement, roles=roles, level=level,
-                             profile=profile, on_progress=on_progress)
+                             profile=profile, arousal=arousal, on_progress=on_progress)
             steps = 3 if changes else 2
             with _bar("simulating", steps) as advance:
                 checks = check(result, draws=draws, seed=seed)

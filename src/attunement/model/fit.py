@@ -50,7 +50,7 @@ from ..schemes import Scheme
 from ..session import Session
 from .data import Coded, encode
 from .likelihood import Prepared, loglik_jax
-from .params import PARAMETERS, as_arrays
+from .params import NO_AROUSAL, PARAMETERS, as_arrays
 from .presets import PRESETS
 
 __all__ = ["fit", "Fit", "active_parameters"]
@@ -171,6 +171,7 @@ def fit(
     level: float = 0.9,
     max_em: int = 25,
     profile: bool = False,
+    arousal: bool | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> Fit:
     """Estimate each dyad's parameters and the population's from coded sessions.
@@ -195,6 +196,11 @@ def fit(
         Most EM iterations for the between-dyad SDs.
     profile : bool
         Also run the profile checks (one re-optimisation per population mean and side).
+    arousal : bool, optional
+        Whether the infant's latent arousal block (held at the calibrated typical values) acts. By default
+        it does when the scheme's first partner is ``infant``; for other dyads (a client and a
+        therapist) it is switched off (:data:`~attunement.model.params.NO_AROUSAL`), since it was
+        calibrated on infants.
     on_progress : callable, optional
         Called with the share of the work done (0–1), for progress bars.
 
@@ -220,9 +226,11 @@ def fit(
     ['a_positivity', 'a_repair']
     >>> bool(result.diagnostics.ok.all())
     True
+    >>> result.fixed["ar_look"] > 0   # an infant: his arousal acts
+    True
     """
     return _fit(data, scheme, dt=dt, agreement=agreement, roles=roles, level=level, max_em=max_em,
-                profile=profile, on_progress=on_progress)
+                profile=profile, arousal=arousal, on_progress=on_progress)
 
 
 class _Objective:
@@ -298,7 +306,7 @@ class _Objective:
                                  options={"maxiter": 3000, "maxcor": 20, "ftol": 1e-10, "gtol": 1e-3, **options})
 
 
-def _fit(data, scheme, *, dt, agreement, roles, level, max_em, profile, on_progress) -> Fit:
+def _fit(data, scheme, *, dt, agreement, roles, level, max_em, profile, arousal, on_progress) -> Fit:
     coded = data if isinstance(data, Coded) else encode(data, scheme, dt=dt, roles=roles)
     coded = coded.observed_states()
     if coded.n < 2:
@@ -309,6 +317,8 @@ def _fit(data, scheme, *, dt, agreement, roles, level, max_em, profile, on_progr
     shared_names, dyad_names = active_parameters(coded)
     typical = PRESETS["typical"]
     fixed = {name: typical.mean(name) for name in PARAMETERS if name not in shared_names and name not in dyad_names}
+    if not (arousal if arousal is not None else coded.partners[0] == "infant"):
+        fixed.update(NO_AROUSAL)
     n, F, D = coded.n, len(shared_names), len(dyad_names)
     prep = Prepared(coded, agreement=agreement)
     # priors centred on the calibrated typical population, with the parameter table's SDs

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import AttunementError
 
-__all__ = ["Parameter", "PARAMETERS", "DYAD", "STIMULATION", "REACH_AWAY", "as_arrays"]
+__all__ = ["Parameter", "PARAMETERS", "DYAD", "STIMULATION", "REACH_AWAY", "NO_AROUSAL", "as_arrays"]
 
 
 @dataclass(frozen=True)
@@ -174,6 +174,12 @@ REACH_AWAY = {"positive": 0.0, "watching": 0.0, "intrusive": 1.0, "disengaged": 
 #: ICEP-R, and ordinary pauses last about 8 s; in a still-face the bids go unanswered for minutes).
 UNANSWERED_AFTER_S = 3.0
 UNANSWERED_RAMP_S = 15.0
+#: The arousal block switched off: his level falls to calm within the first seconds and never rises, and
+#: no hazard depends on it (``ar_look`` = ``ar_negative`` = 0), so the latent layer has no effect on the
+#: codes. :func:`attunement.model.fit` uses it for dyads whose first partner is not an infant (a client
+#: and a therapist): the block is calibrated on infants in the still-face and does not describe adults.
+NO_AROUSAL = {"ar_up": -30.0, "ar_down": 3.0, "ar_stim": 0.0, "ar_smile": 0.0, "ar_change": 0.0, "ar_unmet": 0.0,
+              "ar_calm": 0.0, "ar_look": 0.0, "ar_negative": 0.0}
 #: The memory term compares his last bout of a state with this length (s).
 MEMORY_REFERENCE_S = 5.0
 #: Time in state is counted up to this many seconds (the duration term is flat beyond it).
