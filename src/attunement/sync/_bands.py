@@ -68,6 +68,7 @@ def sweep_bands(space: Space, *, lines: bool, profile: bool, skip_main_diagonal_
         y_padded = criterion.rank_padded
 
     counts = np.zeros(n + m - 1, dtype=np.int64)
+    n_rec = 0
     diag_hist = np.zeros(min(n, m) + 1, dtype=np.int64) if lines else None
     vert_hist = np.zeros(m + 1, dtype=np.int64) if lines else None
     rows_of_i = _Verticals(n, vert_hist, first_k=0) if lines else None        # runs along j ≥ i of row i
@@ -98,19 +99,21 @@ def sweep_bands(space: Space, *, lines: bool, profile: bool, skip_main_diagonal_
         if not lines:
             per_row = np.count_nonzero(rec, axis=1)
         else:
-            per_row, lengths, row = _diagonal_runs(band[:, lead - 1:lead + w + 1], flags)
-            main = row == -k0                        # the main diagonal's runs (k = 0), if in this band
-            if skip_main_diagonal_lines:
-                lengths, main = lengths[~main], main[~main]
-            if symmetric:                            # every other diagonal k stands for k and −k
-                lengths = np.concatenate([lengths, lengths[~main]])
-            _add_lengths(diag_hist, lengths)
+            main = -k0 if k0 <= 0 < k1 else None     # the band's row of the main diagonal (k = 0), if any
+            per_row, n_band = _diagonal_runs(band[:, lead - 1:lead + w + 1], flags, diag_hist, main=main,
+                                             skip_main=skip_main_diagonal_lines, twice=symmetric,
+                                             per_row=profile)
+            n_rec += n_band
             rows_of_i.band(rec, k0=k0, c0=a)
             if symmetric:                            # R[j − k, j] for the columns j ≥ k0: the band sheared
                 sheared = np.lib.stride_tricks.as_strided(band[0, lead:], shape=(kb, n - k0),
                                                           strides=(stride - 1, 1), writeable=False)
                 first = 1 if k0 == 0 else 0         # the main diagonal belongs to the row's other half
                 rows_below.band(sheared[first:], k0=k0 + first, c0=k0)
+        if per_row is None:
+            continue
+        if not lines:
+            n_rec += int(per_row.sum()) * (2 if symmetric else 1) - (int(per_row[0]) if symmetric and k0 == 0 else 0)
         counts[k0 + n - 1:k1 + n - 1] = per_row
         if symmetric:
             counts[n - 1 - np.arange(k0, k1)] = per_row
@@ -119,7 +122,7 @@ def sweep_bands(space: Space, *, lines: bool, profile: bool, skip_main_diagonal_
         if symmetric:
             rows_below.finish(k_end=m)
             _join_at_main_diagonal(rows_of_i.first_len, rows_below.first_len, vert_hist)
-    return Sweep(int(counts.sum()), counts if profile else None, diag_hist, vert_hist)
+    return Sweep(n_rec, counts if profile else None, diag_hist, vert_hist)
 
 
 def _recurrence(space: Space, criterion: _Intervals | None, sx: np.ndarray, y_padded: np.ndarray, *, i0: int,
@@ -192,18 +195,25 @@ class _Intervals:
             side = diff >= 0 if below else diff < 0
             return side & ~space.passes(np.abs(diff))
 
-        low = _first(size, lambda p, r: ~fails(p, r, True), sx.size)   # fails below: a prefix of the order
-        high = _first(size, lambda p, r: fails(p, r, False), sx.size)  # fails above: a suffix
+        reach = space.radius * (1.0 if space.scale is None else space.scale)  # only a first guess
+        low = _first(size, lambda p, r: ~fails(p, r, True), np.searchsorted(ys, sx - reach, side="left"))
+        high = _first(size, lambda p, r: fails(p, r, False), np.searchsorted(ys, sx + reach, side="right"))
         self.low = low.astype(dtype)
         self.width = (high - low).astype(dtype)
 
 
-def _first(size: int, test, count: int) -> np.ndarray:
-    """For p < count: the first r in [0, size) where ``test(p, r)`` holds (size where none), for a test
-    that holds on a suffix of r; a binary search on every p at once."""
-    left = np.zeros(count, dtype=np.int64)
-    right = np.full(count, size, dtype=np.int64)
-    p = np.arange(count)
+def _first(size: int, test, guess: np.ndarray) -> np.ndarray:
+    """For each p: the first r in [0, size) where ``test(p, r)`` holds (size where none), for a test that
+    holds on a suffix of r. Where ``guess[p]`` is that boundary (the test fails before it and holds at
+    it) it is kept; elsewhere a binary search on every such p at once."""
+    p = np.arange(guess.size)
+    at = np.minimum(guess, size - 1)
+    right_holds = (guess == size) | test(p, at)
+    before = np.maximum(guess - 1, 0)
+    left_fails = (guess == 0) | ~test(p, before)
+    good = right_holds & left_fails
+    left = np.where(good, guess, 0)
+    right = np.where(good, guess, size)
     while True:
         live = np.flatnonzero(left < right)
         if not live.size:
@@ -221,17 +231,35 @@ def _passes(space: Space, d: np.ndarray, out: np.ndarray) -> None:
     (np.less if space.strict else np.less_equal)(d, space.radius, out=out)
 
 
-def _diagonal_runs(band: np.ndarray, flags: _Flags) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The runs along each row of ``band`` (a zero column on both sides): each row's count of recurrent points,
-    and every run's length and row."""
+def _diagonal_runs(band: np.ndarray, flags: _Flags, hist: np.ndarray, *, main: int | None, skip_main: bool,
+                   twice: bool, per_row: bool) -> tuple[np.ndarray | None, int]:
+    """Add the runs along each row of ``band`` (a zero column on both sides) to ``hist``; return each row's
+    count of recurrent points (only where ``per_row``) and their total.
+
+    ``main``: the row of the main diagonal, whose runs ``skip_main`` leaves out of ``hist``; ``twice``: every
+    other row stands for two diagonals (k and −k of a symmetric plot), in ``hist`` and in the total.
+    """
     width = band.shape[1] - 1
     steps = flags.take(band.shape[0], width)
     np.not_equal(band[:, 1:], band[:, :-1], out=steps)
     at = flags.flatnonzero()
-    starts, lengths = at[0::2], at[1::2] - at[0::2]
-    row = starts // width
-    per_row = np.bincount(row, weights=lengths, minlength=band.shape[0]).astype(np.int64)  # exact below 2**53
-    return per_row, lengths, row
+    lengths = at[1::2] - at[0::2]                   # steps alternate start, end along the rows
+    total = int(lengths.sum())
+    counted = np.bincount(lengths) if lengths.size else np.zeros(1, dtype=np.int64)
+    if twice:
+        counted *= 2
+        total *= 2
+    if main is not None:                            # the main diagonal's runs: once, or not at all in hist
+        starts = at[0::2]
+        on_main = lengths[(starts >= main * width) & (starts < (main + 1) * width)]
+        if on_main.size:
+            counted[:on_main.max() + 1] -= np.bincount(on_main) * ((1 if twice else 0) + (1 if skip_main else 0))
+        total -= int(on_main.sum()) if twice else 0
+    hist[:counted.size] += counted
+    if not per_row:
+        return None, total
+    row = at[0::2] // width
+    return np.bincount(row, weights=lengths, minlength=band.shape[0]).astype(np.int64), total  # exact below 2**53
 
 
 class _Flags:
@@ -286,9 +314,11 @@ class _Verticals:
     def band(self, rec: np.ndarray, *, k0: int, c0: int) -> None:
         """Add the runs that end in ``rec`` (rows k0…, columns c0…; any strided view); columns outside it end.
 
-        The steps of each column are taken between the carried state (a row above the band), the band's
-        rows and a cleared row below it; a carried run gets a start in row −1. Put in column order by a
-        stable sort, the steps then alternate start, end in every column, and so in the whole sequence.
+        Steps of each column, in rows s of ``steps``: s = 0 starts the run carried from above (if any),
+        s = 1 … kb are the changes between the carried state and the band's rows, and s = kb + 1 ends the
+        runs still open at the bottom. A step in row s ≥ 1 lies at diagonal k0 + s − 1 (a run's first
+        point, or the point after its last). Put in column order by a stable sort, the steps alternate
+        start, end in every column, and so in the whole sequence.
         """
         kb, width = rec.shape
         if kb == 0:
@@ -298,31 +328,28 @@ class _Verticals:
         self._close(outside, self.open_start[outside], np.full(outside.size, k0))
         self.open_start[outside] = _NONE
         open_start = self.open_start[c0:c0 + width]
-        carried = open_start != _NONE
-        steps = self.flags.take(kb + 1, width)
-        np.not_equal(rec[0], carried, out=steps[0])
-        np.not_equal(rec[1:], rec[:-1], out=steps[1:kb])
-        steps[kb] = rec[kb - 1]                         # every run still open at the bottom ends in row kb
-        at = self.flags.flatnonzero()
-        row = at // width
-        col = at - row * width
-        carried_col = np.flatnonzero(carried)
-        if carried_col.size:                            # carried runs start in row −1, before the band's steps
-            col = np.concatenate([carried_col, col])
-            row = np.concatenate([np.full(carried_col.size, -1, dtype=row.dtype), row])
+        steps = self.flags.take(kb + 2, width)
+        np.not_equal(open_start, _NONE, out=steps[0])
+        np.not_equal(rec[0], steps[0], out=steps[1])
+        np.not_equal(rec[1:], rec[:-1], out=steps[2:kb + 1])
+        steps[kb + 1] = rec[kb - 1]
+        row, col = np.divmod(self.flags.flatnonzero(), width)
         # stable: radix sort for 16-bit keys, else timsort, which merges the band's rows (each already sorted)
         order = np.argsort(col.astype(np.int16) if width < np.iinfo(np.int16).max else col, kind="stable")
         row = row[order]
         col = col[order[0::2]]
-        first, last = row[0::2], row[1::2]
-        start = k0 + first
-        from_above = first < 0
+        start, end = row[0::2], row[1::2]
+        start += k0 - 1                                 # row s → diagonal k0 + s − 1 (a view: row changes too)
+        end += k0 - 1
+        from_above = start == k0 - 1
         start[from_above] = open_start[col[from_above]]
         open_start[:] = _NONE
-        still = last == kb
-        open_start[col[still]] = start[still]
-        ended = ~still
-        self._close(c0 + col[ended], start[ended], k0 + last[ended])
+        still = end == k0 + kb
+        if still.any():
+            open_start[col[still]] = start[still]
+            ended = ~still
+            col, start, end = col[ended], start[ended], end[ended]
+        self._close(c0 + col, start, end)
 
     def finish(self, *, k_end: int) -> None:
         """End every open run after the last diagonal ``k_end − 1``."""
