@@ -339,17 +339,25 @@ class _Verticals:
         row = row[order]
         col = col[order[0::2]]
         start, end = row[0::2], row[1::2]
+        from_above = np.flatnonzero(start == 0)
         start += k0 - 1                                 # row s → diagonal k0 + s − 1 (a view: row changes too)
-        end += k0 - 1
-        from_above = start == k0 - 1
         start[from_above] = open_start[col[from_above]]
+        lengths = end + (k0 - 1)
+        lengths -= start
         open_start[:] = _NONE
-        still = end == k0 + kb
-        if still.any():
-            open_start[col[still]] = start[still]
-            ended = ~still
-            col, start, end = col[ended], start[ended], end[ended]
-        self._close(c0 + col, start, end)
+        still = np.flatnonzero(end == kb + 1)           # open at the bottom: carried on, not counted yet
+        open_start[col[still]] = start[still]
+        lengths[still] = 0
+        counts = np.bincount(lengths, minlength=1)
+        counts[0] = 0
+        self.hist[:counts.size] += counts
+        # the run that began at first_k: it began in this band, or was carried into it
+        if k0 <= self.first_k < k0 + kb:
+            first = np.flatnonzero(start == self.first_k)
+        else:
+            first = from_above[start[from_above] == self.first_k] if k0 > self.first_k else from_above[:0]
+        first = first[lengths[first] > 0]
+        self.first_len[c0 + col[first]] = lengths[first]
 
     def finish(self, *, k_end: int) -> None:
         """End every open run after the last diagonal ``k_end − 1``."""
