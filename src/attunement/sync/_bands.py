@@ -45,6 +45,7 @@ from ._lines import Space, Sweep
 _BAND_ROWS = 128         # diagonals per band: each band pays O(N) for the vertical runs it carries
 _NONE = np.iinfo(np.int64).min  # no open vertical run (k itself may be negative)
 _TILE_CELLS = 1 << 20    # cells per distance tile: bounds the float temporaries (8 MB)
+_RANKS_16 = np.iinfo(np.uint16).max  # ts2 shorter than this: its ranks (and the rank beyond them) fit 16 bits
 
 
 def sweep_bands(space: Space, *, lines: bool, profile: bool, skip_main_diagonal_lines: bool = False,
@@ -184,7 +185,7 @@ class _Intervals:
     def __init__(self, space: Space, pad: int) -> None:
         sx, sy = space.series
         size = sy.size
-        dtype = np.uint16 if size < np.iinfo(np.uint16).max else np.uint32
+        dtype = np.uint16 if size < _RANKS_16 else np.uint32
         order = np.argsort(sy, kind="stable")
         ys = sy[order]
         self.rank_padded = np.full(pad + size + pad, size, dtype=dtype)
@@ -337,16 +338,16 @@ class _Verticals:
         # stable: radix sort for 16-bit keys, else timsort, which merges the band's rows (each already sorted)
         order = np.argsort(col.astype(np.int16) if width < np.iinfo(np.int16).max else col, kind="stable")
         row = row[order]
-        col = col[order[0::2]]
+        start_col = order[0::2]                         # where each run's column is in col (read where needed)
         start, end = row[0::2], row[1::2]
         from_above = np.flatnonzero(start == 0)
         start += k0 - 1                                 # row s → diagonal k0 + s − 1 (a view: row changes too)
-        start[from_above] = open_start[col[from_above]]
+        start[from_above] = open_start[col[start_col[from_above]]]
         lengths = end + (k0 - 1)
         lengths -= start
         open_start[:] = _NONE
         still = np.flatnonzero(end == kb + 1)           # open at the bottom: carried on, not counted yet
-        open_start[col[still]] = start[still]
+        open_start[col[start_col[still]]] = start[still]
         lengths[still] = 0
         counts = np.bincount(lengths, minlength=1)
         counts[0] = 0
@@ -357,7 +358,7 @@ class _Verticals:
         else:
             first = from_above[start[from_above] == self.first_k] if k0 > self.first_k else from_above[:0]
         first = first[lengths[first] > 0]
-        self.first_len[c0 + col[first]] = lengths[first]
+        self.first_len[c0 + col[start_col[first]]] = lengths[first]
 
     def finish(self, *, k_end: int) -> None:
         """End every open run after the last diagonal ``k_end − 1``."""
