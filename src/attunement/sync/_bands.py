@@ -19,13 +19,28 @@ supremum metric each coordinate is thresholded first and the shifted views are
 and-ed (``max_l d_l ≤ ε`` iff every ``d_l ≤ ε``; division by the rescale
 statistic is monotone). Cells outside the matrix read NaN and are not recurrent.
 
+**One coordinate without distances** (the supremum metric, or m = 1). For a
+fixed x[p], ``fl(x[p] − b)`` is monotone in b (a correctly rounded
+subtraction; rounding is monotone), and so is the decision on its absolute
+value. So the values b of ts2 that pass form one run of ts2's sort order,
+``low[p] ≤ rank(b) < low[p] + width[p]``, found once per sample by a binary
+search that evaluates :meth:`_lines.Space.passes` itself (:class:`_Intervals`).
+A cell then costs an unsigned subtraction and a comparison of 16-bit ranks
+(32-bit from 65,535 samples) instead of three passes over float64 distances,
+with the very same decisions; cells outside the matrix read a rank beyond
+every interval.
+
 **Lines.** A diagonal line lies within one row of a band: the steps of the
 row (zero-padded) alternate start, end, so the k-th start pairs with the k-th
 end. A vertical line (fixed i, runs over j) runs down a column of consecutive
 bands; the run still open at the bottom of a band is carried to the next one
-(where it began, per column), and the steps of a band are put in column order
-by a stable sort (radix for 16-bit columns; else timsort, which merges the
-band's already sorted rows).
+(where it began, per column). Each band's vertical steps get a row above it
+(a start for each carried run) and one below (an end for each run still
+open), so that, put in column order by a stable sort (radix for 16-bit
+columns; else timsort, which merges the band's already sorted rows), starts
+and ends alternate. Steps are a few per cent of the cells: their positions
+are found 8 bytes at a time (the nonzero words, then the set bytes within
+them; :class:`_Flags`).
 
 **Symmetric plots** (auto-recurrence, ``side="both"``; the Theiler window is
 symmetric) are swept over k ≥ 0 only, half the cells: diagonal k > 0 stands
@@ -44,7 +59,7 @@ from ._lines import Space, Sweep
 
 _BAND_ROWS = 128         # diagonals per band: each band pays O(N) for the vertical runs it carries
 _NONE = np.iinfo(np.int64).min  # no open vertical run (k itself may be negative)
-_TILE_CELLS = 1 << 20    # cells per distance tile: bounds the float temporaries (8 MB)
+_TILE_CELLS = 1 << 20    # cells per distance tile: bounds the temporaries (8 MB of floats, 2 MB of ranks)
 _RANKS_16 = np.iinfo(np.uint16).max  # ts2 shorter than this: its ranks (and the rank beyond them) fit 16 bits
 
 
