@@ -303,7 +303,8 @@ class _Flags:
         words = self.buffer[:self.size].view(np.uint64)
         hit = np.flatnonzero(words != 0)
         within = np.flatnonzero(words[hit].view(bool))  # the bytes of the words that hold a flag, in memory order
-        return (hit[within >> 3] << 3) | (within & 7)
+        hit <<= 3
+        return hit[within >> 3] | (within & 7)
 
 
 class _Verticals:
@@ -349,7 +350,9 @@ class _Verticals:
         np.not_equal(rec[0], steps[0], out=steps[1])
         np.not_equal(rec[1:], rec[:-1], out=steps[2:kb + 1])
         steps[kb + 1] = rec[kb - 1]
-        row, col = np.divmod(self.flags.flatnonzero(), width)
+        at = self.flags.flatnonzero()
+        row = at // width
+        col = at - row * width
         # stable: radix sort for 16-bit keys, else timsort, which merges the band's rows (each already sorted)
         order = np.argsort(col.astype(np.int16) if width < np.iinfo(np.int16).max else col, kind="stable")
         row = row[order]
