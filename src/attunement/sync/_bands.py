@@ -317,6 +317,7 @@ class _Verticals:
 
     def __init__(self, columns: int, hist: np.ndarray, *, first_k: int) -> None:
         self.open_start = np.full(columns, _NONE, dtype=np.int64)
+        self.span = (0, 0)                            # the columns of the last band
         self.first_len = np.zeros(columns, dtype=np.int64)
         self.hist = hist
         self.first_k = first_k
@@ -340,10 +341,13 @@ class _Verticals:
         kb, width = rec.shape
         if kb == 0:
             return
-        outside = np.flatnonzero(self.open_start != _NONE)
-        outside = outside[(outside < c0) | (outside >= c0 + width)]
-        self._close(outside, self.open_start[outside], np.full(outside.size, k0))
-        self.open_start[outside] = _NONE
+        low, high = self.span                         # runs can be open only in the last band's columns
+        for a, b in ((low, min(high, c0)), (max(low, c0 + width), high)):
+            if a < b:
+                outside = a + np.flatnonzero(self.open_start[a:b] != _NONE)
+                self._close(outside, self.open_start[outside], np.full(outside.size, k0))
+                self.open_start[outside] = _NONE
+        self.span = (c0, c0 + width)
         open_start = self.open_start[c0:c0 + width]
         steps = self.flags.take(kb + 2, width)
         np.not_equal(open_start, _NONE, out=steps[0])
