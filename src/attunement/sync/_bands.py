@@ -59,7 +59,8 @@ from ._lines import Space, Sweep
 
 _BAND_ROWS = 128         # diagonals per band: each band pays O(N) for the vertical runs it carries
 _NONE = np.iinfo(np.int64).min  # no open vertical run (k itself may be negative)
-_TILE_CELLS = 1 << 20    # cells per distance tile: bounds the temporaries (8 MB of floats, 2 MB of ranks)
+_TILE_BYTES = 8 << 20    # a distance (or rank) tile's temporary: 8 MB, and its decisions (1 or 4 MB)
+_INT16_MAX = int(np.iinfo(np.int16).max)
 _RANKS_16 = np.iinfo(np.uint16).max  # ts2 shorter than this: its ranks (and the rank beyond them) fit 16 bits
 
 
@@ -91,9 +92,9 @@ def sweep_bands(space: Space, *, lines: bool, profile: bool, skip_main_diagonal_
     rows_below = _Verticals(n, vert_hist, first_k=1) if lines and symmetric else None  # along j < i, mirrored
     lead = rows + 1                                   # zero columns before a band row: room for the shear
     cells = np.zeros(rows * (lead + n + lead), dtype=bool)
-    tile = max(64, _TILE_CELLS // rows)
-    scratch = np.empty(rows * (tile + (space.x.shape[1] - 1) * space.delay),
-                       dtype=np.float64 if criterion is None else y_padded.dtype)
+    dtype = np.float64 if criterion is None else y_padded.dtype
+    tile = max(64, _TILE_BYTES // (rows * np.dtype(dtype).itemsize))
+    scratch = np.empty(rows * (tile + (space.x.shape[1] - 1) * space.delay), dtype=dtype)
     near = np.empty(scratch.size, dtype=bool)
     flags = _Flags()
     for k0 in range(0 if symmetric else 1 - n, m, rows):
@@ -358,7 +359,7 @@ class _Verticals:
         row = at // width
         col = at - row * width
         # stable: radix sort for 16-bit keys, else timsort, which merges the band's rows (each already sorted)
-        order = np.argsort(col.astype(np.int16) if width < np.iinfo(np.int16).max else col, kind="stable")
+        order = np.argsort(col.astype(np.int16) if width < _INT16_MAX else col, kind="stable")
         row = row[order]
         start_col = order[0::2]                         # where each run's column is in col (read where needed)
         start, end = row[0::2], row[1::2]
