@@ -356,15 +356,18 @@ def _assert_equal_to_dense(got: dict, expected: dict, context) -> None:
             assert got[key] == pytest.approx(value, rel=1e-12), (key, got[key], value, context)
 
 
-@pytest.mark.parametrize("rows", [2, None])
-def test_band_sweep_matches_dense_brute_force_on_longer_series(monkeypatch, rows):
+@pytest.mark.parametrize("rows, tiled", [(2, False), (None, False), (None, True)])
+def test_band_sweep_matches_dense_brute_force_on_longer_series(monkeypatch, rows, tiled):
     """The band sweep on series of 150–400 points (several bands of 128 diagonals, or hundreds of bands of
-    2), equal to the dense N×M brute force written in this test: smooth series with a wide radius (the
-    plots the band sweep is chosen for), every metric, embeddings 1–3 with delays 1–3, both conventions,
-    auto- and cross-recurrence of unequal lengths, Theiler windows, sides and rescales."""
+    2; each band's distances in one tile, or in tiles of 64 columns), equal to the dense N×M brute force
+    written in this test: smooth series with a wide radius (the plots the band sweep is chosen for), every
+    metric, embeddings 1–3 with delays 1–3, both conventions, auto- and cross-recurrence of unequal
+    lengths, Theiler windows, sides and rescales."""
     monkeypatch.setattr(_lines, "_DENSE_SHARE", BANDS)
     if rows is not None:
         monkeypatch.setattr(_bands, "_BAND_ROWS", rows)
+    if tiled:
+        monkeypatch.setattr(_bands, "_TILE_BYTES", 1)  # the smallest tile: 64 columns
     rng = np.random.default_rng(77)
     for case in range(12):
         n1, n2 = int(rng.integers(150, 400)), int(rng.integers(150, 400))
@@ -444,11 +447,12 @@ def test_band_sweep_maximum_metric_embeddings_match_dense_brute_force(monkeypatc
     """The supremum metric with embeddings 2–4 (the one-coordinate intervals and-ed over lagged copies), on
     coarse values with many distances equal to the radius, against the dense N×M brute force written in
     this test: auto- and cross-recurrence of unequal lengths, both conventions, Theiler windows, sides,
-    rescales, bands of 128 and of 3 diagonals."""
+    rescales, bands of 128 and of 3 diagonals, each in one tile or in tiles of 64 columns."""
     monkeypatch.setattr(_lines, "_DENSE_SHARE", BANDS)
     rng = np.random.default_rng(900 + seed)
     for case in range(6):
         monkeypatch.setattr(_bands, "_BAND_ROWS", (128, 3)[case % 2])
+        monkeypatch.setattr(_bands, "_TILE_BYTES", (8 << 20, 1)[case // 3])
         n1, n2 = int(rng.integers(60, 200)), int(rng.integers(60, 200))
         x = np.round(np.cumsum(rng.normal(size=n1)) * 2) / 8
         y = None if case % 3 == 0 else np.round(np.cumsum(rng.normal(size=n2)) * 2) / 8
