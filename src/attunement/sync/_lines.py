@@ -30,8 +30,8 @@ each coordinate first), × ½ for a symmetric plot (half the cells). Ranks
 compared within intervals (the maximum metric, or one coordinate) make a band
 cell cheaper still, but the share is kept: on the 100,000-point, m = 1 plot of
 ``benchmarks/crqa.py`` (2.8 % candidates, diagonal lines of about 2.5 points)
-the band sweep took 36 s against this sweep's 23 s, its cost there lying in
-the many short lines, not in the cells.
+the band sweep took 36 s against this sweep's 27 s (same loaded machine), its
+cost there lying in the many short lines, not in the cells.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ auto-recurrence, ``_lines.sweep``), every cell is tested instead, a band of 128
 diagonals at a time in long vectorised runs (``_bands.py``: one to a few ns
 per cell; half the cells in auto-recurrence; for the supremum metric or one
 coordinate, ranks compared within intervals instead of distances, with the
-same decisions), which at 10,000 points is about fifteen times faster than
+same decisions), which at 10,000 points is over fifteen times faster than
 pyunicorn.
 
 **Recurrence matrix.** ts1 gives the rows i, ts2 the columns j. With embedding
