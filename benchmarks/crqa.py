@@ -23,26 +23,32 @@
    exits with 1 when not met.
 
 Figures on the 2-core machine shared with another computation (pyunicorn 1.0.0,
-numpy 2.4, 5 December 2026; ``benchmarks/crqa.py --repeat 5``):
+numpy 2.4, 5 December 2026; ``benchmarks/crqa.py --repeat 5``, and ``--repeat 7``
+for the last column):
 
-================================  ==============================  ==============================
-                                  before issue 12 (3a6ef97)       after
-================================  ==============================  ==============================
-100,000 points, m = 1 (pairs)     22.1 s, traced peak 39.9 MiB    24.7 s, traced peak 41.4 MiB
-100,000 points, m = 3 (pairs)     37.1 s, traced peak 39.0 MiB    40.5 s, traced peak 40.5 MiB
-10,000 points, ours (median)      2.43 s wall, 2.43 s CPU         0.14 s wall, 0.13 s CPU
-pyunicorn dense, first call       3.4–5.5 s wall                  2.95 s wall, 2.87 s CPU
-pyunicorn dense, median           1.40 s wall, 1.40 s CPU         1.25 s wall, 1.22 s CPU
-pyunicorn sparse_rqa, one call    19.1 s                          19.1 s
-speed-up, first calls             1.4× (1.8× in issue 12)         21×
-speed-up, steady state            0.6×                            9.2× (target 10×: NOT MET)
-================================  ==============================  ==============================
+================================  ==========================  ==========================  ==========================
+                                  before issue 12 (3a6ef97)   distances (6cdc433)         ranks (this version)
+================================  ==========================  ==========================  ==========================
+100,000 points, m = 1 (pairs)     22.1 s, peak 39.9 MiB       24.7 s, peak 41.4 MiB       27.1 s, peak 41.4 MiB
+100,000 points, m = 3 (pairs)     37.1 s, peak 39.0 MiB       40.5 s, peak 40.5 MiB       55.4 s, peak 40.5 MiB
+10,000 points, ours (median)      2.43 s wall, 2.43 s CPU     0.14 s wall, 0.13 s CPU     0.073 s wall, 0.072 s CPU
+pyunicorn dense, first call       3.4–5.5 s wall              2.95 s wall, 2.87 s CPU     3.36 s wall, 3.30 s CPU
+pyunicorn dense, median           1.40 s wall, 1.40 s CPU     1.25 s wall, 1.22 s CPU     1.27 s wall, 1.24 s CPU
+pyunicorn sparse_rqa, one call    19.1 s                      19.1 s                      20.4 s
+speed-up, first calls             1.4× (1.8× in issue 12)     21×                         40×
+speed-up, steady state            0.6×                        9.2× (target 10×: NOT MET)  17.3× (target 10×: MET)
+================================  ==========================  ==========================  ==========================
 
-The 100,000-point times differ within the machine's noise (the same engine
-runs); all values are unchanged. The steady-state ratio moves between about 8×
-and 14× with the load of the other computation (pyunicorn's dense run between
-1.2 and 2.1 s of CPU, ours between 0.13 and 0.18 s); on a quiet machine it
-stays just under 10×.
+The 100,000-point plots go to the pair sweep, whose code is the same in the
+last two columns: their times differ with the load of the other computation
+(peaks ``tracemalloc``'s); all values are unchanged. At 10,000 points the band
+sweep tests one coordinate as ts2's rank within an interval (16-bit integers,
+the same decisions as the distances), finds the run ends 8 bytes at a time and
+pairs vertical starts and ends after one radix sort per band: about 14 ms for
+the cells, 12 ms for the diagonal lines and 40 ms for the vertical ones (half
+the plot; traced peak 21 MiB). Over four runs of ``--skip-memory --repeat 7``
+on the loaded machine the steady-state ratio was 16–21× (ours 0.072–0.090 s,
+pyunicorn's dense run 1.23–1.86 s of CPU), the first-call ratio 26–40×.
 
 Usage::
 
@@ -151,7 +157,7 @@ def part_pyunicorn(n: int, *, repeat: int = 5, with_sparse: bool = True) -> int:
         failures += _compare(mine, sparse[0], "pyunicorn RecurrencePlot sparse_rqa")
         rows.append(("pyunicorn RecurrencePlot sparse_rqa, one call", sparse[1], sparse[2]))
     for label, t_wall, t_cpu in rows:
-        print(f"   {label:44s} {t_wall:7.2f}s {t_cpu:7.2f}s")
+        print(f"   {label:44s} {t_wall:7.3f}s {t_cpu:7.3f}s")
     print("   values: " + "  ".join(f"{k}={mine[k]:.6g}" for k in MEASURES))
     print("   all measures equal" if not failures else f"   {failures} measure(s) differ")
     first = min(first_theirs[1] / first_ours[1], first_theirs[2] / first_ours[2])

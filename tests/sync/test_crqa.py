@@ -356,15 +356,18 @@ def _assert_equal_to_dense(got: dict, expected: dict, context) -> None:
             assert got[key] == pytest.approx(value, rel=1e-12), (key, got[key], value, context)
 
 
-@pytest.mark.parametrize("rows", [2, None])
-def test_band_sweep_matches_dense_brute_force_on_longer_series(monkeypatch, rows):
+@pytest.mark.parametrize("rows, tiled", [(2, False), (None, False), (None, True)])
+def test_band_sweep_matches_dense_brute_force_on_longer_series(monkeypatch, rows, tiled):
     """The band sweep on series of 150–400 points (several bands of 128 diagonals, or hundreds of bands of
-    2), equal to the dense N×M brute force written in this test: smooth series with a wide radius (the
-    plots the band sweep is chosen for), every metric, embeddings 1–3 with delays 1–3, both conventions,
-    auto- and cross-recurrence of unequal lengths, Theiler windows, sides and rescales."""
+    2; each band's distances in one tile, or in tiles of 64 columns), equal to the dense N×M brute force
+    written in this test: smooth series with a wide radius (the plots the band sweep is chosen for), every
+    metric, embeddings 1–3 with delays 1–3, both conventions, auto- and cross-recurrence of unequal
+    lengths, Theiler windows, sides and rescales."""
     monkeypatch.setattr(_lines, "_DENSE_SHARE", BANDS)
     if rows is not None:
         monkeypatch.setattr(_bands, "_BAND_ROWS", rows)
+    if tiled:
+        monkeypatch.setattr(_bands, "_TILE_BYTES", 1)  # the smallest tile: 64 columns
     rng = np.random.default_rng(77)
     for case in range(12):
         n1, n2 = int(rng.integers(150, 400)), int(rng.integers(150, 400))
@@ -437,6 +440,87 @@ def test_band_sweep_chosen_for_dense_plots_and_within_memory(monkeypatch):
     for key in ("n_recurrent", "n_lines", "det_pct", "l_samples", "max_l_samples", "entr_nats", "lam_pct",
                 "tt_samples", "max_v_samples"):
         assert bands[key] == pairs[key], key
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_band_sweep_maximum_metric_embeddings_match_dense_brute_force(monkeypatch, seed):
+    """The supremum metric with embeddings 2–4 (the one-coordinate intervals and-ed over lagged copies), on
+    coarse values with many distances equal to the radius, against the dense N×M brute force written in
+    this test: auto- and cross-recurrence of unequal lengths, both conventions, Theiler windows, sides,
+    rescales, bands of 128 and of 3 diagonals, each in one tile or in tiles of 64 columns."""
+    monkeypatch.setattr(_lines, "_DENSE_SHARE", BANDS)
+    rng = np.random.default_rng(900 + seed)
+    for case in range(6):
+        monkeypatch.setattr(_bands, "_BAND_ROWS", (128, 3)[case % 2])
+        monkeypatch.setattr(_bands, "_TILE_BYTES", (8 << 20, 1)[case // 3])
+        n1, n2 = int(rng.integers(60, 200)), int(rng.integers(60, 200))
+        x = np.round(np.cumsum(rng.normal(size=n1)) * 2) / 8
+        y = None if case % 3 == 0 else np.round(np.cumsum(rng.normal(size=n2)) * 2) / 8
+        options = dict(delay=int(rng.integers(1, 4)), embed=int(rng.integers(2, 5)), radius=0.5,
+                       rescale=("none", "max", "mean")[case % 3], normalize="none",
+                       theiler_window=(0, 2)[seed % 2], side=("both", "upper", "lower", "both")[(seed + case) % 4],
+                       metric="maximum", convention=("crqa", "marwan")[(seed + case) % 2])
+        if options["rescale"] != "none":
+            options["radius"] = 0.25
+        expected, drp = _dense(x, y, auto=y is None, lmin=2, vmin=2, tw=options["theiler_window"],
+                               **{k: v for k, v in options.items() if k != "theiler_window"})
+        got = _row(crqa_arrays(x, y, **options))
+        _assert_equal_to_dense(got, expected, (seed, case, options))
+        profile = diagonal_profile_arrays(x, y, **options)
+        assert profile["rr_pct"].to_numpy() == pytest.approx(drp, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("ranks_16", [True, False])
+@pytest.mark.parametrize("strict, radius, scale", [(False, 0.25, None), (True, 0.25, None), (False, 0.0, None),
+                                                   (True, 0.0, None), (False, 0.3, 1.2), (True, 0.1, 2.5)])
+def test_interval_criterion_decides_every_pair_as_the_distance(monkeypatch, ranks_16, strict, radius, scale):
+    """The band sweep's one-coordinate criterion (ts2's rank within an interval per ts1 sample) decides every
+    pair exactly as the distance does (``|a − b|``, divided by the rescale statistic, then ``<`` or ``≤``;
+    computed here over the whole N×M grid): coarse values with many ties and many differences equal to
+    the radius, radius 0, inclusive and strict, 16- and 32-bit ranks; samples outside ts2 are never in."""
+    if not ranks_16:
+        monkeypatch.setattr(_bands, "_RANKS_16", 0)
+    rng = np.random.default_rng(5)
+    sx = rng.integers(-6, 7, 300) / 4
+    sy = np.concatenate([rng.integers(-6, 7, 250) / 4, rng.normal(size=30)])
+    space = _lines.Space(sx[:, None], sy[:, None], "maximum", radius, scale, strict, 0, "both", (sx, sy), 1)
+    pad = 7
+    intervals = _bands._Intervals(space, pad)
+    assert intervals.rank_padded.dtype == (np.uint16 if ranks_16 else np.uint32)
+    diff = np.abs(sx[:, None] - sy[None, :])
+    expected = (diff / scale if scale else diff) < radius if strict else (diff / scale if scale else diff) <= radius
+    assert expected.any() or radius == 0.0
+    rank = intervals.rank_padded[pad:pad + sy.size].astype(np.int64)
+    low, width = intervals.low.astype(np.int64), intervals.width.astype(np.int64)
+    got = (rank[None, :] >= low[:, None]) & (rank[None, :] < (low + width)[:, None])
+    assert np.array_equal(got, expected)
+    outside = np.concatenate([intervals.rank_padded[:pad], intervals.rank_padded[pad + sy.size:]]).astype(np.int64)
+    assert np.all(outside == sy.size) and np.all(low + width <= sy.size)
+
+
+def test_interval_search_from_any_guess():
+    """The boundary search returns the first index where a suffix predicate holds (written out here with
+    numpy over every index), whether its guess is right, off by any amount, or at either end."""
+    rng = np.random.default_rng(3)
+    size = 97
+    boundary = rng.integers(0, size + 1, 500)
+    test = lambda p, r: r >= boundary[p]  # noqa: E731
+    for guess in (boundary, rng.integers(0, size + 1, 500), np.zeros(500, np.int64), np.full(500, size)):
+        assert np.array_equal(_bands._first(size, test, guess), boundary)
+
+
+@pytest.mark.parametrize("size", [8, 13, 1000, 4097])
+@pytest.mark.parametrize("share", [0.0, 0.001, 0.05, 0.5, 1.0])
+def test_flag_positions_equal_flatnonzero(size, share):
+    """The word-by-word search for set flags equals numpy's flatnonzero, from no flag set to every one."""
+    flags = _bands._Flags()
+    rng = np.random.default_rng(size)
+    for rows in (1, 3):
+        values = rng.random((rows, size)) < share
+        flags.take(rows, size)[...] = values
+        assert np.array_equal(flags.flatnonzero(), np.flatnonzero(values))
+    flags.take(1, 5)[...] = True  # a smaller take after a larger one: the tail beyond it reads clear
+    assert np.array_equal(flags.flatnonzero(), np.arange(5))
 
 
 # --------------------------------------------------------------------------- session level and errors
