@@ -5,9 +5,12 @@ What is reliable and what is not
 - **By channel** (one microphone per partner, each on its own channel): reliable
   for who vocalises when, as long as each microphone is near its partner. A
   partner's voice leaks into the other's microphone more quietly; a channel's
-  voice activity counts only while the channel is within ``crosstalk_db``
-  (default :data:`CROSSTALK_DB`) of the loudest channel with voice, so the leak
-  is not taken for the other partner. Both partners can vocalise at once.
+  voice activity counts only while the channel's intensity is within
+  ``crosstalk_db`` (default :data:`CROSSTALK_DB`) of the loudest channel's, so the leak
+  is not taken for the other partner; and only while the channel is
+  :data:`ABOVE_FLOOR_DB` above its own noise floor (the 10th percentile of its
+  intensity over the session), so the detector's hangover after a voice stops
+  is not counted. Both partners can vocalise at once.
   A partner who is much louder than the other during overlapping talk can hide
   the quieter one.
 - **By pitch** (one mixed track): a segment of voice goes to the higher voice
@@ -34,6 +37,8 @@ __all__ = ["BOUNDARY_HZ", "CROSSTALK_DB", "by_channel", "by_pitch"]
 
 #: A segment with a median F0 above this goes to the higher voice (attribution by pitch), Hz.
 BOUNDARY_HZ = 350.0
+#: How far above its noise floor (10th percentile of its intensity) a channel must be to hold a voice, dB.
+ABOVE_FLOOR_DB = 10.0
 #: How far below the loudest voiced channel a channel may be and still be its partner's own voice, dB.
 CROSSTALK_DB = 6.0
 
@@ -43,15 +48,16 @@ def by_channel(speech: np.ndarray, intensity_db: np.ndarray, *, crosstalk_db: fl
 
     ``speech`` is the detector's decision per channel and 10 ms step; ``intensity_db`` the channels' intensity.
 
-    >>> speech = np.array([[1, 1, 0], [1, 1, 1]], bool)
-    >>> db = np.array([[70.0, 70.0, 30.0], [50.0, 68.0, 60.0]])
+    >>> speech = np.array([[1, 1, 0, 0], [1, 1, 1, 0]], bool)
+    >>> db = np.array([[70.0, 70.0, 30.0, 20.0], [50.0, 68.0, 60.0, 20.0]])
     >>> by_channel(speech, db).astype(int).tolist()
-    [[1, 1, 0], [0, 1, 1]]
+    [[1, 1, 0, 0], [0, 1, 1, 0]]
     """
     speech = np.asarray(speech, dtype=bool)
-    level = np.where(speech, np.nan_to_num(intensity_db, nan=-np.inf), -np.inf)
-    loudest = level.max(axis=0)
-    return speech & (level >= loudest - crosstalk_db)
+    level = np.nan_to_num(np.asarray(intensity_db, dtype=float), nan=-np.inf)
+    floor = np.array([np.percentile(row[np.isfinite(row)], 10) if np.isfinite(row).any() else -np.inf
+                      for row in level])
+    return speech & (level >= level.max(axis=0) - crosstalk_db) & (level >= floor[:, None] + ABOVE_FLOOR_DB)
 
 
 def by_pitch(active: np.ndarray, f0_hz: np.ndarray, *, boundary_hz: float = BOUNDARY_HZ) -> tuple[np.ndarray, int]:
