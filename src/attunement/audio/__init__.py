@@ -1,4 +1,4 @@
-"""From sound to signals: streaming decoding, voice activity, pitch, intensity, who vocalises (needs the ``audio`` extra).
+"""From sound to signals: streaming decoding, voice activity, pitch, intensity and who vocalises (audio extra).
 
 Data flow: :class:`AudioReader` (PyAV) yields blocks of 16 kHz samples;
 :class:`VoiceActivity` (webrtcvad) and :class:`Prosody` (Praat, through
