@@ -45,6 +45,46 @@ def _video_inputs(inputs: list[Path]) -> list[Path]:
     return files
 
 
+def _parse_channels(items: list[str] | None) -> dict[int, str]:
+    """``--channel 1=caregiver`` → ``{0: "caregiver"}`` (channels are numbered from 1 on the command line)."""
+    mapping: dict[int, str] = {}
+    for item in items or ():
+        number, sep, partner = item.partition("=")
+        if not (sep and number.strip().isdigit() and int(number) >= 1 and partner.strip()):
+            raise AttunementError(f"--channel {item!r}: write it as N=PARTNER with N counted from 1, e.g. "
+                                  f"--channel 1=caregiver --channel 2=infant.")
+        mapping[int(number) - 1] = partner.strip()
+    return mapping
+
+
+def _streams(path: Path) -> tuple[bool, bool]:
+    """Whether the file holds a video stream and an audio stream; (False, False) when FFmpeg cannot open it."""
+    from ..video.decode import require_av
+
+    av = require_av()
+    try:
+        with av.open(str(path), mode="r") as container:
+            return bool(container.streams.video), bool(container.streams.audio)
+    except (av.error.FFmpegError, OSError):
+        return False, False
+
+
+def _summary(s) -> dict:
+    """One row of videos.csv: the video's and the sound's facts and notes."""
+    m = s.metadata
+    video, audio = m.get("video", {}), m.get("audio", {})
+    return {
+        "session": s.id, "path": m["source"], "frames": m.get("frames"), "samples": m.get("samples"),
+        "rate_hz": m.get("rate_hz") if video else None, "frame_rate_hz": video.get("frame_rate_hz"),
+        "width": video.get("width"), "height": video.get("height"), "rotation_deg": video.get("rotation"),
+        "regions": "; ".join(f"{p}={b}" for p, b in m.get("regions", {}).items()),
+        "threshold": m.get("threshold"), "unit": m.get("unit"),
+        "audio": audio.get("attribution", "none"), "audio_channels": audio.get("channels"),
+        "vocalising_s": "; ".join(f"{p}={v}" for p, v in audio.get("vocalising_s", {}).items()),
+        "baseline_f0_hz": "; ".join(f"{p}={v}" for p, v in audio.get("baseline_f0_hz", {}).items()),
+        "notes": " | ".join(m.get("warnings", []))}
+
+
 @app.command()
 def video(
     inputs: Annotated[list[Path], typer.Argument(help="Video files (MP4, MOV, MKV, AVI, WebM …) or folders of them.")],
@@ -56,8 +96,15 @@ def video(
     stride: Annotated[int, typer.Option("--stride", min=1, help="Use every Nth frame (the signals' rate is the frame rate divided by N).")] = 1,
     threshold: Annotated[int, typer.Option("--threshold", min=0, max=254, help="Grey levels (of 255) a pixel must change by to count as motion.")] = 10,
     counts: Annotated[bool, typer.Option("--counts", help="Write motion energy as counts of changed pixels (as MEA files hold) instead of their share of the region.")] = False,
+    no_audio: Annotated[bool, typer.Option("--no-audio", help="Leave the sound out (by default a file's audio stream gives each partner's voice activity, pitch and intensity).")] = False,
+    channel: Annotated[Optional[list[str]], typer.Option("--channel", metavar="N=PARTNER", help="Each partner has their own microphone on channel N (from 1), e.g. --channel 1=caregiver --channel 2=infant. Without it the channels are mixed and voices are told apart by pitch (not reliable: see docs/video.md).")] = None,
+    voices: Annotated[str, typer.Option("--voices", metavar="HIGH,LOW", help="Without --channel: the partner with the higher voice, then the one with the lower.")] = "infant,caregiver",
+    vad_aggressiveness: Annotated[int, typer.Option("--vad-aggressiveness", min=0, max=3, help="webrtcvad's aggressiveness, 0 (keeps the most) to 3 (rejects the most non-speech).")] = 2,
 ) -> None:
-    """Each partner's motion energy from video (frame differencing per region), as signals that `attune sync` reads.
+    """Each partner's motion energy (frame differencing per region) and voice (activity, pitch, intensity), as signals that `attune sync` reads.
+
+    A file's audio stream is analysed unless --no-audio; a file with sound and no picture (WAV, FLAC, M4A …) gives
+    the voice signals alone. The vocalising / silent codes per partner go to codes.csv.
 
     Writes signals.csv (the long signals layout: session, partner, signal, time_s, value, rate_hz), the same
     table as signals.parquet, videos.csv (one row per video: frames, rate, size, rotation, notes) and, when
@@ -68,6 +115,7 @@ def video(
     from ..exports import write_errors, write_table
     from ..io import Failure
     from ..io.signals_csv import signals_frame, write_signals
+    from ..io.tidy import write as write_codes
     from ..video import parse_region, video_session
     from ..video.decode import require_av
 
@@ -77,6 +125,12 @@ def video(
         require_av()
         regions = [parse_region(text) for text in region or ()]
         partners = _parse_partners(partner)
+        channels = _parse_channels(channel)
+        high, _, low = voices.partition(",")
+        if not (high.strip() and low.strip()):
+            raise AttunementError(f"--voices {voices!r}: write it as HIGH,LOW, e.g. --voices infant,caregiver.")
+        audio_options = dict(channels=channels or None, voices=(high.strip(), low.strip()),
+                             aggressiveness=vad_aggressiveness)
         files = _video_inputs(list(inputs))
         if not files:
             raise AttunementError(f"no video files among the inputs ({', '.join(str(p) for p in inputs)}); give "
@@ -89,27 +143,41 @@ def video(
                 for path in files:
                     task = progress.add_task(esc(path.name), total=None)
                     try:
-                        sessions.append(video_session(
-                            path, regions=regions or None, layout=layout, partners=partners, stride=stride,
-                            threshold=threshold, unit="count" if counts else "share",
-                            on_open=lambda info, task=task: progress.update(task, total=info.expected_frames),
-                            on_frames=lambda n, task=task: progress.advance(task, n)))
+                        has_video, has_audio = _streams(path)
+                        session = None
+                        if has_video or not (has_audio and not no_audio):
+                            session = video_session(
+                                path, regions=regions or None, layout=layout, partners=partners, stride=stride,
+                                threshold=threshold, unit="count" if counts else "share",
+                                on_open=lambda info, task=task: progress.update(task, total=info.expected_frames),
+                                on_frames=lambda n, task=task: progress.advance(task, n))
+                        if has_audio and not no_audio:
+                            from ..audio import add_audio, audio_session
+                            try:
+                                voice = audio_session(path, **audio_options)
+                            except AttunementError as error:  # keep the picture's signals; say why sound is missing
+                                if session is None:
+                                    raise
+                                session = session.replace(metadata={**session.metadata, "warnings": [
+                                    *session.metadata.get("warnings", []), f"audio left out: {error}"]})
+                            else:
+                                session = voice if session is None else add_audio(session, voice)
+                        elif session is not None and not no_audio:
+                            session = session.replace(metadata={**session.metadata, "warnings": [
+                                *session.metadata.get("warnings", []),
+                                "no audio stream: voice signals left out"]})
+                        sessions.append(session)
                     except AttunementError as error:
                         failures.append(Failure(str(path), str(error)))
                     progress.remove_task(task)
             if not sessions:
                 raise _nothing_done(failures, "read")
             write_signals(sessions, run.path / "signals.csv")
+            if any(s.tiers for s in sessions):
+                write_codes([s for s in sessions if s.tiers], run.path / "codes.csv")
             table = signals_frame(sessions).astype({"session": "category", "partner": "category",
                                                     "signal": "category"})
-            summary = pd.DataFrame([{
-                "session": s.id, "path": s.metadata["source"], "frames": s.metadata["frames"],
-                "samples": s.metadata["samples"], "rate_hz": s.metadata["rate_hz"],
-                "frame_rate_hz": s.metadata["video"]["frame_rate_hz"], "width": s.metadata["video"]["width"],
-                "height": s.metadata["video"]["height"], "rotation_deg": s.metadata["video"]["rotation"],
-                "regions": "; ".join(f"{p}={b}" for p, b in s.metadata["regions"].items()),
-                "threshold": s.metadata["threshold"], "unit": s.metadata["unit"],
-                "notes": " | ".join(s.metadata.get("warnings", []))} for s in sessions])
+            summary = pd.DataFrame([_summary(s) for s in sessions])
             write_table(table, run.path / "signals.parquet")
             write_table(summary, run.path / "videos.csv")
             if failures:
@@ -122,8 +190,10 @@ def video(
             console.print(f"[yellow]note:[/] {esc(Path(session.metadata['source']).name)}: {esc(note)}",
                           soft_wrap=True)
     _report_failures(failures)
-    frames = sum(s.metadata["frames"] for s in sessions)
-    console.print(esc(f"Measured motion energy of {len(sessions)} video(s) ({frames:,} frames); signals in "
+    frames = sum(s.metadata.get("frames", 0) for s in sessions)
+    voiced = sum("audio" in s.metadata for s in sessions)
+    console.print(esc(f"Measured motion energy of {len(sessions) - sum('video' not in s.metadata for s in sessions)} "
+                      f"video(s) ({frames:,} frames) and voice in {voiced} recording(s); signals in "
                       f"{out / 'signals.csv'} (attune sync {out / 'signals.csv'} compares the partners)."),
                   soft_wrap=True)
     if failures:
