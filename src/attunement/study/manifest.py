@@ -1,0 +1,264 @@
+"""The study manifest: one YAML file that says what a study reads and which analyses it runs.
+
+Every path in it is relative to the manifest's folder. Example::
+
+    study: still-face-2026          # the study's name in the store (default: the file's stem)
+    store: store                    # where results go (default: attunement-store)
+    inputs: [codes/*.csv]           # files or glob patterns
+    format: tidy                    # reading options, as on the command line
+    partners: {Mother: caregiver}   # SOURCE: PARTNER[:TIER]
+    episodes: episode               # the tier that names the episodes
+    scheme: icep-r                  # a built-in scheme or a scheme YAML file
+    metadata: metadata.csv          # session, dyad, group, age, visit …
+    analyses:
+      analyze: {k: 2}
+      sequential: {tier: caregiver:engagement, target: infant:engagement, lag: 1}
+      agreement: {coders: {A: codes/*.csv, B: recoded/*.csv}, tier: infant:engagement}
+
+An analysis given as ``analyze:`` (no options) or ``analyze: {}`` runs with
+its defaults. :func:`load_manifest` checks every key and names the fix.
+"""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import AttunementError, did_you_mean
+
+__all__ = ["Manifest", "ManifestError", "load_manifest", "ANALYSIS_OPTIONS"]
+
+#: The top-level keys of a manifest.
+KEYS = ("study", "store", "inputs", "format", "partners", "episodes", "rate", "session_column", "close_unpaired",
+        "strict", "scheme", "metadata", "analyses")
+
+#: Each analysis' options and their defaults (None: not given; a required option has the value ``...``).
+ANALYSIS_OPTIONS: dict[str, dict[str, Any]] = {
+    "analyze": {"k": 2.0, "min_mismatch_s": 0.0, "exclude_unknown": False},
+    "sequential": {"tier": ..., "target": None, "lag": 1, "resolution_s": None, "no_repeat": False,
+                   "collapse_repeats": False, "ties": "target-first", "pooled": True},
+    "agreement": {"coders": ..., "tier": None, "tier_b": None, "resolution_s": 1.0, "tolerance_s": 2.0,
+                  "uncoded": "exclude", "duration_tolerance_s": 2.0},
+}
+
+
+class ManifestError(AttunementError):
+    """A study manifest that cannot be used; the message names the file, the key and the fix."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A checked study manifest.
+
+    Attributes
+    ----------
+    path : Path
+        The manifest file.
+    study : str
+        The study's name (its partition in the store).
+    store : Path
+        The store folder.
+    inputs : list of Path
+        The coding files, patterns expanded, each once, sorted within a pattern.
+    read_options : dict
+        ``format, partners, episodes_tier, rate, session_column, close_unpaired, strict``
+        (the keyword arguments of :func:`attunement.io.read`).
+    scheme : str
+        A built-in scheme's name, or the path of a scheme file.
+    scheme_file : Path or None
+        The scheme file, when the scheme is one (it is an input of every unit that uses it).
+    metadata : Path or None
+    analyses : dict of str to dict
+        Each analysis to run → its options, defaults filled in.
+    """
+
+    path: Path
+    study: str
+    store: Path
+    inputs: list[Path]
+    read_options: dict[str, Any]
+    scheme: str
+    scheme_file: Path | None
+    metadata: Path | None
+    analyses: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        """The manifest's folder: every path in it is relative to this."""
+        return self.path.parent
+
+    def relative(self, path: Path) -> str:
+        """``path`` as the manifest would write it (relative to its folder where possible), for keys and messages."""
+        try:
+            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return Path(path).resolve().as_posix()
+
+    def expand(self, patterns: list[str], *, key: str) -> list[Path]:
+        """The files of ``patterns`` (relative to the manifest); a pattern or file that finds none is an error."""
+        return _expand(self.path, self.root, patterns, key=key)
+
+
+def _where(path: Path, key: str) -> str:
+    return f"{path}: '{key}'"
+
+
+def _expand(manifest: Path, root: Path, patterns: list[str], *, key: str) -> list[Path]:
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for pattern in patterns:
+        if not isinstance(pattern, str) or not pattern.strip():
+            raise ManifestError(f"{_where(manifest, key)}: {pattern!r} is not a file name or pattern; write each "
+                                f"as text, e.g. 'codes/*.csv'.")
+        full = root / pattern
+        if any(c in pattern for c in "*?["):
+            found = sorted(Path(p) for p in glob.glob(str(full), recursive=True) if Path(p).is_file())
+            if not found:
+                raise ManifestError(f"{_where(manifest, key)}: the pattern {pattern!r} matches no file (looked in "
+                                    f"{full.parent}); check it, or give the files one by one.")
+        elif full.is_file():
+            found = [full]
+        elif full.is_dir():
+            raise ManifestError(f"{_where(manifest, key)}: {pattern!r} is a folder; give a pattern such as "
+                                f"'{pattern.rstrip('/')}/*.csv'.")
+        else:
+            raise ManifestError(f"{_where(manifest, key)}: no file {pattern!r} (looked for {full}); correct the "
+                                f"name, or remove it from the list.")
+        for path in found:
+            real = path.resolve()
+            if real not in seen:
+                seen.add(real)
+                files.append(path)
+    return files
+
+
+def _unknown(manifest: Path, where: str, keys, allowed) -> None:
+    for key in keys:
+        if key not in allowed:
+            raise ManifestError(f"{manifest}: unknown key {where}{key!r}.{did_you_mean(key, allowed)} The keys "
+                                f"{'there ' if where else ''}are: {', '.join(allowed)}.")
+
+
+def _patterns(manifest: Path, key: str, value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value:
+        return value
+    raise ManifestError(f"{_where(manifest, key)}: give a file, a pattern or a list of them, e.g. "
+                        f"{key.rsplit('.', 1)[-1]}: [codes/*.csv].")
+
+
+def _analysis(manifest: Path, name: str, value: Any) -> dict[str, Any]:
+    options = ANALYSIS_OPTIONS[name]
+    if value is None or value is True:
+        value = {}
+    if not isinstance(value, dict):
+        raise ManifestError(f"{_where(manifest, f'analyses.{name}')}: give its options as a mapping (e.g. "
+                            f"{name}: {{}} for the defaults), not {value!r}.")
+    _unknown(manifest, f"analyses.{name}.", value, list(options))
+    out = {}
+    for key, default in options.items():
+        if key not in value and default is ...:
+            raise ManifestError(f"{_where(manifest, f'analyses.{name}')}: the option {key!r} is required "
+                                f"(e.g. {_EXAMPLES.get((name, key), key + ': ...')}).")
+        out[key] = value.get(key, None if default is ... else default)
+    return out
+
+
+_EXAMPLES = {("sequential", "tier"): "tier: caregiver:engagement",
+             ("agreement", "coders"): "coders: {A: codes/*.csv, B: recoded/*.csv}"}
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read and check a study manifest.
+
+    Raises
+    ------
+    ManifestError
+        When the file cannot be read or parsed, holds an unknown key (with the
+        nearest known one), lacks ``inputs``, or names a file or pattern that
+        finds nothing. Each message names the manifest, the key and the fix.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ManifestError(f"{path}: no such study manifest; give the path of a YAML file (see "
+                            f"`attune run --help`).")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ManifestError(f"{path}: not valid YAML ({error}).") from None
+    if not isinstance(data, dict):
+        raise ManifestError(f"{path}: a study manifest is a mapping of keys ({', '.join(KEYS)}); this file holds "
+                            f"{type(data).__name__}.")
+    _unknown(path, "", data, KEYS)
+    if "inputs" not in data:
+        raise ManifestError(f"{path}: the key 'inputs' is missing; name the coding files, e.g. "
+                            f"inputs: [codes/*.csv].")
+    root = path.parent
+    inputs = _expand(path, root, _patterns(path, "inputs", data["inputs"]), key="inputs")
+    partners = data.get("partners") or {}
+    if not isinstance(partners, dict):
+        raise ManifestError(f"{_where(path, 'partners')}: give a mapping SOURCE: PARTNER[:TIER], e.g. "
+                            f"partners: {{Mother: caregiver}}.")
+    close = data.get("close_unpaired", "error")
+    if close not in ("error", "last-event", "media-end"):
+        raise ManifestError(f"{_where(path, 'close_unpaired')}: {close!r} is none of 'error', 'last-event', "
+                            f"'media-end'.")
+    fmt = data.get("format")
+    if fmt is not None:
+        from ..io import FORMATS
+
+        names = [f.name for f in FORMATS]
+        if fmt not in names:
+            raise ManifestError(f"{_where(path, 'format')}: no format {fmt!r}.{did_you_mean(fmt, names)} The formats "
+                                f"are {', '.join(names)}.")
+    read_options = {"format": fmt, "partners": {str(k): str(v) for k, v in partners.items()},
+                    "episodes_tier": data.get("episodes"), "rate": data.get("rate"),
+                    "session_column": data.get("session_column"), "close_unpaired": close,
+                    "strict": bool(data.get("strict", False))}
+    scheme = str(data.get("scheme", "icep-r"))
+    scheme_file = None
+    if scheme.endswith((".yaml", ".yml")) or "/" in scheme:
+        scheme_file = root / scheme
+        if not scheme_file.is_file():
+            raise ManifestError(f"{_where(path, 'scheme')}: no scheme file {scheme!r} (looked for {scheme_file}); "
+                                f"give a built-in scheme's name (`attune schemes`) or the path of a scheme YAML.")
+        scheme = str(scheme_file)
+    else:
+        from ..schemes import builtin_schemes
+
+        builtin = builtin_schemes()
+        if scheme not in builtin:
+            raise ManifestError(f"{_where(path, 'scheme')}: no built-in scheme {scheme!r}."
+                                f"{did_you_mean(scheme, builtin)} The built-in schemes are "
+                                f"{', '.join(sorted(builtin))}; or give the path of a scheme YAML.")
+    metadata = None
+    if data.get("metadata") is not None:
+        metadata = root / str(data["metadata"])
+        if not metadata.is_file():
+            raise ManifestError(f"{_where(path, 'metadata')}: no file {data['metadata']!r} (looked for {metadata}); "
+                                f"give a CSV with a 'session' column, or remove the key.")
+    analyses_value = data.get("analyses") or {"analyze": {}}
+    if isinstance(analyses_value, list):
+        analyses_value = {name: {} for name in analyses_value}
+    if not isinstance(analyses_value, dict):
+        raise ManifestError(f"{_where(path, 'analyses')}: give a mapping of analyses to their options, e.g. "
+                            f"analyses: {{analyze: {{}}}}.")
+    _unknown(path, "analyses.", analyses_value, list(ANALYSIS_OPTIONS))
+    analyses = {name: _analysis(path, name, value) for name, value in analyses_value.items()}
+    if "agreement" in analyses:
+        coders = analyses["agreement"]["coders"]
+        if not isinstance(coders, dict) or len(coders) != 2:
+            raise ManifestError(f"{_where(path, 'analyses.agreement.coders')}: name two coders and their files, "
+                                f"e.g. coders: {{A: codes/*.csv, B: recoded/*.csv}}.")
+        for name, value in coders.items():
+            _expand(path, root, _patterns(path, f"analyses.agreement.coders.{name}", value),
+                    key=f"analyses.agreement.coders.{name}")
+    store = root / str(data.get("store", "attunement-store"))
+    return Manifest(path=path, study=str(data.get("study", path.stem)), store=store, inputs=inputs,
+                    read_options=read_options, scheme=scheme, scheme_file=scheme_file, metadata=metadata,
+                    analyses=analyses)

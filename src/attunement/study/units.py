@@ -1,0 +1,280 @@
+"""Units of work of a study: what each analysis computes, keyed by what it reads and how.
+
+A :class:`Unit` is the smallest piece of a study that is computed, stored and
+skipped as one: one analysis of one coding file (``analyze``, ``sequential``),
+of one pair of coders' files (``agreement``), or of the whole study
+(``sequential``'s pooled tables, the ``metadata`` table). Its **key** is the
+SHA-256 of the canonical JSON (sorted keys, no spaces) of
+
+- the analysis and the unit's name,
+- its parameters (reading options, scheme, the analysis' options),
+- the SHA-256 of each input file's bytes (by its path relative to the manifest),
+- the package version,
+
+so a unit whose key is stored is up to date, and any change to what it reads,
+how, or with which version of attunement gives a new key.
+
+An analysis is an :class:`Analysis` in :data:`ANALYSES`: a function that lists
+its units from a manifest and a function that computes one unit's tables. A new
+analysis (grids, sync, fit) is one more entry; the runner and the store do not
+change.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import __version__
+from ..errors import AttunementError
+from .manifest import Manifest
+
+__all__ = ["Unit", "Analysis", "ANALYSES", "plan", "file_sha256", "canonical_json"]
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no spaces: equal values give equal text (and hash).
+
+    >>> canonical_json({"b": 1, "a": [1.5, None]})
+    '{"a":[1.5,null],"b":1}'
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def file_sha256(path: str | Path, *, chunk: int = 1 << 20) -> str:
+    """The SHA-256 of a file's bytes, as 64 hex digits."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of work: an analysis of some input files with some parameters.
+
+    Attributes
+    ----------
+    study, analysis, name : str
+        Where it sits in the store; ``name`` is unique within the analysis
+        (an input's path relative to the manifest, or ``pooled``).
+    inputs : dict of str to str
+        Each input's path relative to the manifest → its absolute path.
+    hashes : dict of str to str
+        Each input's relative path → the SHA-256 of its bytes.
+    params : dict
+        Everything besides the inputs that decides the result (JSON values).
+    version : str
+        The attunement version that computes it.
+    """
+
+    study: str
+    analysis: str
+    name: str
+    inputs: dict[str, str]
+    hashes: dict[str, str]
+    params: dict[str, Any]
+    version: str = __version__
+    key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", hashlib.sha256(canonical_json(self.identity()).encode()).hexdigest())
+
+    def identity(self) -> dict[str, Any]:
+        """What the key is the hash of (also written in the unit's record)."""
+        return {"analysis": self.analysis, "unit": self.name, "params": self.params, "inputs": self.hashes,
+                "version": self.version}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """An analysis a study can run: how it splits into units, and how one unit is computed.
+
+    ``units(manifest, options)`` returns ``(name, inputs, params)`` triples (inputs as
+    absolute paths); ``compute(unit)`` returns the unit's tables by name (picklable
+    module-level functions, so that Dask workers can run them).
+    """
+
+    name: str
+    units: Callable[[Manifest, Mapping[str, Any]], list[tuple[str, list[Path], dict[str, Any]]]]
+    compute: Callable[[Unit], dict[str, pd.DataFrame]]
+    tables: tuple[str, ...]
+
+
+# ---------------------------------------------------------------------------- shared steps
+def _common_params(manifest: Manifest) -> dict[str, Any]:
+    scheme = manifest.relative(Path(manifest.scheme)) if manifest.scheme_file else manifest.scheme
+    return {"read": manifest.read_options, "scheme": scheme}
+
+
+def _scheme_inputs(manifest: Manifest) -> list[Path]:
+    return [manifest.scheme_file] if manifest.scheme_file else []
+
+
+def _read_unit(unit: Unit, paths: list[str] | None = None) -> list:
+    """Read the unit's coding files (all its inputs but the scheme) with the manifest's reading options."""
+    from ..io import read
+
+    options = unit.params["read"]
+    sessions = []
+    for path in paths if paths is not None else _coding_files(unit):
+        sessions += read(path, format=options["format"], partners=options["partners"],
+                         episodes_tier=options["episodes_tier"], rate=options["rate"],
+                         session_column=options["session_column"], close_unpaired=options["close_unpaired"],
+                         strict=options["strict"])
+    return sessions
+
+
+def _coding_files(unit: Unit) -> list[str]:
+    scheme = unit.params.get("scheme")
+    return [path for rel, path in unit.inputs.items() if rel != scheme]
+
+
+def _scheme(unit: Unit):
+    scheme = unit.params["scheme"]
+    return _load_scheme(unit.inputs.get(scheme, scheme), unit.hashes.get(scheme))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_scheme(name_or_path: str, sha256: str | None):
+    """A scheme, loaded once per process (a worker computes many units); a file's hash is part of the key."""
+    from ..schemes import load_scheme
+
+    return load_scheme(name_or_path)
+
+
+def _per_file(manifest: Manifest, options: Mapping[str, Any]) -> list[tuple[str, list[Path], dict[str, Any]]]:
+    params = {**_common_params(manifest), "options": dict(options)}
+    return [(manifest.relative(path), [path, *_scheme_inputs(manifest)], params) for path in manifest.inputs]
+
+
+# ---------------------------------------------------------------------------- analyze
+def _analyze(unit: Unit) -> dict[str, pd.DataFrame]:
+    from ..measures import analyze
+
+    options = unit.params["options"]
+    results = analyze(_read_unit(unit), _scheme(unit), k=options["k"], min_mismatch_s=options["min_mismatch_s"],
+                      unknown="exclude" if options["exclude_unknown"] else "error")
+    return results.tables()
+
+
+# ---------------------------------------------------------------------------- sequential
+def _sequential_units(manifest: Manifest, options: Mapping[str, Any]) -> list[tuple[str, list[Path], dict[str, Any]]]:
+    params = {"read": manifest.read_options, "options": dict(options)}
+    units = [(manifest.relative(path), [path], params) for path in manifest.inputs]
+    if options["pooled"]:
+        units.append(("pooled", list(manifest.inputs), {**params, "pooled": True}))
+    return units
+
+
+def _sequential(unit: Unit) -> dict[str, pd.DataFrame]:
+    from ..sequential import event_sequences, lag_sequential, parse_tier_spec, sampled_sequences
+
+    options = unit.params["options"]
+    sessions = _read_unit(unit)
+    given = parse_tier_spec(options["tier"])
+    target = parse_tier_spec(options["target"]) if options["target"] else None
+    if options["resolution_s"] is None:
+        seqs = event_sequences(sessions, given=given, target=target, ties=options["ties"],
+                               collapse_repeats=options["collapse_repeats"])
+    else:
+        seqs = sampled_sequences(sessions, given=given, target=target, resolution_s=options["resolution_s"])
+    pooled = bool(unit.params.get("pooled"))
+    results = lag_sequential(seqs, max_lag=options["lag"], no_repeat=options["no_repeat"], per_session=not pooled,
+                             pooled=pooled)
+    return {"lag_cells": results.cells, "lag_tables": results.tables}
+
+
+# ---------------------------------------------------------------------------- agreement
+def _agreement_units(manifest: Manifest, options: Mapping[str, Any]) -> list[tuple[str, list[Path], dict[str, Any]]]:
+    """One unit per file name that every coder has (files are paired by name)."""
+    coders = list(options["coders"])
+    files = []
+    for coder, patterns in options["coders"].items():
+        found = manifest.expand([patterns] if isinstance(patterns, str) else list(patterns),
+                                key=f"analyses.agreement.coders.{coder}")
+        files.append({path.name: path for path in found})
+    params = {"read": manifest.read_options, "coders": coders,
+              "options": {k: v for k, v in options.items() if k != "coders"}}
+    names = [name for name in files[0] if all(name in other for other in files[1:])]
+    return [(name, [f[name] for f in files], params) for name in names]
+
+
+def _agreement(unit: Unit) -> dict[str, pd.DataFrame]:
+    from .. import agreement as ag
+    from ..sequential import parse_tier_spec
+
+    options = unit.params["options"]
+    coder_a, coder_b = unit.params["coders"]
+    path_a, path_b = _coding_files(unit)
+    by_id_b = {s.id: s for s in _read_unit(unit, [path_b])}
+    pairs = []
+    for session in _read_unit(unit, [path_a]):
+        other = by_id_b.get(session.id)
+        if other is None:
+            raise AttunementError(f"{Path(path_b).name}: no session {session.id!r} to compare with coder "
+                                  f"{coder_a}'s; give each coder's sessions the same ids.")
+        partner, tier = parse_tier_spec(options["tier"]) if options["tier"] else _only_tier(session)
+        partner_b, tier_b = parse_tier_spec(options["tier_b"]) if options["tier_b"] else (partner, tier)
+        pairs.append(ag.agreement(session, other, partner=partner, tier=tier, partner_b=partner_b, tier_b=tier_b,
+                                  coder_a=coder_a, coder_b=coder_b, resolution_s=options["resolution_s"],
+                                  tolerance_s=options["tolerance_s"], uncoded=options["uncoded"],
+                                  duration_tolerance_s=options["duration_tolerance_s"]))
+    tables = ag.combine(pairs).tables()
+    tables.pop("agreement_pooled")  # pooled over the whole study: not a per-pair table
+    return tables
+
+
+def _only_tier(session) -> tuple[str, str]:
+    if len(session.tiers) != 1:
+        raise AttunementError(f"session {session.id!r} holds {len(session.tiers)} tiers; name the one to compare "
+                              f"with analyses.agreement.tier: PARTNER:TIER.")
+    return next(iter(session.tiers))
+
+
+# ---------------------------------------------------------------------------- metadata
+def _metadata(unit: Unit) -> dict[str, pd.DataFrame]:
+    from ..io.metadata import read_metadata
+
+    return {"metadata": read_metadata(next(iter(unit.inputs.values())))}
+
+
+#: The analyses a manifest can name, and the study's own tables (``metadata``).
+ANALYSES: dict[str, Analysis] = {
+    "analyze": Analysis("analyze", _per_file, _analyze, ("sessions", "mismatches", "time_budget", "segments")),
+    "sequential": Analysis("sequential", _sequential_units, _sequential, ("lag_cells", "lag_tables")),
+    "agreement": Analysis("agreement", _agreement_units, _agreement,
+                          ("agreement", "agreement_per_code", "agreement_confusion", "agreement_events",
+                           "agreement_segments")),
+    "metadata": Analysis("metadata", lambda m, o: [("metadata", [m.metadata], {})] if m.metadata else [],
+                         _metadata, ("metadata",)),
+}
+
+
+def plan(manifest: Manifest, *, version: str = __version__) -> list[Unit]:
+    """Every unit of the manifest's analyses (and its metadata table), with its key.
+
+    Hashes each input file once, however many units read it.
+    """
+    hashes: dict[Path, str] = {}
+    units = []
+    names = [*manifest.analyses, "metadata"]
+    for analysis in names:
+        spec = ANALYSES[analysis]
+        for name, paths, params in spec.units(manifest, manifest.analyses.get(analysis, {})):
+            for path in paths:
+                if path not in hashes:
+                    hashes[path] = file_sha256(path)
+            units.append(Unit(study=manifest.study, analysis=analysis, name=name,
+                              inputs={manifest.relative(p): str(Path(p).resolve()) for p in paths},
+                              hashes={manifest.relative(p): hashes[p] for p in paths},
+                              params=json.loads(canonical_json(params)), version=version))
+    return units
