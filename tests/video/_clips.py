@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from attunement._media import mux
+
 #: The QuickTime/MP4 ``tkhd`` matrix of a picture shown turned 90° clockwise (what phones write for
 #: portrait video): a=0, b=1, c=−1, d=0 in 16.16 fixed point (ISO/IEC 14496-12 §8.3.2; Apple QTFF "Matrices").
 CLOCKWISE_90 = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
@@ -38,8 +40,6 @@ def write_audio_only(path: Path, seconds: float = 0.5) -> Path:
         frame.sample_rate = rate
         frame.pts = 0
         frame.time_base = Fraction(1, rate)
-        for packet in stream.encode(frame):
-            container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        mux(container, stream, frame)
+        mux(container, stream)
     return path

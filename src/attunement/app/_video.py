@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .._files import atomic_path
+from .._media import mux
 
 __all__ = ["write_state_video", "write_session_video", "video_codec"]
 
@@ -70,10 +71,8 @@ def write_state_video(path: str | Path, lanes: Mapping[str, list[list]], colours
                 image[height - 12:, : int(width * t / seconds)] = 40
                 frame = av.VideoFrame.from_ndarray(image, format="rgb24")
                 frame.pts = i
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
+                mux(container, stream, frame)
+            mux(container, stream)
     return path
 
 

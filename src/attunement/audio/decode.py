@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._media import duration_s, open_stream
 from ..errors import FileFormatError
 
 __all__ = ["RATE_HZ", "AudioInfo", "AudioBlock", "AudioReader", "require_audio", "has_audio"]
@@ -141,23 +142,12 @@ class AudioReader:
         av = require_audio()
         self._av = av
         name = self.path.name
-        if not self.path.is_file():
-            what = "a folder" if self.path.is_dir() else "not found"
-            raise FileFormatError(f"{name}: {what}. Give the path of an audio or video file ({self.path}).")
-        try:
-            self._container = av.open(str(self.path), mode="r")
-        except av.error.FFmpegError as error:
-            raise FileFormatError(
-                f"{name}: not a recording FFmpeg can read, or the file is corrupt or cut off: "
-                f"{error.strerror or error}. Check that it plays in a media player; repair or re-export it, or "
-                f"leave it out.") from None
-        if not self._container.streams.audio:
-            kinds = sorted({s.type for s in self._container.streams}) or ["none"]
-            self.close()
-            raise FileFormatError(
-                f"{name}: holds no audio stream (streams: {', '.join(kinds)}), so voice cannot be measured. "
-                f"Give the recording with its sound (or its separate audio file), or leave audio out (--no-audio).")
-        stream = self._container.streams.audio[0]
+        self._container, stream = open_stream(
+            av, self.path, "audio", noun="an audio or video file",
+            unreadable="not a recording FFmpeg can read, or the file is corrupt or cut off: {error}. Check that it "
+                       "plays in a media player; repair or re-export it, or leave it out.",
+            absent=", so voice cannot be measured. Give the recording with its sound (or its separate audio "
+                   "file), or leave audio out (--no-audio).")
         self._stream = stream
         context = stream.codec_context
         count = context.channels or len(getattr(context.layout, "channels", ())) or 1
@@ -165,11 +155,7 @@ class AudioReader:
         self._mode = channels
         self._resampler = av.AudioResampler(format="s16p", layout="mono" if channels == "mono" else context.layout,
                                             rate=RATE_HZ)
-        duration = None
-        if stream.duration is not None and stream.time_base is not None:
-            duration = float(stream.duration * stream.time_base)
-        elif self._container.duration:
-            duration = self._container.duration / 1_000_000
+        duration = duration_s(stream, self._container)
         self._blocks = self._decode()
         try:
             first = next(self._blocks)

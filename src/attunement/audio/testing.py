@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .._files import atomic_path
+from .._media import mux
 from .decode import require_audio
 
 __all__ = ["harmonic_tone", "place", "write_audio"]
@@ -89,10 +90,8 @@ def write_audio(path: str | Path, samples: np.ndarray, *, rate: int = 16_000, vi
                 frame.sample_rate = rate
                 frame.pts = at
                 frame.time_base = Fraction(1, rate)
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
+                mux(container, stream, frame)
+            mux(container, stream)
             if video is not None:
                 frames = int(pcm.shape[1] / rate * video_rate)
                 picture = np.full((video_size[1], video_size[0]), 90, dtype=np.uint8)
@@ -100,8 +99,6 @@ def write_audio(path: str | Path, samples: np.ndarray, *, rate: int = 16_000, vi
                     frame = av.VideoFrame.from_ndarray(picture, format="gray")
                     frame.pts = i
                     frame.time_base = Fraction(1, video_rate)
-                    for packet in video.encode(frame):
-                        container.mux(packet)
-                for packet in video.encode():
-                    container.mux(packet)
+                    mux(container, video, frame)
+                mux(container, video)
     return path

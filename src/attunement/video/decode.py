@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._media import duration_s, open_stream
 from ..errors import FileFormatError
 
 __all__ = ["Frame", "VideoInfo", "VideoReader", "require_av"]
@@ -176,22 +177,12 @@ class VideoReader:
         av = require_av()
         self._av = av
         name = self.path.name
-        if not self.path.is_file():
-            what = "a folder" if self.path.is_dir() else "not found"
-            raise FileFormatError(f"{name}: {what}. Give the path of a video file ({self.path}).")
-        try:
-            self._container = av.open(str(self.path), mode="r")
-        except av.error.FFmpegError as error:
-            raise FileFormatError(
-                f"{name}: not a video FFmpeg can read, or the file is corrupt or cut off (an MP4 whose recording "
-                f"stopped before its index was written cannot be opened): {error.strerror or error}. Check that it "
-                f"plays in a media player; repair or re-export it (e.g. remux it to MKV), or leave it out.") from None
-        if not self._container.streams.video:
-            kinds = sorted({s.type for s in self._container.streams}) or ["none"]
-            self.close()
-            raise FileFormatError(f"{name}: holds no video stream (streams: {', '.join(kinds)}). "
-                                  f"Give the video recording itself, not an audio or data file.")
-        stream = self._container.streams.video[0]
+        self._container, stream = open_stream(
+            av, self.path, "video", noun="a video file",
+            unreadable="not a video FFmpeg can read, or the file is corrupt or cut off (an MP4 whose recording "
+                       "stopped before its index was written cannot be opened): {error}. Check that it plays in a "
+                       "media player; repair or re-export it (e.g. remux it to MKV), or leave it out.",
+            absent=". Give the video recording itself, not an audio or data file.")
         if threads:
             stream.thread_type = "AUTO"
         self._stream = stream
@@ -207,11 +198,7 @@ class VideoReader:
         rotation = int(_turns(getattr(first[1], "rotation", 0) or 0) * 90)
         height, width = first[2].shape
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate
-        duration = None
-        if stream.duration is not None and stream.time_base is not None:
-            duration = float(stream.duration * stream.time_base)
-        elif self._container.duration:
-            duration = self._container.duration / 1_000_000
+        duration = duration_s(stream, self._container)
         self.info = VideoInfo(path=self.path, width=int(width), height=int(height), rotation=rotation,
                               rate_hz=float(rate) if rate else float("nan"), duration_s=duration,
                               frames=int(stream.frames) or None, codec=stream.codec_context.name,

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .._files import atomic_path
+from .._media import mux
 from .decode import require_av
 
 __all__ = ["write_clip", "moving_square", "lossless_codec"]
@@ -99,8 +100,6 @@ def write_clip(path: str | Path, *, frames: int | None = None, rate: int = 25,
                 frame = av.VideoFrame.from_ndarray(picture, format="gray")
                 frame.pts = int(round(times[i] * 1000)) if times is not None else i
                 frame.time_base = base
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
+                mux(container, stream, frame)
+            mux(container, stream)
     return path
