@@ -201,12 +201,19 @@ def r4_aversion_after_positive(sessions: Iterable, dt: float = DT, window: float
     *After positive*: an Ipos step lies in the ``window`` s just before the look-away's onset (an Ipos bout
     ended at most ``window`` s before it began). *After neutral*: not after positive, and the infant's
     engagement code at the step just before the onset is Ineu (a neutral look at her face).
-    Returns the mean durations (s), their ratio (positive / neutral), and the counts; pooled over sessions.
+    Returns the mean durations (s), their ratio (positive / neutral), and the counts, pooled over sessions;
+    and the within-dyad comparison (each session is one dyad), which the regularity is about — the same
+    infant's look-aways after a smile against after a neutral look, so that dyads who smile more and also
+    look away for shorter (or longer) cannot make or mask the difference: ``within_ratio``, the geometric
+    mean over dyads with look-aways of both kinds of their ratio of mean durations; ``within_se_log``, the
+    standard error of the mean log ratio (SD with ddof 1 over √dyads); ``n_dyads``.
     """
     w = _steps(window, dt, "window")
     after_pos: list[float] = []
     after_neu: list[float] = []
+    log_ratios: list[float] = []
     for s in sessions:
+        pos_here, neu_here = len(after_pos), len(after_neu)
         for _, lo, hi in _spans(s, episodes):
             e = codes(s, "infant", "engagement", lo, hi, dt)
             for stretch in _lookaways(s, lo, hi, dt, source):
@@ -217,10 +224,16 @@ def r4_aversion_after_positive(sessions: Iterable, dt: float = DT, window: float
                         after_pos.append(length * dt)
                     elif e[first - 1] == "Ineu":
                         after_neu.append(length * dt)
+        if len(after_pos) > pos_here and len(after_neu) > neu_here:
+            log_ratios.append(np.log(np.mean(after_pos[pos_here:]) / np.mean(after_neu[neu_here:])))
     pos, neu = _mean(after_pos), _mean(after_neu)
+    logs = np.asarray(log_ratios)
     return {"ratio": pos / neu if np.isfinite(pos) and np.isfinite(neu) and neu else float("nan"),
             "mean_after_positive_s": pos, "mean_after_neutral_s": neu,
-            "n_after_positive": float(len(after_pos)), "n_after_neutral": float(len(after_neu))}
+            "n_after_positive": float(len(after_pos)), "n_after_neutral": float(len(after_neu)),
+            "within_ratio": float(np.exp(logs.mean())) if logs.size else float("nan"),
+            "within_se_log": float(logs.std(ddof=1) / np.sqrt(logs.size)) if logs.size > 1 else float("nan"),
+            "n_dyads": float(logs.size)}
 
 
 # ---------------------------------------------------------------------------------------------- R5

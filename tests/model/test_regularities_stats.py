@@ -143,6 +143,28 @@ def test_r4_window_and_censored():
     assert out["ratio"] == pytest.approx(15 / 14) and out["n_after_positive"] == 4
 
 
+def test_r4_within_dyad_ratio_is_not_the_pooled_one():
+    """Two dyads (hand computation): the first is r4_session (positive 4, 6 s; neutral 8, 2, 4 s: ratio 15/14);
+    the second smiles more and looks away for shorter — 0-2 Ipos | 2-3 away (1 s, positive) | 3-5 Ipos |
+    5-6 away (1 s, positive) | 6-8 Ineu | 8-10 away (2 s, neutral) | 10-12 Ineu: ratio 1/2.
+    Pooled: positive 4, 6, 1, 1 (mean 3), neutral 8, 2, 4, 2 (mean 4): 0.75. Within: exp((log 15/14 + log 1/2)/2)
+    = √(15/28); SE of the mean log ratio: |log 15/14 − log 1/2| / 2 (the SD with ddof 1 of two values is their
+    distance / √2, over √2 dyads)."""
+    spans = [("Ipos", 2, "face"), ("Inon", 1, "away"), ("Ipos", 2, "face"), ("Inon", 1, "away"),
+             ("Ineu", 2, "face"), ("Inon", 2, "away"), ("Ineu", 2, "face")]
+    second = session(infant=[c for c, n, _ in spans for _ in range(n)], gaze=[g for _, n, g in spans for _ in range(n)])
+    out = reg.r4_aversion_after_positive([r4_session(), second], dt=1.0)
+    assert out["ratio"] == pytest.approx(0.75)
+    assert out["within_ratio"] == pytest.approx(math.sqrt(15 / 28))
+    assert out["within_se_log"] == pytest.approx(abs(math.log(15 / 14) - math.log(0.5)) / 2)
+    assert out["n_dyads"] == 2
+    # a dyad with look-aways of one kind only adds to the pooled means, not to the within-dyad ratio
+    only_neutral = session(infant=["Ineu"] * 2 + ["Inon"] * 3 + ["Ineu"] * 2, gaze=["face"] * 2 + ["away"] * 3 + ["face"] * 2)
+    out = reg.r4_aversion_after_positive([r4_session(), only_neutral], dt=1.0)
+    assert out["n_dyads"] == 1 and out["within_ratio"] == pytest.approx(15 / 14)
+    assert math.isnan(out["within_se_log"])
+
+
 # ------------------------------------------------------------------------------------------------ R5
 EPISODES = [("play", 0, 4), ("still-face", 4, 8), ("reunion", 8, 12)]
 R5_DYADS = [  # per dyad: infant engagement, gaze, caregiver engagement; 4 steps each of play | still-face | reunion

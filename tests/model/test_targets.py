@@ -141,8 +141,9 @@ def test_r4_look_away_after_smile(stats):
     # Look-aways and the gaze run before each (its last code):
     #   A play 2–5 (3 s) after Ipos; A play 6–7 (1 s) after Ineu; A reunion 21–25 (4 s) after Ipos;
     #   B play 6–10 (4 s) after Ineu (gaze run Ipos 0–3 + Ineu 3–6 ends in Ineu); B reunion 22–30
-    #   (8 s) after Ipos. Ratio (3 + 4 + 8)/3 ÷ (1 + 4)/2 = 5 / 2.5.
-    assert value(stats, "r4_away_after_smile_ratio") == pytest.approx(2.0)
+    #   (8 s) after Ipos. Within dyad: A (3 + 4)/2 ÷ 1 = 3.5, B 8 ÷ 4 = 2; geometric mean √(3.5 · 2) = √7
+    #   (pooled it would be (3 + 4 + 8)/3 ÷ (1 + 4)/2 = 2).
+    assert value(stats, "r4_away_after_smile_ratio") == pytest.approx(math.sqrt(7))
 
 
 def test_within_still_face_trends(stats):

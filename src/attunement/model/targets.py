@@ -217,7 +217,8 @@ TARGETS: tuple[Target, ...] = (
                           ("Cpos", 2.3), ("Cpvc", 3.6), ("Cneu", 7.8), ("Cint", 3.3))),
     # Regularities (directions).
     Target("r4_away_after_smile_ratio", "mean look-away after a gaze run ending in Ipos ÷ after one "
-           "ending in Ineu (play and reunion, pooled)", _NAN, low=1.0, high=math.inf,
+           "ending in Ineu (play and reunion), within dyad: geometric mean over dyads with both", _NAN,
+           low=1.0, high=math.inf,
            source="Stifter & Moyer 1991, Infant Behav. Dev. 14:111–123 (abstract)",
            note="direction checked (longer aversions after intense/long smiles); no ratio published "
                 "in the abstract"),
@@ -560,7 +561,9 @@ def summaries(sessions: Sequence, *, step: float = STEP) -> pd.DataFrame:
     after_monitor: list[float] = []
     r_away: list[float] = []
     r_gaze: list[float] = []
+    r4_logs: list[float] = []
     for s, w in zip(sessions, windows):
+        smile_here, monitor_here = len(after_smile), len(after_monitor)
         away_seqs: list[list[float]] = []
         gaze_seqs: list[list[float]] = []
         for ep in ("play", "reunion"):
@@ -587,9 +590,11 @@ def summaries(sessions: Sequence, *, step: float = STEP) -> pd.DataFrame:
             gaze_seqs.append(gaze_seq)
         r_away.append(_lag1_r(away_seqs))
         r_gaze.append(_lag1_r(gaze_seqs))
-    ratio = (np.mean(after_smile) / np.mean(after_monitor)
-             if after_smile and after_monitor else np.nan)
-    add("r4_away_after_smile_ratio", ratio, len(after_smile) + len(after_monitor))
+        if len(after_smile) > smile_here and len(after_monitor) > monitor_here:
+            r4_logs.append(np.log(np.mean(after_smile[smile_here:]) / np.mean(after_monitor[monitor_here:])))
+    # within dyad: the same infant after a smile and after a neutral look (pooled, dyads that smile more and
+    # look away for shorter would mask it)
+    add("r4_away_after_smile_ratio", np.exp(np.mean(r4_logs)) if r4_logs else np.nan, len(r4_logs))
     for name, r in (("r7_away_lag1_r", r_away), ("r7_gaze_lag1_r", r_gaze)):
         r = np.array(r, float)
         add(name, mean(r), int(np.isfinite(r).sum()), r)
