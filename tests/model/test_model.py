@@ -12,7 +12,7 @@ from attunement import analyze
 from attunement.cli import app
 from attunement.errors import AttunementError
 from attunement.model import Preset, develop, simulate, with_contingency
-from attunement.model.development import LEARNING_RATE
+from attunement.model.development import LEARNING_RATE, SECURITY_SHIFT, TYPICAL_REPAIR, security_shift
 
 from ._direct import grid
 
@@ -74,7 +74,7 @@ def test_development_moves_expectation_by_the_delta_rule():
     assert LEARNING_RATE == 0.2
     table = develop("typical", sessions=4, dyads=20, seconds=30, seed=3)
     assert list(table.session_number.unique()) == [1, 2, 3, 4] and len(table) == 80
-    assert np.allclose(table[table.session_number == 1].expectation_before, 0.5)
+    assert np.allclose(table[table.session_number == 1].expectation_before, TYPICAL_REPAIR)
     ok = table.repaired_share.notna()
     assert ok.mean() > 0.9 and table.repaired_share[ok].between(0, 1).all()
     expected = table.expectation_before + 0.2 * (table.repaired_share - table.expectation_before)
@@ -88,6 +88,26 @@ def test_development_moves_expectation_by_the_delta_rule():
     assert list(shares.columns) == ["prop_positive", "prop_monitor", "prop_away", "prop_negative"]
     assert np.allclose(shares.sum(axis=1), 1.0)
     assert np.allclose(table.prop_looking_away, table.prop_away + table.prop_negative)
+
+
+def test_security_shift_is_zero_at_the_typical_experience_and_moves_in_log_odds():
+    """Hand computation: logit(0.5) − logit(0.25) = log 3, so r = 0.5 against R_typical = 0.25 would shift by
+    s·log 3; here against the module's R_typical. r is clipped to 0.01–0.99."""
+    assert SECURITY_SHIFT == 1.0
+    assert security_shift(TYPICAL_REPAIR) == pytest.approx(0.0)
+    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+    assert security_shift(0.5) == pytest.approx(0.0 - logit(TYPICAL_REPAIR))
+    assert security_shift(0.0) == pytest.approx(logit(0.01) - logit(TYPICAL_REPAIR))
+    assert security_shift(1.0) == pytest.approx(logit(0.99) - logit(TYPICAL_REPAIR))
+    assert np.all(np.diff(security_shift(np.linspace(0, 1, 11))) > 0)
+
+
+def test_typical_repair_is_what_a_typical_dyad_experiences():
+    """TYPICAL_REPAIR is the mean share of mismatches repaired by both within τ in a first session of the
+    typical population: recomputed here on other random numbers (1,000 dyads; SE about .004)."""
+    table = develop("typical", sessions=1, dyads=1000, seed=11)
+    share = table.repaired_share.dropna()
+    assert share.mean() == pytest.approx(TYPICAL_REPAIR, abs=3 * share.std() / np.sqrt(len(share)) + 0.003)
 
 
 def test_errors_say_what_to_fix():

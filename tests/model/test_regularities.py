@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from attunement.model import develop, simulate, with_contingency
-from attunement.model.development import SECURITY_SHIFT
+from attunement.model.development import security_shift
 from attunement.model.presets import PRESETS
 
 from . import _regularities as reg
@@ -129,8 +129,6 @@ def test_r9_influence_runs_both_ways_and_the_infant_often_leads(play):
     assert r9["infant_led_share"] > 1 / 3
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: the mutual-repair share rises and then levels off with "
-                   "contingency instead of falling at the top: see the issue note")
 def test_r2_mid_range_contingency_makes_the_most_secure_infant():
     """R2 (Jaffe et al. 2001; Beebe et al. 2010): after 8 sessions with a caregiver of a given contingency
     (only her reactivity and repair drive swept), each infant meets a typical caregiver once (a probe with
@@ -145,7 +143,7 @@ def test_r2_mid_range_contingency_makes_the_most_secure_infant():
     for k, level in enumerate(levels):
         table = develop(with_contingency(level), sessions=8, dyads=DYADS, seconds=120, seed=40 + k)
         r = table[table.session_number == 8].expectation_after.to_numpy()
-        shift = SECURITY_SHIFT * (r - 0.5) * 2.0
+        shift = security_shift(r)
         probe = simulate(typical, dyads=DYADS, seconds=120, seed=50 + k,
                          params={"a_return": typical.mean("a_return") + shift,
                                  "a_positivity": typical.mean("a_positivity") + shift})

@@ -17,12 +17,25 @@ leaves him to repair alone, or not at all; one who repairs every mismatch at
 once, before he can move, leaves him no part in it — the mid-range contingency
 of Jaffe et al. (2001) and Beebe et al. (2010) follows from this and the fast
 layer, with no rule of its own. A session without mismatches leaves r unchanged. In the next session
-r shifts two of his own parameters by ``SECURITY_SHIFT``·(r − 0.5): how soon he
-looks back after looking away (``a_return``) and how readily he smiles
-(``a_positivity``) — the security of Tronick (1989) and Gianino & Tronick
-(1988): infants whose ruptures are repaired turn back to the partner sooner and
-engage more positively. Security is then judged on what a coder would see in
-later sessions (his positive share, how long mismatches last), not on r.
+r shifts two of his own parameters by
+
+.. math::
+
+   \Delta = s\,\bigl(\operatorname{logit} r - \operatorname{logit} R_\text{typical}\bigr)
+
+(:func:`security_shift`, s = ``SECURITY_SHIFT``): how soon he looks back after
+looking away (``a_return``) and how readily he smiles (``a_positivity``) — the
+security of Tronick (1989) and Gianino & Tronick (1988): infants whose ruptures
+are repaired turn back to the partner sooner and engage more positively.
+R_typical (``TYPICAL_REPAIR``) is the share a dyad of the typical population
+experiences in its first session, and r starts there: the typical population's
+calibrated parameters are those of an infant with a typical history of repair,
+so he keeps them, and only a history better or worse than typical moves him.
+The shift is on the log-odds scale because r enters log-hazards and because
+mutual repair within τ is rare (about one mismatch in eight), so that a
+difference between 5 % and 10 % matters as much as one between 50 % and 67 %.
+Security is then judged on what a coder would see in later sessions (his
+positive share, how long mismatches last), not on r.
 
 Each dyad keeps its own parameters across sessions (individual differences);
 every session starts afresh.
@@ -43,15 +56,29 @@ from .presets import Preset
 from .protocols import Protocol, get_protocol
 from .simulate import _check_dt, _presets, run
 
-__all__ = ["develop", "DEVELOP_COLUMNS", "LEARNING_RATE", "REPAIR_WINDOW_S", "SECURITY_SHIFT"]
+__all__ = ["develop", "security_shift", "DEVELOP_COLUMNS", "LEARNING_RATE", "REPAIR_WINDOW_S", "SECURITY_SHIFT",
+           "TYPICAL_REPAIR"]
 
 #: η: how far one session's experience moves his expectation of repair.
 LEARNING_RATE = 0.2
 #: τ: a mismatch repaired within this many seconds counts as repaired (Tronick & Cohn 1989 report repair
 #: within a few seconds; Müller et al. 2022 use latency to repair).
 REPAIR_WINDOW_S = 5.0
-#: How far an expectation of 1 (or 0) moves a_return and a_positivity from the population's, per 0.5 of r.
+#: How far a_return and a_positivity move per unit of log-odds of r away from the typical experience.
 SECURITY_SHIFT = 1.0
+#: R_typical: the mean share of mismatches repaired by both within τ in a first free-play session (120 s) of
+#: the typical population (2,000 simulated dyads, seed 0; recomputed by tests/model/test_model.py).
+TYPICAL_REPAIR = 0.147
+
+
+def security_shift(r: np.ndarray | float) -> np.ndarray:
+    """How far an expectation of repair ``r`` moves a_return and a_positivity (log-hazard / log-odds units).
+
+    0 at the typical population's experience (:data:`TYPICAL_REPAIR`); ``SECURITY_SHIFT`` per unit of
+    log-odds above or below it (r clipped to 0.01–0.99).
+    """
+    r = np.clip(np.asarray(r, dtype=float), 0.01, 0.99)
+    return SECURITY_SHIFT * (np.log(r / (1 - r)) - np.log(TYPICAL_REPAIR / (1 - TYPICAL_REPAIR)))
 
 DEVELOP_COLUMNS = ["session", "dyad", "preset", "session_number", "expectation_before", "mismatches",
                    "repaired_share", "expectation_after", *[f"prop_{m}" for m in A_STATES],
@@ -143,10 +170,10 @@ def develop(
     n = len(p["a_return"])
     dyad_ids = np.array([f"{pr.name}-{seed}-{i:04d}" for pr in presets for i in range(dyads)], dtype=object)
     names = np.array([pr.name for pr in presets for _ in range(dyads)], dtype=object)
-    r = np.full(n, 0.5)
+    r = np.full(n, TYPICAL_REPAIR)
     parts = []
     for number in range(1, sessions + 1):
-        shift = SECURITY_SHIFT * (r - 0.5) * 2.0
+        shift = security_shift(r)
         trace = run({**p, "a_return": p["a_return"] + shift, "a_positivity": p["a_positivity"] + shift},
                     chosen, dt=dt, rng=rng)
         ids = [f"{d}-{number:03d}" for d in dyad_ids]
