@@ -78,8 +78,9 @@ def test_dry_run_says_why_each_unit_would_run(small, tmp_path):
     manifest = load_manifest(small)
     statuses, removed = dry_run(manifest, store=store)
     n = len(statuses)
-    assert n == 4 + 5 + 2 + 1 and {s for _, s in statuses} == {"new"} and removed == []  # analyze, sequential+pooled,
-    report = run_study(manifest, store=store)                                           # agreement, metadata
+    # analyze, sequential + pooled, agreement + pooled, metadata
+    assert n == 4 + 5 + 3 + 1 and {s for _, s in statuses} == {"new"} and removed == []
+    report = run_study(manifest, store=store)
     assert len(report.computed) == n and not report.failures
     assert {s for _, s in dry_run(manifest, store=store)[0]} == {"up to date"}
     changed = load_manifest(_edit(small, tmp_path, analyses={**yaml.safe_load(small.read_text())["analyses"],
@@ -95,4 +96,4 @@ def test_dry_run_says_why_each_unit_would_run(small, tmp_path):
     assert ("sequential", "pooled", "input changed") in {(u.analysis, u.name, s) for u, s in statuses}
     result = CliRunner().invoke(app, ["run", str(small), "--store", str(store), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "0 of 12 unit(s) would run; 12 up to date." in result.output
+    assert "0 of 13 unit(s) would run; 13 up to date." in result.output

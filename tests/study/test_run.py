@@ -50,27 +50,27 @@ def study(tmp_path_factory):
 
 def test_full_run_then_one_changed_input_recomputes_only_its_units(study, tmp_path):
     manifest, report = study
-    assert len(report.computed) == 300 + 301 + 30 + 1 and not report.failures  # analyze, sequential+pooled, …
+    assert len(report.computed) == 300 + 301 + 31 + 1 and not report.failures  # analyze, sequential+pooled, …
     store = Store(load_manifest(manifest).store)
     counts = store.query("SELECT analysis, count(*) AS n FROM units GROUP BY 1 ORDER BY 1")
-    assert counts.set_index("analysis").n.to_dict() == {"agreement": 30, "analyze": 300, "metadata": 1,
+    assert counts.set_index("analysis").n.to_dict() == {"agreement": 31, "analyze": 300, "metadata": 1,
                                                          "sequential": 301}
     joined = store.query("SELECT m.\"group\", count(*) AS n FROM analyze_sessions s JOIN metadata m USING (session) "
                          "WHERE s.episode = 'all' GROUP BY 1 ORDER BY 1")
     assert joined.n.tolist() == [150, 150]
     before = snapshot(store.root)
-    # the first session is also coded twice: analyze, sequential, the pooled tables and agreement recompute
+    # the first session is also coded twice: analyze, sequential, agreement and both pooled units recompute
     path = sorted((manifest.parent / "codes").glob("*.csv"))[0]
     text = path.read_text()
     path.write_text(text.replace(",Cpos,", ",Cneu,", 1))
     try:
         statuses, _ = dry_run(load_manifest(manifest))
         assert sorted((u.analysis, u.name) for u, s in statuses if s != "up to date") == [
-            ("agreement", path.name), ("analyze", f"codes/{path.name}"), ("sequential", f"codes/{path.name}"),
-            ("sequential", "pooled")]
+            ("agreement", path.name), ("agreement", "pooled"), ("analyze", f"codes/{path.name}"),
+            ("sequential", f"codes/{path.name}"), ("sequential", "pooled")]
         assert {s for _, s in statuses if s != "up to date"} == {"input changed"}
         again = run_study(load_manifest(manifest))
-        assert len(again.computed) == 4
+        assert len(again.computed) == 5
         after = snapshot(store.root)
         changed = after["analyze_sessions"].session.eq(path.stem)
         assert not after["analyze_sessions"][changed].equals(before["analyze_sessions"][changed])
@@ -79,7 +79,7 @@ def test_full_run_then_one_changed_input_recomputes_only_its_units(study, tmp_pa
                                       .reset_index(drop=True))
     finally:
         path.write_text(text)
-    assert len(run_study(load_manifest(manifest)).computed) == 4  # back to the clean inputs
+    assert len(run_study(load_manifest(manifest)).computed) == 5  # back to the clean inputs
     assert_same(snapshot(store.root), before)
 
 
@@ -95,10 +95,10 @@ def test_a_run_killed_midway_resumes_and_equals_a_clean_run(study, tmp_path):
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     done = len(list(store.glob(f"study=*/analysis=*/unit=*/{RECORD}")))
-    assert 100 <= done < 632, done  # killed midway
+    assert 100 <= done < 633, done  # killed midway
     report = run_study(load_manifest(manifest), store=store)
     assert sum(s == "up to date" for _, s in report.statuses) == done
-    assert len(report.computed) == 632 - done and not report.failures
+    assert len(report.computed) == 633 - done and not report.failures
     assert not any((store / ".tmp").iterdir())
     assert_same(snapshot(store), snapshot(load_manifest(manifest).store))
 
@@ -114,8 +114,8 @@ def test_workers_1_and_2_give_equal_tables(study, tmp_path):
         store = tmp_path / f"workers-{workers}"
         result = CliRunner().invoke(app, ["run", str(subset), "--workers", str(workers), "--store", str(store)])
         assert result.exit_code == 0, result.output
-        # 40 analyze, 40 sequential + pooled, 30 agreement (its own coders' files), metadata
-        assert "computed 112 unit(s), 0 up to date" in result.output
+        # 40 analyze, 40 sequential + pooled, 30 agreement + pooled (its own coders' files), metadata
+        assert "computed 113 unit(s), 0 up to date" in result.output
         stores.append(snapshot(store))
     assert_same(*stores)
     assert len(stores[0]["analyze_sessions"].session.unique()) == 40

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..errors import AttunementError
-from ._common import _fail, _progress, _report_failures, app, console, esc, out_console
+from ._common import _fail, _progress, app, console, esc, out_console
 
 StoreOption = Annotated[Optional[Path], typer.Option(
     "--store", metavar="DIR", help="The store folder (default: the manifest's 'store', else ./attunement-store "
@@ -84,7 +84,11 @@ def run(
         return
     root = Store(store or study.store).root
     up = sum(1 for _, s in report.statuses if s == "up to date")
-    _report_failures(report.failures)
+    if report.failures:
+        console.print(f"[bold yellow]{len(report.failures)} unit(s) failed; the rest were written. Each is recorded "
+                      f"in the store (view failures) and retried by the next run:[/]")
+        for failure in report.failures:
+            console.print(f"  • {esc(failure.message)}", soft_wrap=True)
     console.print(esc(f"Study {study.study}: computed {len(report.computed)} unit(s), {up} up to date"
                       + (f", {len(report.failures)} failed" if report.failures else "")
                       + (f", removed {len(report.removed)}" if report.removed else "")
@@ -111,7 +115,7 @@ def query(
     max_rows: Annotated[int, typer.Option("--max-rows", help="Rows shown (the CSV holds all).")] = 40,
     store: StoreOption = None,
 ) -> None:
-    """Query a study's store in SQL (DuckDB): one view per table (analyze_sessions, sequential_lag_cells, …), and units."""
+    """Query a study's store in SQL (DuckDB): one view per table (analyze_sessions, sequential_lag_cells, …), units and failures."""
     from ..exports import write_table
     from ..study.manifest import load_manifest
     from ..study.store import Store

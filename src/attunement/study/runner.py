@@ -41,7 +41,8 @@ class RunReport:
     computed : list of Unit
         The units computed and written by this run.
     failures : list of Failure
-        Units that could not be computed (a bad input): ``path`` is ``analysis:unit``.
+        Units that could not be computed (a bad input): ``path`` is ``analysis:unit``; the
+        message starts with the analysis and the unit, then the error (file, place, fix).
     removed : list of Path
         Stored units the manifest no longer holds, removed.
     seconds : float
@@ -57,14 +58,17 @@ class RunReport:
 def execute(unit: Unit, store_root: str) -> tuple[str, str | None]:
     """Compute one unit and write it into the store; returns ``(key, error message or None)``.
 
-    What a Dask worker runs. A bad input (the project's own error) is returned
-    as a message, so the batch goes on; a bug raises.
+    What a Dask worker runs. A bad input (the project's own error) is recorded
+    in the store (:meth:`Store.write_failure`, the view ``failures``) and
+    returned as a message, so the batch goes on; a bug raises.
     """
+    store = Store(store_root)
     try:
         tables = ANALYSES[unit.analysis].compute(unit)
     except AttunementError as error:
+        store.write_failure(unit, str(error))
         return unit.key, str(error)
-    Store(store_root).write(unit, tables)
+    store.write(unit, tables)
     return unit.key, None
 
 
@@ -133,7 +137,7 @@ def run_study(
             if error is None:
                 report.computed.append(unit)
             else:
-                report.failures.append(Failure(f"{unit.analysis}:{unit.name}", error))
+                report.failures.append(Failure(f"{unit.analysis}:{unit.name}", f"{unit.analysis} {unit.name}: {error}"))
             if on_done is not None:
                 on_done(unit, error)
 

@@ -1,0 +1,226 @@
+"""Grids, sync, video, fit, simulation sweeps and pooled agreement as study units.
+
+Reference for every table: the library function called directly on the same input (read with
+:func:`attunement.io.read`, or simulated with the same seed) with the same options, its tables put
+through the same Parquet round trip; for the sweep also the parameter values put in.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from attunement import Session
+from attunement.cli import app
+from attunement.io import read
+from attunement.io.signals_csv import signals_frame, write_signals
+from attunement.session import Signal, Tier
+from attunement.study.manifest import ManifestError, load_manifest
+from attunement.study.runner import dry_run, run_study
+from attunement.study.simulated import write_simulated_study
+from attunement.study.store import Store
+from attunement.study.units import plan
+
+from .test_run import assert_same, snapshot
+
+
+def stored(store: Store, analysis: str, unit: str, table: str) -> pd.DataFrame:
+    """One unit's table as written (its Parquet file, without the partition columns)."""
+    units = [u for u in plan_cache[store.root] if u.analysis == analysis and u.name == unit]
+    return pd.read_parquet(store.unit_dir(units[0]) / f"{table}.parquet")
+
+
+plan_cache: dict = {}
+
+
+def roundtrip(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` written to Parquet and read back, as the store does (same dtypes as a stored table)."""
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return pd.read_parquet(buffer)
+
+
+def run(manifest, **kwargs):
+    m = load_manifest(manifest)
+    plan_cache[Store(kwargs.get("store") or m.store).root] = plan(m)
+    return run_study(m, **kwargs)
+
+
+def test_grids_and_pooled_agreement_units_equal_the_library(tmp_path):
+    from attunement import agreement as ag
+    from attunement.grids import grids
+
+    manifest = write_simulated_study(tmp_path, sessions=4, recoded=3, seconds=10,
+                                     analyses={"grids": {"episode": "reunion"},
+                                               "agreement": {"coders": {"A": "codes/*.csv", "B": "recoded/*.csv"},
+                                                             "tier": "infant:engagement"}})
+    report = run(manifest)
+    assert not report.failures and len(report.computed) == 4 + 3 + 1 + 1  # grids, agreement + pooled, metadata
+    store = Store(tmp_path / "store")
+    path = sorted((tmp_path / "codes").glob("*.csv"))[2]
+    direct = grids(read(path), "icep-r", episode="reunion")
+    for table, frame in (("sessions", direct.sessions), ("cells", direct.cells), ("visits", direct.visits)):
+        pd.testing.assert_frame_equal(stored(store, "grids", f"codes/{path.name}", table), roundtrip(frame),
+                                      obj=table)
+    pairs = [ag.agreement(read(tmp_path / "codes" / p.name)[0], read(p)[0], partner="infant", tier="engagement",
+                          coder_a="A", coder_b="B") for p in sorted((tmp_path / "recoded").glob("*.csv"))]
+    pooled = ag.pooled_kappa(ag.combine(pairs).overall, ag.combine(pairs).confusion)
+    pd.testing.assert_frame_equal(stored(store, "agreement", "pooled", "agreement_pooled"), roundtrip(pooled))
+    view = store.query("SELECT * FROM agreement_pooled ORDER BY method, estimate")
+    assert view.n_sessions.tolist() == [3, 3, 3, 3] and set(view.estimate) == {"summed table", "session mean"}
+
+
+@pytest.fixture(scope="module")
+def signals(tmp_path_factory):
+    """Two signal files of one dyad each: the caregiver follows the infant 0.3 s later for 60 s at 10 Hz."""
+    folder = tmp_path_factory.mktemp("signals")
+    rng = np.random.default_rng(7)
+    for i in range(2):
+        x = np.convolve(rng.normal(size=620), np.ones(5) / 5, mode="same")[:600]
+        y = np.roll(x, 3) + 0.5 * rng.normal(size=600)
+        session = Session(f"dyad{i}", signals={("infant", "motion"): Signal(x, 10.0),
+                                               ("caregiver", "motion"): Signal(y, 10.0)})
+        write_signals([session], folder / "signals" / f"dyad{i}.csv")
+    return folder
+
+
+def test_sync_units_equal_the_library(signals):
+    from attunement.sync import lead_lag_summary
+    from attunement.sync.repair import synchrony_repair
+
+    manifest = signals / "study.yaml"
+    options = {"inputs": "signals/*.csv", "signal": "motion", "pair": ["infant", "caregiver"], "window_s": 4.0,
+               "max_lag_s": 1.0, "surrogates": 20, "seed": 3}
+    manifest.write_text(yaml.safe_dump({"study": "sync", "analyses": {"sync": options}}))
+    report = run(manifest)
+    assert not report.failures and len(report.computed) == 2
+    store = Store(signals / "attunement-store")
+    direct = synchrony_repair(read(signals / "signals" / "dyad1.csv"), signal="motion", window_s=4.0, step_s=1.0,
+                              max_lag_s=1.0, partners=("infant", "caregiver"), n_surrogates=20, seed=3)
+    expected = {**direct.results.tables(), "local_synchrony": direct.series.astype({"above_chance": "object"}),
+                "thresholds": direct.thresholds, "lead_lag": lead_lag_summary(list(direct.wcc.values()))}
+    for table, frame in expected.items():
+        pd.testing.assert_frame_equal(stored(store, "sync", "signals/dyad1.csv", table), roundtrip(frame), obj=table)
+    lead = store.query("SELECT session, median_peak_lag_s FROM sync_lead_lag ORDER BY session")
+    assert lead.session.tolist() == ["dyad0", "dyad1"]
+    assert lead.median_peak_lag_s.tolist() == [0.3, 0.3]  # the first partner (infant) leads by the 3 samples put in
+
+    bad = signals / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"analyses": {"sync": {**options, "surrogate": "pseudo"}}}))
+    with pytest.raises(ManifestError, match="pseudo-dyads need the whole batch"):
+        load_manifest(bad)
+
+
+def test_video_units_write_the_extracted_signals_and_a_bad_video_fails_alone(tmp_path):
+    from attunement.video import video_session
+    from attunement.video.testing import moving_square, write_clip
+
+    (tmp_path / "videos").mkdir()
+    for i, speed in enumerate((2, 4)):
+        write_clip(tmp_path / "videos" / f"clip{i}.mkv", frames=20,
+                   pictures=lambda k, s=speed: moving_square(k, speed=s))
+    (tmp_path / "videos" / "broken.mkv").write_bytes(b"not a video at all")
+    manifest = tmp_path / "study.yaml"
+    manifest.write_text(yaml.safe_dump({"study": "clips", "analyses": {
+        "video": {"inputs": "videos/*.mkv", "partners": {"left": "infant", "right": "caregiver"}}}}))
+    result = CliRunner().invoke(app, ["run", str(manifest)])
+    assert result.exit_code == 3, result.output
+    assert "computed 2 unit(s), 0 up to date, 1 failed" in " ".join(result.output.split())
+    store = Store(tmp_path / "attunement-store")
+    failures = store.query("SELECT analysis, unit, message FROM failures")
+    assert failures[["analysis", "unit"]].values.tolist() == [["video", "videos/broken.mkv"]]
+    assert failures.message[0].startswith("broken.mkv: ")
+    plan_cache[store.root] = plan(load_manifest(manifest))
+    for i in range(2):
+        path = tmp_path / "videos" / f"clip{i}.mkv"
+        direct = video_session(path, partners={"left": "infant", "right": "caregiver"})
+        pd.testing.assert_frame_equal(stored(store, "video", f"videos/clip{i}.mkv", "signals"),
+                                      roundtrip(signals_frame([direct])))
+    videos = store.query("SELECT session, frames, samples, rate_hz, duration_s FROM video_videos ORDER BY session")
+    assert videos.values.tolist() == [["clip0", 20, 20, 25.0, 0.8], ["clip1", 20, 20, 25.0, 0.8]]
+
+
+def test_a_sweep_runs_grid_times_seeds_units_equal_to_the_library_and_on_1_or_2_workers(tmp_path):
+    from distributed import Client, LocalCluster
+
+    from attunement.measures import analyze
+    from attunement.model import simulate
+
+    manifest = tmp_path / "sweep.yaml"
+    sweep = {"preset": "typical", "seconds": 10, "dyads": 2, "grid": {"b_reengage": [-1, 1], "a_repair": [0.5]},
+             "seeds": [4, 5]}
+    manifest.write_text(yaml.safe_dump({"study": "sweep", "analyses": {"sweep": sweep}}))
+    statuses, _ = dry_run(load_manifest(manifest))
+    assert sorted(u.name for u, _ in statuses) == ["a_repair=0.5,b_reengage=-1,seed=4",
+                                                   "a_repair=0.5,b_reengage=-1,seed=5",
+                                                   "a_repair=0.5,b_reengage=1,seed=4",
+                                                   "a_repair=0.5,b_reengage=1,seed=5"]
+    snapshots = []
+    for workers in (1, 2):
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            report = run(manifest, store=tmp_path / f"workers-{workers}", client=client)
+        assert len(report.computed) == 4 and not report.failures
+        snapshots.append(snapshot(tmp_path / f"workers-{workers}"))
+    assert_same(*snapshots)
+    dyads = snapshots[0]["sweep_dyads"]
+    assert (dyads.b_reengage == dyads.sweep_b_reengage).all() and (dyads.a_repair == 0.5).all()  # what was put in
+    sim = simulate("typical", protocol="still-face", seconds=10, dyads=2, seed=5,
+                   params={"a_repair": 0.5, "b_reengage": 1.0})
+    direct = analyze(sim.sessions, "icep-r").sessions
+    direct.insert(1, "seed", 5)
+    direct.insert(2, "a_repair", 0.5)
+    direct.insert(3, "b_reengage", 1.0)
+    store = Store(tmp_path / "workers-1")
+    pd.testing.assert_frame_equal(stored(store, "sweep", "a_repair=0.5,b_reengage=1,seed=5", "sessions"),
+                                  roundtrip(direct))
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"analyses": {"sweep": {"grid": {"b_reengagee": [1]}}}}))
+    with pytest.raises(ManifestError, match="no model parameter 'b_reengagee'. Did you mean 'b_reengage'?"):
+        load_manifest(bad)
+
+
+def test_a_fit_unit_is_keyed_by_all_its_inputs_and_equals_the_library(tmp_path):
+    """Three client–therapist dyads (mutual gaze, 60 s at 1 s); the reference is ``model.fit`` on the same
+    files. JAX's compilation cache lets the second fit reuse the first one's compiled code."""
+    import jax
+
+    from attunement.io import tidy
+    from attunement.model.fit import fit
+
+    jax.config.update("jax_compilation_cache_dir", str(tmp_path / "jax-cache"))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+    rng = np.random.default_rng(0)
+
+    def looking():
+        return Tier.from_records([(c, t, t + 1) for t, c in enumerate(rng.choice(["1", "2"], 60, p=[0.3, 0.7]))])
+
+    (tmp_path / "dyads").mkdir()
+    for i in range(3):
+        tidy.write([Session(f"d{i}", tiers={("client", "looking"): looking(), ("therapist", "looking"): looking()})],
+                   tmp_path / "dyads" / f"d{i}.csv")
+    manifest = tmp_path / "study.yaml"
+    manifest.write_text(yaml.safe_dump({"study": "fit", "inputs": "dyads/*.csv", "scheme": "mutual-gaze",
+                                        "analyses": {"fit": {"scheme": "mutual-gaze", "max_em": 2}}}))
+    report = run(manifest)
+    assert [(u.analysis, u.name, len(u.inputs)) for u in report.computed] == [("fit", "all", 3)]
+    store = Store(tmp_path / "attunement-store")
+    sessions = [s for p in sorted((tmp_path / "dyads").glob("*.csv")) for s in read(p)]
+    direct = fit(sessions, "mutual-gaze", dt=1.0, max_em=2)
+    for table in ("dyads", "population", "diagnostics"):
+        pd.testing.assert_frame_equal(stored(store, "fit", "all", table), roundtrip(getattr(direct, table)),
+                                      obj=table)
+    changed = tmp_path / "dyads" / "d1.csv"
+    text = changed.read_text()
+    changed.write_text(text.replace(",2,", ",1,", 1))
+    try:
+        assert [(u.name, s) for u, s in dry_run(load_manifest(manifest))[0]] == [("all", "input changed")]
+    finally:
+        changed.write_text(text)
+    assert [s for _, s in dry_run(load_manifest(manifest))[0]] == ["up to date"]
