@@ -29,13 +29,10 @@ from attunement.study.units import plan
 from .test_run import assert_same, snapshot
 
 
-def stored(store: Store, analysis: str, unit: str, table: str) -> pd.DataFrame:
+def stored(store: Store, manifest, analysis: str, unit: str, table: str) -> pd.DataFrame:
     """One unit's table as written (its Parquet file, without the partition columns)."""
-    units = [u for u in plan_cache[store.root] if u.analysis == analysis and u.name == unit]
-    return pd.read_parquet(store.unit_dir(units[0]) / f"{table}.parquet")
-
-
-plan_cache: dict = {}
+    found, = [u for u in plan(load_manifest(manifest)) if u.analysis == analysis and u.name == unit]
+    return pd.read_parquet(store.unit_dir(found) / f"{table}.parquet")
 
 
 def roundtrip(frame: pd.DataFrame) -> pd.DataFrame:
@@ -46,9 +43,7 @@ def roundtrip(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def run(manifest, **kwargs):
-    m = load_manifest(manifest)
-    plan_cache[Store(kwargs.get("store") or m.store).root] = plan(m)
-    return run_study(m, **kwargs)
+    return run_study(load_manifest(manifest), **kwargs)
 
 
 def test_grids_and_pooled_agreement_units_equal_the_library(tmp_path):
@@ -65,12 +60,12 @@ def test_grids_and_pooled_agreement_units_equal_the_library(tmp_path):
     path = sorted((tmp_path / "codes").glob("*.csv"))[2]
     direct = grids(read(path), "icep-r", episode="reunion")
     for table, frame in (("sessions", direct.sessions), ("cells", direct.cells), ("visits", direct.visits)):
-        pd.testing.assert_frame_equal(stored(store, "grids", f"codes/{path.name}", table), roundtrip(frame),
+        pd.testing.assert_frame_equal(stored(store, manifest, "grids", f"codes/{path.name}", table), roundtrip(frame),
                                       obj=table)
     pairs = [ag.agreement(read(tmp_path / "codes" / p.name)[0], read(p)[0], partner="infant", tier="engagement",
                           coder_a="A", coder_b="B") for p in sorted((tmp_path / "recoded").glob("*.csv"))]
     pooled = ag.pooled_kappa(ag.combine(pairs).overall, ag.combine(pairs).confusion)
-    pd.testing.assert_frame_equal(stored(store, "agreement", "pooled", "agreement_pooled"), roundtrip(pooled))
+    pd.testing.assert_frame_equal(stored(store, manifest, "agreement", "pooled", "agreement_pooled"), roundtrip(pooled))
     view = store.query("SELECT * FROM agreement_pooled ORDER BY method, estimate")
     assert view.n_sessions.tolist() == [3, 3, 3, 3] and set(view.estimate) == {"summed table", "session mean"}
 
@@ -105,7 +100,8 @@ def test_sync_units_equal_the_library(signals):
     expected = {**direct.results.tables(), "local_synchrony": direct.series.astype({"above_chance": "object"}),
                 "thresholds": direct.thresholds, "lead_lag": lead_lag_summary(list(direct.wcc.values()))}
     for table, frame in expected.items():
-        pd.testing.assert_frame_equal(stored(store, "sync", "signals/dyad1.csv", table), roundtrip(frame), obj=table)
+        pd.testing.assert_frame_equal(stored(store, manifest, "sync", "signals/dyad1.csv", table), roundtrip(frame),
+                                      obj=table)
     lead = store.query("SELECT session, median_peak_lag_s FROM sync_lead_lag ORDER BY session")
     assert lead.session.tolist() == ["dyad0", "dyad1"]
     assert lead.median_peak_lag_s.tolist() == [0.3, 0.3]  # the first partner (infant) leads by the 3 samples put in
@@ -135,11 +131,10 @@ def test_video_units_write_the_extracted_signals_and_a_bad_video_fails_alone(tmp
     failures = store.query("SELECT analysis, unit, message FROM failures")
     assert failures[["analysis", "unit"]].values.tolist() == [["video", "videos/broken.mkv"]]
     assert failures.message[0].startswith("broken.mkv: ")
-    plan_cache[store.root] = plan(load_manifest(manifest))
     for i in range(2):
         path = tmp_path / "videos" / f"clip{i}.mkv"
         direct = video_session(path, partners={"left": "infant", "right": "caregiver"})
-        pd.testing.assert_frame_equal(stored(store, "video", f"videos/clip{i}.mkv", "signals"),
+        pd.testing.assert_frame_equal(stored(store, manifest, "video", f"videos/clip{i}.mkv", "signals"),
                                       roundtrip(signals_frame([direct])))
     videos = store.query("SELECT session, frames, samples, rate_hz, duration_s FROM video_videos ORDER BY session")
     assert videos.values.tolist() == [["clip0", 20, 20, 25.0, 0.8], ["clip1", 20, 20, 25.0, 0.8]]
@@ -177,7 +172,7 @@ def test_a_sweep_runs_grid_times_seeds_units_equal_to_the_library_and_on_1_or_2_
     direct.insert(2, "a_repair", 0.5)
     direct.insert(3, "b_reengage", 1.0)
     store = Store(tmp_path / "workers-1")
-    pd.testing.assert_frame_equal(stored(store, "sweep", "a_repair=0.5,b_reengage=1,seed=5", "sessions"),
+    pd.testing.assert_frame_equal(stored(store, manifest, "sweep", "a_repair=0.5,b_reengage=1,seed=5", "sessions"),
                                   roundtrip(direct))
 
     bad = tmp_path / "bad.yaml"
@@ -186,36 +181,48 @@ def test_a_sweep_runs_grid_times_seeds_units_equal_to_the_library_and_on_1_or_2_
         load_manifest(bad)
 
 
-def test_a_fit_unit_is_keyed_by_all_its_inputs_and_equals_the_library(tmp_path):
-    """Three client–therapist dyads (mutual gaze, 60 s at 1 s); the reference is ``model.fit`` on the same
-    files. JAX's compilation cache lets the second fit reuse the first one's compiled code."""
-    import jax
+def test_a_fit_unit_is_keyed_by_all_its_inputs_and_stores_the_library_fit(tmp_path, monkeypatch):
+    """Two client–therapist dyads (mutual gaze, 40 s at 1 s). Reference: what ``attunement.model.fit.fit``
+    returns, watched as the unit calls it (one fit: a second, direct one would cost ~15 s more of JAX
+    compilation), and the sessions it was given against those read directly from the files."""
+    import importlib
 
     from attunement.io import tidy
-    from attunement.model.fit import fit
 
-    jax.config.update("jax_compilation_cache_dir", str(tmp_path / "jax-cache"))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+    model_fit = importlib.import_module("attunement.model.fit")  # the module (attunement.model.fit is the function)
+
+    calls = []
+    library_fit = model_fit.fit
+
+    def watched(data, scheme, **options):
+        calls.append((data, scheme, options, library_fit(data, scheme, **options)))
+        return calls[-1][-1]
+
+    monkeypatch.setattr(model_fit, "fit", watched)
     rng = np.random.default_rng(0)
 
     def looking():
-        return Tier.from_records([(c, t, t + 1) for t, c in enumerate(rng.choice(["1", "2"], 60, p=[0.3, 0.7]))])
+        return Tier.from_records([(c, t, t + 1) for t, c in enumerate(rng.choice(["1", "2"], 40, p=[0.3, 0.7]))])
 
     (tmp_path / "dyads").mkdir()
-    for i in range(3):
+    for i in range(2):
         tidy.write([Session(f"d{i}", tiers={("client", "looking"): looking(), ("therapist", "looking"): looking()})],
                    tmp_path / "dyads" / f"d{i}.csv")
     manifest = tmp_path / "study.yaml"
     manifest.write_text(yaml.safe_dump({"study": "fit", "inputs": "dyads/*.csv", "scheme": "mutual-gaze",
-                                        "analyses": {"fit": {"scheme": "mutual-gaze", "max_em": 2}}}))
+                                        "analyses": {"fit": {"scheme": "mutual-gaze", "max_em": 1}}}))
     report = run(manifest)
-    assert [(u.analysis, u.name, len(u.inputs)) for u in report.computed] == [("fit", "all", 3)]
+    assert [(u.analysis, u.name, len(u.inputs)) for u in report.computed] == [("fit", "all", 2)]
+    (data, scheme, options, result), = calls
+    direct = [s for p in sorted((tmp_path / "dyads").glob("*.csv")) for s in read(p)]
+    assert [s.id for s in data] == ["d0", "d1"] and [s.tiers for s in data] == [s.tiers for s in direct]
+    assert scheme.name == "mutual-gaze"
+    assert options == {"dt": 1.0, "agreement": 1.0, "level": 0.9, "max_em": 1, "arousal": None}
     store = Store(tmp_path / "attunement-store")
-    sessions = [s for p in sorted((tmp_path / "dyads").glob("*.csv")) for s in read(p)]
-    direct = fit(sessions, "mutual-gaze", dt=1.0, max_em=2)
     for table in ("dyads", "population", "diagnostics"):
-        pd.testing.assert_frame_equal(stored(store, "fit", "all", table), roundtrip(getattr(direct, table)),
+        pd.testing.assert_frame_equal(stored(store, manifest, "fit", "all", table), roundtrip(getattr(result, table)),
                                       obj=table)
+    assert sorted(store.query("SELECT DISTINCT session FROM fit_dyads").session) == ["d0", "d1"]
     changed = tmp_path / "dyads" / "d1.csv"
     text = changed.read_text()
     changed.write_text(text.replace(",2,", ",1,", 1))

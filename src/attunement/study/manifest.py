@@ -234,8 +234,8 @@ def _check_new_analyses(path: Path, root: Path, analyses: dict[str, dict[str, An
         seeds = sweep["seeds"]
         if not ((isinstance(seeds, int) and not isinstance(seeds, bool) and seeds >= 1)
                 or (isinstance(seeds, list) and seeds and all(isinstance(s, int) for s in seeds))):
-            raise ManifestError(f"{_where(path, 'analyses.sweep.seeds')}: give a number of seeds (seeds: 5 → 0…4) or "
-                                f"a list of them (seeds: [1, 2, 3]), not {seeds!r}.")
+            raise ManifestError(f"{_where(path, 'analyses.sweep.seeds')}: give a number of seeds (seeds: 5 → 0…4) "
+                                f"or a list of them (seeds: [1, 2, 3]), not {seeds!r}.")
 
 
 def load_manifest(path: str | Path) -> Manifest:

@@ -365,8 +365,12 @@ def _video(unit: Unit) -> dict[str, pd.DataFrame]:
 def sweep_points(grid: Mapping[str, list[float]], seeds: list[int]) -> list[tuple[dict[str, float], int]]:
     """Every combination of the grid's values (parameters in name order) with every seed.
 
-    >>> sweep_points({"b_reengage": [0.0, 1.0], "a_repair": [0.5]}, [1, 2])[:3]
-    [({'a_repair': 0.5, 'b_reengage': 0.0}, 1), ({'a_repair': 0.5, 'b_reengage': 0.0}, 2), ({'a_repair': 0.5, 'b_reengage': 1.0}, 1)]
+    >>> for point, seed in sweep_points({"b_reengage": [0.0, 1.0], "a_repair": [0.5]}, [1, 2]):
+    ...     print(point, seed)
+    {'a_repair': 0.5, 'b_reengage': 0.0} 1
+    {'a_repair': 0.5, 'b_reengage': 0.0} 2
+    {'a_repair': 0.5, 'b_reengage': 1.0} 1
+    {'a_repair': 0.5, 'b_reengage': 1.0} 2
     """
     names = sorted(grid)
     points = [dict(zip(names, values)) for values in itertools.product(*(grid[n] for n in names))]
