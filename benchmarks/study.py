@@ -2,7 +2,7 @@
 cluster of 1 and 2 worker processes.
 
     python benchmarks/study.py [--sessions 300]
-    python benchmarks/study.py --video [--clips 4 --seconds 60 --size 640x480]
+    python benchmarks/study.py --video [--clips 4 --seconds 60 --size 640x480 --grain 0]
 
 Each configuration runs into a fresh store (every unit computed); the times
 include starting the cluster. Speed-up is against --workers 1. With --video the
@@ -84,6 +84,7 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=60.0, help="length of each clip")
     parser.add_argument("--size", default="640x480", help="WIDTHxHEIGHT of the clips")
+    parser.add_argument("--grain", type=int, default=0, help="per-pixel sensor noise of the clips, ± grey levels")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -93,7 +94,7 @@ def main() -> None:
             (folder / "videos").mkdir()
             for i in range(args.clips):
                 make_clip(folder / "videos" / f"clip{i:02d}.mp4", seconds=args.seconds, width=width, height=height,
-                          seed=i)
+                          grain=args.grain, seed=i)
             path = folder / "study.yaml"
             path.write_text(yaml.safe_dump({"study": "videos", "analyses": {"video": {
                 "inputs": "videos/*.mp4", "partners": {"left": "infant", "right": "caregiver"}}}}))
@@ -104,7 +105,8 @@ def main() -> None:
         print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
         if args.video:
             hours = args.clips * args.seconds / 3600
-            print(f"{args.clips} clips of {args.seconds:g} s ({width}×{height}, 25 fps, H.264), {units} units")
+            print(f"{args.clips} clips of {args.seconds:g} s ({width}×{height}, 25 fps, H.264, grain ±{args.grain}), "
+                  f"{units} units")
             print("(times of the run alone, without starting the cluster; with it in brackets)")
             for name, seconds in runs.items():
                 workers = 2 if name.endswith("2") else 1
@@ -113,9 +115,10 @@ def main() -> None:
                       f"speed-up vs --workers 1: {runs['--workers 1'] / seconds:.2f}×")
             _storage(folder / "serial", hours, partners=2)
             return
-    print(f"{args.sessions} sessions, {units} units")
+    print(f"{args.sessions} sessions, {units} units (times with the cluster's start-up; of the run alone in "
+          f"brackets)")
     for name, seconds in times.items():
-        print(f"{name:>12}: {seconds:6.1f} s  {units / seconds:6.1f} units/s  "
+        print(f"{name:>12}: {seconds:6.1f} s ({runs[name]:5.1f} s)  {units / seconds:6.1f} units/s  "
               f"speed-up vs --workers 1: {times['--workers 1'] / seconds:.2f}×")
 
 

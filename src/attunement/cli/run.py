@@ -123,7 +123,7 @@ def query(
     try:
         root = store or (manifest if manifest.is_dir() else load_manifest(manifest).store)
         where = Store(root)
-        if not any(where.root.glob("study=*")):
+        if not any(where.root.glob("study=*")) and not (where.root / "failures").is_dir():
             raise AttunementError(f"{where.root}: no study store here yet; run `attune run MANIFEST` first.")
         where.refresh_views()
         frame = where.query(sql)

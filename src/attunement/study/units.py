@@ -325,6 +325,11 @@ def _fit_units(manifest: Manifest, options: Mapping[str, Any]) -> list[tuple[str
 
 
 def _fit(unit: Unit) -> dict[str, pd.DataFrame]:
+    import importlib.util
+
+    if importlib.util.find_spec("jax") is None:
+        raise AttunementError("the fit analysis needs the fit extra (JAX): pip install 'attunement[fit]' on every "
+                              "machine that runs units, or remove analyses.fit from the manifest.")
     from ..model.fit import fit
 
     o = unit.params["options"]
