@@ -113,6 +113,7 @@ def test_sync_units_equal_the_library(signals):
 
 
 def test_video_units_write_the_extracted_signals_and_a_bad_video_fails_alone(tmp_path):
+    pytest.importorskip("av", reason="the video extra is not installed (pip install 'attunement[video]')")
     from attunement.video import video_session
     from attunement.video.testing import moving_square, write_clip
 
@@ -185,6 +186,7 @@ def test_a_fit_unit_is_keyed_by_all_its_inputs_and_stores_the_library_fit(tmp_pa
     """Two client–therapist dyads (mutual gaze, 40 s at 1 s). Reference: what ``attunement.model.fit.fit``
     returns, watched as the unit calls it (one fit: a second, direct one would cost ~15 s more of JAX
     compilation), and the sessions it was given against those read directly from the files."""
+    pytest.importorskip("jax", reason="the fit extra is not installed (pip install 'attunement[fit]')")
     import importlib
 
     from attunement.io import tidy

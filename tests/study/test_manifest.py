@@ -56,6 +56,17 @@ def test_paths_are_relative_to_the_manifest_and_defaults_are_filled(small, monke
     ({"scheme": "icep_r"}, "'scheme': no built-in scheme 'icep_r'. Did you mean 'icep-r'?"),
     ({"format": "tidyy"}, "'format': no format 'tidyy'. Did you mean 'tidy'?"),
     ({"analyses": {"agreement": {"coders": {"A": "codes/*.csv"}}}}, "name two coders and their files"),
+    ({"analyses": {"sync": {}}}, "'analyses.sync': the option 'signal' is required (e.g. signal: motion_energy)"),
+    ({"analyses": {"sync": {"signal": "me", "pair": ["infant"]}}}, "'analyses.sync.pair': name two different "
+                                                                    "partners, e.g. pair: [infant, caregiver]"),
+    ({"analyses": {"video": {"inputs": "videos/*.mp4"}}}, "'analyses.video.inputs': the pattern 'videos/*.mp4' "
+                                                          "matches no file"),
+    ({"analyses": {"sweep": {"grid": {"b_reengage": [1]}, "seeds": 0}}}, "'analyses.sweep.seeds': give a number of "
+                                                                         "seeds (seeds: 5 → 0…4)"),
+    ({"analyses": {"sweep": {"grid": {"b_reengage": "high"}}}}, "'analyses.sweep.grid.b_reengage': give a list of "
+                                                                "numbers, e.g. b_reengage: [-1, 0, 1]"),
+    ({"inputs": None, "analyses": {"grids": {}}}, "the key 'inputs' is missing; name the coding files, e.g. inputs: "
+                                                  "[codes/*.csv] (grids read them)"),
 ])
 def test_errors_name_the_manifest_the_key_and_the_fix(small, tmp_path, changes, expected):
     path = _edit(small, tmp_path, **changes)
