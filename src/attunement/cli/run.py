@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from ..errors import AttunementError
-from ._common import _fail, _progress, app, console, esc, out_console
+from ._common import _fail, app, console, esc, out_console
 
 StoreOption = Annotated[Optional[Path], typer.Option(
     "--store", metavar="DIR", help="The store folder (default: the manifest's 'store', else ./attunement-store "
@@ -69,7 +70,11 @@ def run(
         shown: dict = {}
 
         def start(total: int) -> None:
-            shown["progress"], shown["advance"] = _progress(total, "computing units")
+            # shown for any number of units (a study of a few videos runs for minutes), on a terminal only
+            progress = Progress(TextColumn("computing units"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                console=console, transient=True, disable=total == 0 or not console.is_terminal)
+            task = progress.add_task("units", total=total)
+            shown["progress"], shown["advance"] = progress, lambda n: progress.advance(task, n)
             shown["progress"].start()
 
         with _dask_client(workers, scheduler) as client:

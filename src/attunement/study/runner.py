@@ -137,7 +137,8 @@ def run_study(
             if error is None:
                 report.computed.append(unit)
             else:
-                report.failures.append(Failure(f"{unit.analysis}:{unit.name}", f"{unit.analysis} {unit.name}: {error}"))
+                report.failures.append(Failure(f"{unit.analysis}:{unit.name}",
+                                               f"{unit.analysis} {unit.name}: {error}"))
             if on_done is not None:
                 on_done(unit, error)
 
