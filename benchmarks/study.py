@@ -50,8 +50,9 @@ def _runs(manifest, folder: Path) -> tuple[dict[str, float], dict[str, float], i
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                           dashboard_address=None) as cluster, Client(cluster) as client:
             ran = time.perf_counter()
-            run_study(manifest, store=folder / f"workers-{workers}", client=client)
+            done = run_study(manifest, store=folder / f"workers-{workers}", client=client)
             runs[f"--workers {workers}"] = time.perf_counter() - ran
+            assert not done.failures and len(done.computed) == len(report.computed), done.failures
         times[f"--workers {workers}"] = time.perf_counter() - started
     return times, runs, len(report.computed)
 
