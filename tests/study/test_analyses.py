@@ -112,33 +112,56 @@ def test_sync_units_equal_the_library(signals):
         load_manifest(bad)
 
 
-def test_video_units_write_the_extracted_signals_and_a_bad_video_fails_alone(tmp_path):
+def test_video_units_write_signals_that_sync_units_read_and_a_bad_video_fails_with_its_sync_unit(tmp_path):
+    """Two 4-second clips of grey noise (FFV1, lossless) and a file that is no video. Reference: the library's
+    video_session on each clip, then synchrony_repair on that session."""
     pytest.importorskip("av", reason="the video extra is not installed (pip install 'attunement[video]')")
+    from attunement.sync.repair import synchrony_repair
     from attunement.video import video_session
-    from attunement.video.testing import moving_square, write_clip
+    from attunement.video.testing import write_clip
 
     (tmp_path / "videos").mkdir()
-    for i, speed in enumerate((2, 4)):
-        write_clip(tmp_path / "videos" / f"clip{i}.mkv", frames=20,
-                   pictures=lambda k, s=speed: moving_square(k, speed=s))
+    for i in range(2):
+        rng = np.random.default_rng(i)
+        write_clip(tmp_path / "videos" / f"clip{i}.mkv", frames=100,
+                   pictures=lambda k, rng=rng: rng.integers(0, 256, (48, 64), dtype=np.uint8))
     (tmp_path / "videos" / "broken.mkv").write_bytes(b"not a video at all")
     manifest = tmp_path / "study.yaml"
+    sync = {"source": "video", "signal": "motion_energy", "pair": ["infant", "caregiver"], "window_s": 1.0,
+            "step_s": 0.5, "max_lag_s": 0.2, "surrogates": 10}
     manifest.write_text(yaml.safe_dump({"study": "clips", "analyses": {
-        "video": {"inputs": "videos/*.mkv", "partners": {"left": "infant", "right": "caregiver"}}}}))
+        "video": {"inputs": "videos/*.mkv", "partners": {"left": "infant", "right": "caregiver"}}, "sync": sync}}))
     result = CliRunner().invoke(app, ["run", str(manifest)])
     assert result.exit_code == 3, result.output
-    assert "computed 2 unit(s), 0 up to date, 1 failed" in " ".join(result.output.split())
+    said = " ".join(result.output.split())
+    assert "computed 4 unit(s), 0 up to date, 2 failed" in said
+    assert ("• sync videos/broken.mkv: it reads the tables of video videos/broken.mkv, which failed; fix that input "
+            "(its error is listed with the failures) and run again.") in said
     store = Store(tmp_path / "attunement-store")
-    failures = store.query("SELECT analysis, unit, message FROM failures")
-    assert failures[["analysis", "unit"]].values.tolist() == [["video", "videos/broken.mkv"]]
-    assert failures.message[0].startswith("broken.mkv: ")
+    failures = store.query("SELECT analysis, unit, message FROM failures ORDER BY analysis")
+    assert failures[["analysis", "unit"]].values.tolist() == [["sync", "videos/broken.mkv"],
+                                                               ["video", "videos/broken.mkv"]]
+    assert failures.message[1].startswith("broken.mkv: ")
     for i in range(2):
         path = tmp_path / "videos" / f"clip{i}.mkv"
         direct = video_session(path, partners={"left": "infant", "right": "caregiver"})
         pd.testing.assert_frame_equal(stored(store, manifest, "video", f"videos/clip{i}.mkv", "signals"),
                                       roundtrip(signals_frame([direct])))
+        synced = synchrony_repair([direct], signal="motion_energy", window_s=1.0, step_s=0.5, max_lag_s=0.2,
+                                  partners=("infant", "caregiver"), n_surrogates=10)
+        pd.testing.assert_frame_equal(stored(store, manifest, "sync", f"videos/clip{i}.mkv", "thresholds"),
+                                      roundtrip(synced.thresholds))
+        pd.testing.assert_frame_equal(stored(store, manifest, "sync", f"videos/clip{i}.mkv", "local_synchrony"),
+                                      roundtrip(synced.series.astype({"above_chance": "object"})))
     videos = store.query("SELECT session, frames, samples, rate_hz, duration_s FROM video_videos ORDER BY session")
-    assert videos.values.tolist() == [["clip0", 20, 20, 25.0, 0.8], ["clip1", 20, 20, 25.0, 0.8]]
+    assert videos.values.tolist() == [["clip0", 100, 100, 25.0, 4.0], ["clip1", 100, 100, 25.0, 4.0]]
+    # a sync unit's key holds its video unit's key: new video options → both recompute
+    data = yaml.safe_load(manifest.read_text())
+    data["analyses"]["video"]["threshold"] = 20
+    manifest.write_text(yaml.safe_dump(data))
+    why = {(u.analysis, u.name): s for u, s in dry_run(load_manifest(manifest))[0]}
+    assert why[("video", "videos/clip0.mkv")] == "parameters changed"
+    assert why[("sync", "videos/clip0.mkv")] == "input changed"
 
 
 def test_a_sweep_runs_grid_times_seeds_units_equal_to_the_library_and_on_1_or_2_workers(tmp_path):

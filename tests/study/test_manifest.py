@@ -65,6 +65,9 @@ def test_paths_are_relative_to_the_manifest_and_defaults_are_filled(small, monke
                                                                          "seeds (seeds: 5 → 0…4)"),
     ({"analyses": {"sweep": {"grid": {"b_reengage": "high"}}}}, "'analyses.sweep.grid.b_reengage': give a list of "
                                                                 "numbers, e.g. b_reengage: [-1, 0, 1]"),
+    ({"analyses": {"sync": {"signal": "me", "source": "video"}}}, "'analyses.sync.source': 'video' reads the "
+                                                                   "signals of the video units, and the manifest "
+                                                                   "has no analyses.video"),
     ({"inputs": None, "analyses": {"grids": {}}}, "the key 'inputs' is missing; name the coding files, e.g. inputs: "
                                                   "[codes/*.csv] (grids read them)"),
 ])

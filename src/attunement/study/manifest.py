@@ -15,7 +15,7 @@ Every path in it is relative to the manifest's folder. Example::
       sequential: {tier: caregiver:engagement, target: infant:engagement, lag: 1}
       agreement: {coders: {A: codes/*.csv, B: recoded/*.csv}, tier: infant:engagement}
       grids: {}
-      sync: {inputs: signals/*.csv, signal: motion_energy, pair: [infant, caregiver]}
+      sync: {inputs: signals/*.csv, signal: motion_energy, pair: [infant, caregiver]}  # or source: video
       fit: {scheme: icep-r-gaze, dt: 1.0}
       video: {inputs: videos/*.mp4, partners: {left: infant, right: caregiver}}
       sweep: {preset: typical, grid: {b_reengage: [-1, 0, 1]}, seeds: 5}
@@ -49,7 +49,8 @@ ANALYSIS_OPTIONS: dict[str, dict[str, Any]] = {
     "agreement": {"coders": ..., "tier": None, "tier_b": None, "resolution_s": 1.0, "tolerance_s": 2.0,
                   "uncoded": "exclude", "duration_tolerance_s": 2.0, "pooled": True},
     "grids": {"episode": None, "exclude_unknown": False},
-    "sync": {"inputs": None, "format": None, "rate": None, "partners": None, "signal": ..., "pair": None,
+    "sync": {"source": "files", "inputs": None, "format": None, "rate": None, "partners": None, "signal": ...,
+             "pair": None,
              "window_s": 5.0, "step_s": 1.0, "max_lag_s": 2.0, "lag_step_s": None, "smooth_s": None,
              "statistic": "max_abs_z", "surrogate": "circular", "surrogates": 100, "seed": 0, "level": 0.95,
              "together_s": 0.0, "k": 2.0, "min_mismatch_s": 0.0},
@@ -210,6 +211,13 @@ def _check_new_analyses(path: Path, root: Path, analyses: dict[str, dict[str, An
             raise ManifestError(f"{_where(path, 'analyses.sync.surrogate')}: {sync['surrogate']!r} cannot be used "
                                 f"here (each signal file is a unit of its own; pseudo-dyads need the whole batch: use "
                                 f"`attune sync`); choose one of {', '.join(kinds)}.")
+        if sync["source"] not in ("files", "video"):
+            raise ManifestError(f"{_where(path, 'analyses.sync.source')}: {sync['source']!r} is neither 'files' (the "
+                                f"signal files of inputs) nor 'video' (the signals the video units wrote).")
+        if sync["source"] == "video" and "video" not in analyses:
+            raise ManifestError(f"{_where(path, 'analyses.sync.source')}: 'video' reads the signals of the video "
+                                f"units, and the manifest has no analyses.video; add it, or give signal files with "
+                                f"source: files and inputs.")
         pair = sync["pair"]
         if pair is not None and not (isinstance(pair, list) and len(pair) == 2 and pair[0] != pair[1]):
             raise ManifestError(f"{_where(path, 'analyses.sync.pair')}: name two different partners, e.g. "
@@ -313,7 +321,8 @@ def load_manifest(path: str | Path) -> Manifest:
                             f"analyses: {{analyze: {{}}}}.")
     _unknown(path, "analyses.", analyses_value, list(ANALYSIS_OPTIONS))
     analyses = {name: _analysis(path, name, value) for name, value in analyses_value.items()}
-    readers = [name for name in _READ_INPUTS if name in analyses and analyses[name].get("inputs") is None]
+    readers = [name for name in _READ_INPUTS if name in analyses and analyses[name].get("inputs") is None
+               and analyses[name].get("source") != "video"]
     if readers and not inputs:
         raise ManifestError(f"{path}: the key 'inputs' is missing; name the coding files, e.g. inputs: [codes/*.csv] "
                             f"({', '.join(readers)} read them).")

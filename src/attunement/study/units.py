@@ -68,13 +68,18 @@ class Unit:
         Where it sits in the store; ``name`` is unique within the analysis
         (an input's path relative to the manifest, or ``pooled``).
     inputs : dict of str to str
-        Each input's path relative to the manifest → its absolute path.
+        Each input's path relative to the manifest → its absolute path. For a unit that reads
+        other units' tables (``upstream``): ``analysis:unit`` of each → that unit's folder in the
+        store (empty until the runner sets it, once that unit is written).
     hashes : dict of str to str
-        Each input's relative path → the SHA-256 of its bytes.
+        Each input's relative path → the SHA-256 of its bytes; an upstream unit's
+        ``analysis:unit`` → its key (so a change upstream changes this unit's key).
     params : dict
         Everything besides the inputs that decides the result (JSON values).
     version : str
         The attunement version that computes it.
+    upstream : tuple of str
+        The keys of the units whose tables this unit reads (computed first).
     """
 
     study: str
@@ -84,6 +89,7 @@ class Unit:
     hashes: dict[str, str]
     params: dict[str, Any]
     version: str = __version__
+    upstream: tuple[str, ...] = ()
     key: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -101,13 +107,17 @@ class Analysis:
 
     ``units(manifest, options)`` returns ``(name, inputs, params)`` triples (inputs as
     absolute paths); ``compute(unit)`` returns the unit's tables by name (picklable
-    module-level functions, so that Dask workers can run them).
+    module-level functions, so that Dask workers can run them). ``after(manifest,
+    options, units)``, when given, adds units that read other units' tables:
+    ``(name, upstream units, params)`` triples, planned once every other unit is.
     """
 
     name: str
     units: Callable[[Manifest, Mapping[str, Any]], list[tuple[str, list[Path], dict[str, Any]]]]
     compute: Callable[[Unit], dict[str, pd.DataFrame]]
     tables: tuple[str, ...]
+    after: Callable[[Manifest, Mapping[str, Any], list[Unit]], list[tuple[str, list[Unit], dict[str, Any]]]] \
+        | None = None
 
 
 # ---------------------------------------------------------------------------- shared steps
@@ -281,11 +291,41 @@ def _own_inputs(manifest: Manifest, options: Mapping[str, Any], analysis: str) -
 
 def _sync_units(manifest: Manifest, options: Mapping[str, Any]) -> list[tuple[str, list[Path], dict[str, Any]]]:
     """One unit per signal file; its own reading options (``format``, ``rate``, ``partners``)."""
+    if options["source"] == "video":
+        return []  # planned after the video units (_sync_after_video)
     read = {**manifest.read_options, "format": options["format"], "rate": options["rate"],
             "partners": {str(k): str(v) for k, v in (options["partners"] or {}).items()}, "episodes_tier": None}
-    params = {"read": read, "options": {k: v for k, v in options.items()
-                                        if k not in ("inputs", "format", "rate", "partners")}}
+    params = {"read": read, "options": _sync_options(options)}
     return [(manifest.relative(path), [path], params) for path in _own_inputs(manifest, options, "sync")]
+
+
+def _sync_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in options.items() if k not in ("inputs", "format", "rate", "partners", "source")}
+
+
+def _sync_after_video(manifest: Manifest, options: Mapping[str, Any],
+                      units: list[Unit]) -> list[tuple[str, list[Unit], dict[str, Any]]]:
+    """With ``source: video``: one unit per video unit, reading the signals it wrote to the store."""
+    if options["source"] != "video":
+        return []
+    params = {"source": "video", "options": _sync_options(options)}
+    return [(unit.name, [unit], params) for unit in units if unit.analysis == "video"]
+
+
+def _upstream_signals(unit: Unit) -> list:
+    """The sessions of the ``signals`` tables of the units this unit reads (the long layout of
+    :func:`attunement.io.signals_csv.signals_frame`, one row per sample in time order)."""
+    from ..session import Session, Signal
+
+    sessions = []
+    for label, folder in unit.inputs.items():
+        frame = pd.read_parquet(Path(folder) / "signals.parquet")
+        for session, rows in frame.groupby("session", sort=False):
+            signals = {(str(partner), str(name)): Signal(part["value"].to_numpy(), float(part["rate_hz"].iloc[0]),
+                                                         float(part["time_s"].iloc[0]))
+                       for (partner, name), part in rows.groupby(["partner", "signal"], sort=True)}
+            sessions.append(Session(id=str(session), signals=signals, metadata={"source": label}))
+    return sessions
 
 
 def _sync(unit: Unit) -> dict[str, pd.DataFrame]:
@@ -293,7 +333,7 @@ def _sync(unit: Unit) -> dict[str, pd.DataFrame]:
     from ..sync.repair import synchrony_repair
 
     o = unit.params["options"]
-    sessions = _read_unit(unit)
+    sessions = _upstream_signals(unit) if unit.upstream else _read_unit(unit)
     if o["smooth_s"]:
         sessions = [preprocess(s, signal=o["signal"], smooth_s=o["smooth_s"]) for s in sessions]
     result = synchrony_repair(sessions, signal=o["signal"], window_s=o["window_s"], step_s=o["step_s"],
@@ -431,7 +471,8 @@ ANALYSES: dict[str, Analysis] = {
                            "agreement_segments", "agreement_pooled")),
     "grids": Analysis("grids", _per_file, _grids, ("sessions", "cells", "visits")),
     "sync": Analysis("sync", _sync_units, _sync, ("sessions", "mismatches", "time_budget", "segments",
-                                                  "local_synchrony", "thresholds", "wcc", "lead_lag")),
+                                                  "local_synchrony", "thresholds", "wcc", "lead_lag"),
+                     after=_sync_after_video),
     "fit": Analysis("fit", _fit_units, _fit, ("dyads", "population", "diagnostics")),
     "video": Analysis("video", _video_units, _video, ("signals", "videos")),
     "sweep": Analysis("sweep", _sweep_units, _sweep, ("sessions", "truth", "dyads")),
@@ -458,4 +499,13 @@ def plan(manifest: Manifest, *, version: str = __version__) -> list[Unit]:
                               inputs={manifest.relative(p): str(Path(p).resolve()) for p in paths},
                               hashes={manifest.relative(p): hashes[p] for p in paths},
                               params=json.loads(canonical_json(params)), version=version))
+    for analysis in names:  # units that read other units' tables
+        spec = ANALYSES[analysis]
+        if spec.after is None:
+            continue
+        for name, upstream, params in spec.after(manifest, manifest.analyses.get(analysis, {}), list(units)):
+            labels = {f"{u.analysis}:{u.name}": u.key for u in upstream}
+            units.append(Unit(study=manifest.study, analysis=analysis, name=name, inputs=dict.fromkeys(labels, ""),
+                              hashes=labels, params=json.loads(canonical_json(params)), version=version,
+                              upstream=tuple(u.key for u in upstream)))
     return units
