@@ -68,6 +68,10 @@ def test_paths_are_relative_to_the_manifest_and_defaults_are_filled(small, monke
     ({"analyses": {"sync": {"signal": "me", "source": "video"}}}, "'analyses.sync.source': 'video' reads the "
                                                                    "signals of the video units, and the manifest "
                                                                    "has no analyses.video"),
+    ({"analyses": {"sweep": {"grid": {"b_reengage": [1, 1.0]}}}}, "'analyses.sweep.grid.b_reengage': a value "
+                                                                  "appears twice in [1, 1.0]; give each once."),
+    ({"analyses": {"sweep": {"grid": {"b_reengage": [1]}, "seeds": [3, 3]}}}, "'analyses.sweep.seeds': a seed "
+                                                                              "appears twice in [3, 3]"),
     ({"inputs": None, "analyses": {"grids": {}}}, "the key 'inputs' is missing; name the coding files, e.g. inputs: "
                                                   "[codes/*.csv] (grids read them)"),
 ])

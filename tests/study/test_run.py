@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from attunement.cli import app
@@ -104,21 +105,25 @@ def test_a_run_killed_midway_resumes_and_equals_a_clean_run(study, tmp_path):
 
 
 def test_workers_1_and_2_give_equal_tables(study, tmp_path):
-    """A 40-session subset on a local Dask cluster of one and of two worker processes."""
+    """A 40-session subset, and a simulation sweep, on a local Dask cluster of one and of two worker processes."""
     manifest, _ = study
     subset = manifest.parent / "subset.yaml"
-    subset.write_text(manifest.read_text().replace("- codes/*.csv", "- codes/attuned-1-000*.csv\n- "
-                                                                     "codes/intrusive-1-00[0-2]*.csv"))
+    data = yaml.safe_load(manifest.read_text())
+    data["inputs"] = ["codes/attuned-1-000*.csv", "codes/intrusive-1-00[0-2]*.csv"]
+    data["analyses"]["sweep"] = {"seconds": 10, "dyads": 2, "grid": {"b_reengage": [-1, 1]}, "seeds": 2}
+    subset.write_text(yaml.safe_dump(data))
     stores = []
     for workers in (1, 2):
         store = tmp_path / f"workers-{workers}"
         result = CliRunner().invoke(app, ["run", str(subset), "--workers", str(workers), "--store", str(store)])
         assert result.exit_code == 0, result.output
-        # 40 analyze, 40 sequential + pooled, 30 agreement + pooled (its own coders' files), metadata
-        assert "computed 113 unit(s), 0 up to date" in result.output
+        # 40 analyze, 40 sequential + pooled, 30 agreement + pooled (its own coders' files), metadata, 2 × 2 sweep
+        assert "computed 117 unit(s), 0 up to date" in result.output
         stores.append(snapshot(store))
     assert_same(*stores)
     assert len(stores[0]["analyze_sessions"].session.unique()) == 40
+    assert stores[0]["sweep_sessions"][["seed", "b_reengage"]].drop_duplicates().values.tolist() == [
+        [0, -1.0], [0, 1.0], [1, -1.0], [1, 1.0]]
 
 
 def test_query_prints_a_table_and_writes_csv(study, tmp_path):

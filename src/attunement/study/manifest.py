@@ -239,11 +239,17 @@ def _check_new_analyses(path: Path, root: Path, analyses: dict[str, dict[str, An
                                                                 not isinstance(v, bool) for v in values)):
                 raise ManifestError(f"{_where(path, f'analyses.sweep.grid.{name}')}: give a list of numbers, e.g. "
                                     f"{name}: [-1, 0, 1].")
+            if len(set(map(float, values))) != len(values):
+                raise ManifestError(f"{_where(path, f'analyses.sweep.grid.{name}')}: a value appears twice in "
+                                    f"{values}; give each once.")
         seeds = sweep["seeds"]
         if not ((isinstance(seeds, int) and not isinstance(seeds, bool) and seeds >= 1)
                 or (isinstance(seeds, list) and seeds and all(isinstance(s, int) for s in seeds))):
             raise ManifestError(f"{_where(path, 'analyses.sweep.seeds')}: give a number of seeds (seeds: 5 → 0…4) "
                                 f"or a list of them (seeds: [1, 2, 3]), not {seeds!r}.")
+        if isinstance(seeds, list) and len(set(seeds)) != len(seeds):
+            raise ManifestError(f"{_where(path, 'analyses.sweep.seeds')}: a seed appears twice in {seeds}; give each "
+                                f"once.")
 
 
 def load_manifest(path: str | Path) -> Manifest:

@@ -434,9 +434,19 @@ def _sweep_units(manifest: Manifest, options: Mapping[str, Any]) -> list[tuple[s
     base = {k: v for k, v in options.items() if k not in ("grid", "seeds", "scheme")}
     units = []
     for point, seed in sweep_points({k: [float(v) for v in vs] for k, vs in (options["grid"] or {}).items()}, seeds):
-        name = ",".join([*(f"{k}={v:g}" for k, v in point.items()), f"seed={seed}"])
+        name = ",".join([*(f"{k}={_number(v)}" for k, v in point.items()), f"seed={seed}"])
         units.append((name, scheme_inputs, {"scheme": scheme, "point": point, "seed": seed, "options": base}))
     return units
+
+
+def _number(value: float) -> str:
+    """A grid value in a unit's name: short (``-1``, ``0.5``), and never the same text for two values.
+
+    >>> _number(-1.0), _number(0.5), _number(0.1234567), _number(0.1234568)
+    ('-1', '0.5', '0.1234567', '0.1234568')
+    """
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
 
 
 def _sweep(unit: Unit) -> dict[str, pd.DataFrame]:
