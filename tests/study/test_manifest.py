@@ -56,6 +56,24 @@ def test_paths_are_relative_to_the_manifest_and_defaults_are_filled(small, monke
     ({"scheme": "icep_r"}, "'scheme': no built-in scheme 'icep_r'. Did you mean 'icep-r'?"),
     ({"format": "tidyy"}, "'format': no format 'tidyy'. Did you mean 'tidy'?"),
     ({"analyses": {"agreement": {"coders": {"A": "codes/*.csv"}}}}, "name two coders and their files"),
+    ({"analyses": {"sync": {}}}, "'analyses.sync': the option 'signal' is required (e.g. signal: motion_energy)"),
+    ({"analyses": {"sync": {"signal": "me", "pair": ["infant"]}}}, "'analyses.sync.pair': name two different "
+                                                                    "partners, e.g. pair: [infant, caregiver]"),
+    ({"analyses": {"video": {"inputs": "videos/*.mp4"}}}, "'analyses.video.inputs': the pattern 'videos/*.mp4' "
+                                                          "matches no file"),
+    ({"analyses": {"sweep": {"grid": {"b_reengage": [1]}, "seeds": 0}}}, "'analyses.sweep.seeds': give a number of "
+                                                                         "seeds (seeds: 5 → 0…4)"),
+    ({"analyses": {"sweep": {"grid": {"b_reengage": "high"}}}}, "'analyses.sweep.grid.b_reengage': give a list of "
+                                                                "numbers, e.g. b_reengage: [-1, 0, 1]"),
+    ({"analyses": {"sync": {"signal": "me", "source": "video"}}}, "'analyses.sync.source': 'video' reads the "
+                                                                   "signals of the video units, and the manifest "
+                                                                   "has no analyses.video"),
+    ({"analyses": {"sweep": {"grid": {"b_reengage": [1, 1.0]}}}}, "'analyses.sweep.grid.b_reengage': a value "
+                                                                  "appears twice in [1, 1.0]; give each once."),
+    ({"analyses": {"sweep": {"grid": {"b_reengage": [1]}, "seeds": [3, 3]}}}, "'analyses.sweep.seeds': a seed "
+                                                                              "appears twice in [3, 3]"),
+    ({"inputs": None, "analyses": {"grids": {}}}, "the key 'inputs' is missing; name the coding files, e.g. inputs: "
+                                                  "[codes/*.csv] (grids read them)"),
 ])
 def test_errors_name_the_manifest_the_key_and_the_fix(small, tmp_path, changes, expected):
     path = _edit(small, tmp_path, **changes)
@@ -78,8 +96,9 @@ def test_dry_run_says_why_each_unit_would_run(small, tmp_path):
     manifest = load_manifest(small)
     statuses, removed = dry_run(manifest, store=store)
     n = len(statuses)
-    assert n == 4 + 5 + 2 + 1 and {s for _, s in statuses} == {"new"} and removed == []  # analyze, sequential+pooled,
-    report = run_study(manifest, store=store)                                           # agreement, metadata
+    # analyze, sequential + pooled, agreement + pooled, metadata
+    assert n == 4 + 5 + 3 + 1 and {s for _, s in statuses} == {"new"} and removed == []
+    report = run_study(manifest, store=store)
     assert len(report.computed) == n and not report.failures
     assert {s for _, s in dry_run(manifest, store=store)[0]} == {"up to date"}
     changed = load_manifest(_edit(small, tmp_path, analyses={**yaml.safe_load(small.read_text())["analyses"],
@@ -95,4 +114,4 @@ def test_dry_run_says_why_each_unit_would_run(small, tmp_path):
     assert ("sequential", "pooled", "input changed") in {(u.analysis, u.name, s) for u, s in statuses}
     result = CliRunner().invoke(app, ["run", str(small), "--store", str(store), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "0 of 12 unit(s) would run; 12 up to date." in result.output
+    assert "0 of 13 unit(s) would run; 13 up to date." in result.output

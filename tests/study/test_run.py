@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from attunement.cli import app
@@ -50,27 +51,27 @@ def study(tmp_path_factory):
 
 def test_full_run_then_one_changed_input_recomputes_only_its_units(study, tmp_path):
     manifest, report = study
-    assert len(report.computed) == 300 + 301 + 30 + 1 and not report.failures  # analyze, sequential+pooled, …
+    assert len(report.computed) == 300 + 301 + 31 + 1 and not report.failures  # analyze, sequential+pooled, …
     store = Store(load_manifest(manifest).store)
     counts = store.query("SELECT analysis, count(*) AS n FROM units GROUP BY 1 ORDER BY 1")
-    assert counts.set_index("analysis").n.to_dict() == {"agreement": 30, "analyze": 300, "metadata": 1,
+    assert counts.set_index("analysis").n.to_dict() == {"agreement": 31, "analyze": 300, "metadata": 1,
                                                          "sequential": 301}
     joined = store.query("SELECT m.\"group\", count(*) AS n FROM analyze_sessions s JOIN metadata m USING (session) "
                          "WHERE s.episode = 'all' GROUP BY 1 ORDER BY 1")
     assert joined.n.tolist() == [150, 150]
     before = snapshot(store.root)
-    # the first session is also coded twice: analyze, sequential, the pooled tables and agreement recompute
+    # the first session is also coded twice: analyze, sequential, agreement and both pooled units recompute
     path = sorted((manifest.parent / "codes").glob("*.csv"))[0]
     text = path.read_text()
     path.write_text(text.replace(",Cpos,", ",Cneu,", 1))
     try:
         statuses, _ = dry_run(load_manifest(manifest))
         assert sorted((u.analysis, u.name) for u, s in statuses if s != "up to date") == [
-            ("agreement", path.name), ("analyze", f"codes/{path.name}"), ("sequential", f"codes/{path.name}"),
-            ("sequential", "pooled")]
+            ("agreement", path.name), ("agreement", "pooled"), ("analyze", f"codes/{path.name}"),
+            ("sequential", f"codes/{path.name}"), ("sequential", "pooled")]
         assert {s for _, s in statuses if s != "up to date"} == {"input changed"}
         again = run_study(load_manifest(manifest))
-        assert len(again.computed) == 4
+        assert len(again.computed) == 5
         after = snapshot(store.root)
         changed = after["analyze_sessions"].session.eq(path.stem)
         assert not after["analyze_sessions"][changed].equals(before["analyze_sessions"][changed])
@@ -79,7 +80,7 @@ def test_full_run_then_one_changed_input_recomputes_only_its_units(study, tmp_pa
                                       .reset_index(drop=True))
     finally:
         path.write_text(text)
-    assert len(run_study(load_manifest(manifest)).computed) == 4  # back to the clean inputs
+    assert len(run_study(load_manifest(manifest)).computed) == 5  # back to the clean inputs
     assert_same(snapshot(store.root), before)
 
 
@@ -95,30 +96,34 @@ def test_a_run_killed_midway_resumes_and_equals_a_clean_run(study, tmp_path):
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     done = len(list(store.glob(f"study=*/analysis=*/unit=*/{RECORD}")))
-    assert 100 <= done < 632, done  # killed midway
+    assert 100 <= done < 633, done  # killed midway
     report = run_study(load_manifest(manifest), store=store)
     assert sum(s == "up to date" for _, s in report.statuses) == done
-    assert len(report.computed) == 632 - done and not report.failures
+    assert len(report.computed) == 633 - done and not report.failures
     assert not any((store / ".tmp").iterdir())
     assert_same(snapshot(store), snapshot(load_manifest(manifest).store))
 
 
 def test_workers_1_and_2_give_equal_tables(study, tmp_path):
-    """A 40-session subset on a local Dask cluster of one and of two worker processes."""
+    """A 40-session subset, and a simulation sweep, on a local Dask cluster of one and of two worker processes."""
     manifest, _ = study
     subset = manifest.parent / "subset.yaml"
-    subset.write_text(manifest.read_text().replace("- codes/*.csv", "- codes/attuned-1-000*.csv\n- "
-                                                                     "codes/intrusive-1-00[0-2]*.csv"))
+    data = yaml.safe_load(manifest.read_text())
+    data["inputs"] = ["codes/attuned-1-000*.csv", "codes/intrusive-1-00[0-2]*.csv"]
+    data["analyses"]["sweep"] = {"seconds": 10, "dyads": 2, "grid": {"b_reengage": [-1, 1]}, "seeds": 2}
+    subset.write_text(yaml.safe_dump(data))
     stores = []
     for workers in (1, 2):
         store = tmp_path / f"workers-{workers}"
         result = CliRunner().invoke(app, ["run", str(subset), "--workers", str(workers), "--store", str(store)])
         assert result.exit_code == 0, result.output
-        # 40 analyze, 40 sequential + pooled, 30 agreement (its own coders' files), metadata
-        assert "computed 112 unit(s), 0 up to date" in result.output
+        # 40 analyze, 40 sequential + pooled, 30 agreement + pooled (its own coders' files), metadata, 2 × 2 sweep
+        assert "computed 117 unit(s), 0 up to date" in result.output
         stores.append(snapshot(store))
     assert_same(*stores)
     assert len(stores[0]["analyze_sessions"].session.unique()) == 40
+    assert stores[0]["sweep_sessions"][["seed", "b_reengage"]].drop_duplicates().values.tolist() == [
+        [0, -1.0], [0, 1.0], [1, -1.0], [1, 1.0]]
 
 
 def test_query_prints_a_table_and_writes_csv(study, tmp_path):

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from ..errors import AttunementError
-from ._common import _fail, _progress, _report_failures, app, console, esc, out_console
+from ._common import _fail, app, console, esc, out_console
 
 StoreOption = Annotated[Optional[Path], typer.Option(
     "--store", metavar="DIR", help="The store folder (default: the manifest's 'store', else ./attunement-store "
@@ -69,7 +70,11 @@ def run(
         shown: dict = {}
 
         def start(total: int) -> None:
-            shown["progress"], shown["advance"] = _progress(total, "computing units")
+            # shown for any number of units (a study of a few videos runs for minutes), on a terminal only
+            progress = Progress(TextColumn("computing units"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                console=console, transient=True, disable=total == 0 or not console.is_terminal)
+            task = progress.add_task("units", total=total)
+            shown["progress"], shown["advance"] = progress, lambda n: progress.advance(task, n)
             shown["progress"].start()
 
         with _dask_client(workers, scheduler) as client:
@@ -84,7 +89,11 @@ def run(
         return
     root = Store(store or study.store).root
     up = sum(1 for _, s in report.statuses if s == "up to date")
-    _report_failures(report.failures)
+    if report.failures:
+        console.print(f"[bold yellow]{len(report.failures)} unit(s) failed; the rest were written. Each is recorded "
+                      f"in the store (view failures) and retried by the next run:[/]")
+        for failure in report.failures:
+            console.print(f"  • {esc(failure.message)}", soft_wrap=True)
     console.print(esc(f"Study {study.study}: computed {len(report.computed)} unit(s), {up} up to date"
                       + (f", {len(report.failures)} failed" if report.failures else "")
                       + (f", removed {len(report.removed)}" if report.removed else "")
@@ -111,7 +120,7 @@ def query(
     max_rows: Annotated[int, typer.Option("--max-rows", help="Rows shown (the CSV holds all).")] = 40,
     store: StoreOption = None,
 ) -> None:
-    """Query a study's store in SQL (DuckDB): one view per table (analyze_sessions, sequential_lag_cells, …), and units."""
+    """Query a study's store in SQL (DuckDB): one view per table (analyze_sessions, sequential_lag_cells, …), units and failures."""
     from ..exports import write_table
     from ..study.manifest import load_manifest
     from ..study.store import Store
@@ -119,7 +128,7 @@ def query(
     try:
         root = store or (manifest if manifest.is_dir() else load_manifest(manifest).store)
         where = Store(root)
-        if not any(where.root.glob("study=*")):
+        if not any(where.root.glob("study=*")) and not (where.root / "failures").is_dir():
             raise AttunementError(f"{where.root}: no study store here yet; run `attune run MANIFEST` first.")
         where.refresh_views()
         frame = where.query(sql)

@@ -14,6 +14,11 @@ Every path in it is relative to the manifest's folder. Example::
       analyze: {k: 2}
       sequential: {tier: caregiver:engagement, target: infant:engagement, lag: 1}
       agreement: {coders: {A: codes/*.csv, B: recoded/*.csv}, tier: infant:engagement}
+      grids: {}
+      sync: {inputs: signals/*.csv, signal: motion_energy, pair: [infant, caregiver]}  # or source: video
+      fit: {scheme: icep-r-gaze, dt: 1.0}
+      video: {inputs: videos/*.mp4, partners: {left: infant, right: caregiver}}
+      sweep: {preset: typical, grid: {b_reengage: [-1, 0, 1]}, seeds: 5}
 
 An analysis given as ``analyze:`` (no options) or ``analyze: {}`` runs with
 its defaults. :func:`load_manifest` checks every key and names the fix.
@@ -42,8 +47,22 @@ ANALYSIS_OPTIONS: dict[str, dict[str, Any]] = {
     "sequential": {"tier": ..., "target": None, "lag": 1, "resolution_s": None, "no_repeat": False,
                    "collapse_repeats": False, "ties": "target-first", "pooled": True},
     "agreement": {"coders": ..., "tier": None, "tier_b": None, "resolution_s": 1.0, "tolerance_s": 2.0,
-                  "uncoded": "exclude", "duration_tolerance_s": 2.0},
+                  "uncoded": "exclude", "duration_tolerance_s": 2.0, "pooled": True},
+    "grids": {"episode": None, "exclude_unknown": False},
+    "sync": {"source": "files", "inputs": None, "format": None, "rate": None, "partners": None, "signal": ...,
+             "pair": None,
+             "window_s": 5.0, "step_s": 1.0, "max_lag_s": 2.0, "lag_step_s": None, "smooth_s": None,
+             "statistic": "max_abs_z", "surrogate": "circular", "surrogates": 100, "seed": 0, "level": 0.95,
+             "together_s": 0.0, "k": 2.0, "min_mismatch_s": 0.0},
+    "fit": {"inputs": None, "scheme": "icep-r-gaze", "dt": 1.0, "agreement": 1.0, "level": 0.9, "max_em": 25,
+            "arousal": None},
+    "video": {"inputs": ..., "layout": "left-right", "partners": None, "regions": None, "stride": 1,
+              "threshold": 10, "unit": "share"},
+    "sweep": {"preset": "typical", "protocol": "still-face", "seconds": 60.0, "dyads": 10, "dt": 0.25,
+              "coder_noise": 0.0, "grid": ..., "seeds": 1, "scheme": "icep-r", "k": 2.0},
 }
+#: Analyses that read the manifest's ``inputs`` unless given their own.
+_READ_INPUTS = ("analyze", "sequential", "grids", "sync", "fit")
 
 
 class ManifestError(AttunementError):
@@ -63,7 +82,8 @@ class Manifest:
     store : Path
         The store folder.
     inputs : list of Path
-        The coding files, patterns expanded, each once, sorted within a pattern.
+        The coding files, patterns expanded, each once, sorted within a pattern (may be empty when
+        no analysis reads them: a manifest of video extraction or simulation sweeps only).
     read_options : dict
         ``format, partners, episodes_tier, rate, session_column, close_unpaired, strict``
         (the keyword arguments of :func:`attunement.io.read`).
@@ -170,7 +190,66 @@ def _analysis(manifest: Path, name: str, value: Any) -> dict[str, Any]:
 
 
 _EXAMPLES = {("sequential", "tier"): "tier: caregiver:engagement",
-             ("agreement", "coders"): "coders: {A: codes/*.csv, B: recoded/*.csv}"}
+             ("agreement", "coders"): "coders: {A: codes/*.csv, B: recoded/*.csv}",
+             ("sync", "signal"): "signal: motion_energy",
+             ("video", "inputs"): "inputs: [videos/*.mp4]",
+             ("sweep", "grid"): "grid: {b_reengage: [-1, 0, 1]}"}
+
+
+def _check_new_analyses(path: Path, root: Path, analyses: dict[str, dict[str, Any]]) -> None:
+    """The options of sync, video, fit and sweep that can be checked before anything runs."""
+    for name in ("sync", "video", "fit"):
+        given = analyses.get(name, {}).get("inputs")
+        if given is not None:
+            _expand(path, root, _patterns(path, f"analyses.{name}.inputs", given), key=f"analyses.{name}.inputs")
+    sync = analyses.get("sync")
+    if sync is not None:
+        from ..sync.null import SYNCHRONY_SURROGATES
+
+        if sync["surrogate"] == "pseudo" or sync["surrogate"] not in SYNCHRONY_SURROGATES:
+            kinds = [k for k in SYNCHRONY_SURROGATES if k != "pseudo"]
+            raise ManifestError(f"{_where(path, 'analyses.sync.surrogate')}: {sync['surrogate']!r} cannot be used "
+                                f"here (each signal file is a unit of its own; pseudo-dyads need the whole batch: use "
+                                f"`attune sync`); choose one of {', '.join(kinds)}.")
+        if sync["source"] not in ("files", "video"):
+            raise ManifestError(f"{_where(path, 'analyses.sync.source')}: {sync['source']!r} is neither 'files' (the "
+                                f"signal files of inputs) nor 'video' (the signals the video units wrote).")
+        if sync["source"] == "video" and "video" not in analyses:
+            raise ManifestError(f"{_where(path, 'analyses.sync.source')}: 'video' reads the signals of the video "
+                                f"units, and the manifest has no analyses.video; add it, or give signal files with "
+                                f"source: files and inputs.")
+        pair = sync["pair"]
+        if pair is not None and not (isinstance(pair, list) and len(pair) == 2 and pair[0] != pair[1]):
+            raise ManifestError(f"{_where(path, 'analyses.sync.pair')}: name two different partners, e.g. "
+                                f"pair: [infant, caregiver] (the first one's lead is a positive lag).")
+    sweep = analyses.get("sweep")
+    if sweep is not None:
+        from ..model.params import PARAMETERS
+
+        grid = sweep["grid"]
+        if not isinstance(grid, dict) or not grid:
+            raise ManifestError(f"{_where(path, 'analyses.sweep.grid')}: give each parameter's values, e.g. "
+                                f"grid: {{b_reengage: [-1, 0, 1]}}.")
+        for name, values in grid.items():
+            if name not in PARAMETERS:
+                raise ManifestError(f"{_where(path, f'analyses.sweep.grid.{name}')}: no model parameter {name!r}."
+                                    f"{did_you_mean(str(name), list(PARAMETERS))} The parameters are listed in "
+                                    f"docs/model.md.")
+            if not (isinstance(values, list) and values and all(isinstance(v, (int, float)) and
+                                                                not isinstance(v, bool) for v in values)):
+                raise ManifestError(f"{_where(path, f'analyses.sweep.grid.{name}')}: give a list of numbers, e.g. "
+                                    f"{name}: [-1, 0, 1].")
+            if len(set(map(float, values))) != len(values):
+                raise ManifestError(f"{_where(path, f'analyses.sweep.grid.{name}')}: a value appears twice in "
+                                    f"{values}; give each once.")
+        seeds = sweep["seeds"]
+        if not ((isinstance(seeds, int) and not isinstance(seeds, bool) and seeds >= 1)
+                or (isinstance(seeds, list) and seeds and all(isinstance(s, int) for s in seeds))):
+            raise ManifestError(f"{_where(path, 'analyses.sweep.seeds')}: give a number of seeds (seeds: 5 → 0…4) "
+                                f"or a list of them (seeds: [1, 2, 3]), not {seeds!r}.")
+        if isinstance(seeds, list) and len(set(seeds)) != len(seeds):
+            raise ManifestError(f"{_where(path, 'analyses.sweep.seeds')}: a seed appears twice in {seeds}; give each "
+                                f"once.")
 
 
 def load_manifest(path: str | Path) -> Manifest:
@@ -195,11 +274,9 @@ def load_manifest(path: str | Path) -> Manifest:
         raise ManifestError(f"{path}: a study manifest is a mapping of keys ({', '.join(KEYS)}); this file holds "
                             f"{type(data).__name__}.")
     _unknown(path, "", data, KEYS)
-    if "inputs" not in data:
-        raise ManifestError(f"{path}: the key 'inputs' is missing; name the coding files, e.g. "
-                            f"inputs: [codes/*.csv].")
     root = path.parent
-    inputs = _expand(path, root, _patterns(path, "inputs", data["inputs"]), key="inputs")
+    inputs = _expand(path, root, _patterns(path, "inputs", data["inputs"]), key="inputs") \
+        if data.get("inputs") is not None else []
     partners = data.get("partners") or {}
     if not isinstance(partners, dict):
         raise ManifestError(f"{_where(path, 'partners')}: give a mapping SOURCE: PARTNER[:TIER], e.g. "
@@ -250,6 +327,12 @@ def load_manifest(path: str | Path) -> Manifest:
                             f"analyses: {{analyze: {{}}}}.")
     _unknown(path, "analyses.", analyses_value, list(ANALYSIS_OPTIONS))
     analyses = {name: _analysis(path, name, value) for name, value in analyses_value.items()}
+    readers = [name for name in _READ_INPUTS if name in analyses and analyses[name].get("inputs") is None
+               and analyses[name].get("source") != "video"]
+    if readers and not inputs:
+        raise ManifestError(f"{path}: the key 'inputs' is missing; name the coding files, e.g. inputs: [codes/*.csv] "
+                            f"({', '.join(readers)} read them).")
+    _check_new_analyses(path, root, analyses)
     if "agreement" in analyses:
         coders = analyses["agreement"]["coders"]
         if not isinstance(coders, dict) or len(coders) != 2:

@@ -7,6 +7,10 @@ longer holds, and refreshes the DuckDB views. A run stopped at any point —
 an error, Ctrl-C, SIGKILL — leaves every finished unit in place, so the next
 run computes only the rest. :func:`dry_run` says what a run would do, and why.
 
+Units that read other units' tables (``Unit.upstream``: ``sync`` of the ``video``
+units' signals) run after the others; when an upstream unit failed they fail too,
+recorded with the reason.
+
 With a Dask ``client`` the units are tasks (batches of :func:`execute`); every worker
 writes its units into the store itself, so the store must be a folder every
 worker sees (a shared file system on a cluster).
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +45,8 @@ class RunReport:
     computed : list of Unit
         The units computed and written by this run.
     failures : list of Failure
-        Units that could not be computed (a bad input): ``path`` is ``analysis:unit``.
+        Units that could not be computed (a bad input): ``path`` is ``analysis:unit``; the
+        message starts with the analysis and the unit, then the error (file, place, fix).
     removed : list of Path
         Stored units the manifest no longer holds, removed.
     seconds : float
@@ -57,20 +62,42 @@ class RunReport:
 def execute(unit: Unit, store_root: str) -> tuple[str, str | None]:
     """Compute one unit and write it into the store; returns ``(key, error message or None)``.
 
-    What a Dask worker runs. A bad input (the project's own error) is returned
-    as a message, so the batch goes on; a bug raises.
+    What a Dask worker runs. A bad input (the project's own error) is recorded
+    in the store (:meth:`Store.write_failure`, the view ``failures``) and
+    returned as a message, so the batch goes on; a bug raises.
     """
+    store = Store(store_root)
     try:
         tables = ANALYSES[unit.analysis].compute(unit)
     except AttunementError as error:
+        store.write_failure(unit, str(error))
         return unit.key, str(error)
-    Store(store_root).write(unit, tables)
+    store.write(unit, tables)
     return unit.key, None
 
 
 def execute_batch(units: list[Unit], store_root: str) -> list[tuple[str, str | None]]:
     """:func:`execute` for several units in one task (tasks of ~20 ms would be dominated by Dask's overhead)."""
     return [execute(unit, store_root) for unit in units]
+
+
+def _ready(where: Store, waiting: list[Unit], planned: dict[str, Unit],
+           done: Callable[[str, str | None], None]) -> list[Unit]:
+    """The units that read other units' tables, each pointed at those units' folders; one whose upstream unit is
+    not in the store (it failed) fails too, recorded with the reason."""
+    ready = []
+    for unit in waiting:
+        upstream = [planned[key] for key in unit.upstream]
+        missing = [u for u in upstream if (where.record(u) or {}).get("key") != u.key]
+        if missing:
+            first = missing[0]
+            message = (f"it reads the tables of {first.analysis} {first.name}, which failed; fix that input (its "
+                       f"error is listed with the failures) and run again.")
+            where.write_failure(unit, message)
+            done(unit.key, message)
+            continue
+        ready.append(replace(unit, inputs={f"{u.analysis}:{u.name}": str(where.unit_dir(u)) for u in upstream}))
+    return ready
 
 
 def dry_run(manifest: Manifest, *, store: str | Path | None = None,
@@ -133,23 +160,28 @@ def run_study(
             if error is None:
                 report.computed.append(unit)
             else:
-                report.failures.append(Failure(f"{unit.analysis}:{unit.name}", error))
+                report.failures.append(Failure(f"{unit.analysis}:{unit.name}",
+                                               f"{unit.analysis} {unit.name}: {error}"))
             if on_done is not None:
                 on_done(unit, error)
 
-        if client is None:
-            for unit in pending:
-                done(*execute(unit, str(where.root)))
-        elif pending:
-            from distributed import as_completed
+        def compute(batch: list[Unit]) -> None:
+            if client is None:
+                for unit in batch:
+                    done(*execute(unit, str(where.root)))
+            elif batch:
+                from distributed import as_completed
 
-            workers = max(1, len(client.scheduler_info().get("workers", {})))
-            size = max(1, min(16, len(pending) // (8 * workers)))  # ≥ 8 tasks a worker, for balance and progress
-            batches = [pending[i:i + size] for i in range(0, len(pending), size)]
-            futures = client.map(execute_batch, batches, store_root=str(where.root), pure=False)
-            for future in as_completed(futures):
-                for result in future.result():
-                    done(*result)
+                workers = max(1, len(client.scheduler_info().get("workers", {})))
+                size = max(1, min(16, len(batch) // (8 * workers)))  # ≥ 8 tasks a worker: balance and progress
+                batches = [batch[i:i + size] for i in range(0, len(batch), size)]
+                futures = client.map(execute_batch, batches, store_root=str(where.root), pure=False)
+                for future in as_completed(futures):
+                    for result in future.result():
+                        done(*result)
+
+        compute([u for u in pending if not u.upstream])
+        compute(_ready(where, [u for u in pending if u.upstream], {u.key: u for u in units}, done))
         report.removed = where.remove_stale(manifest.study, units)
         where.refresh_views()
     report.seconds = time.perf_counter() - started

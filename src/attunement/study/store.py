@@ -5,6 +5,7 @@ Layout (Hive partitions, so DuckDB, pyarrow and pandas read the partition keys a
     STORE/
       study=S/analysis=A/unit=U/TABLE.parquet   one file per table of the unit
       study=S/analysis=A/unit=U/record.json     version, parameters, input hashes and key
+      failures/study=S/analysis=A/U.json        a unit that failed: its key and the error's message
       attunement.duckdb                         one view per table over every study's files
       .tmp/                                     units being written
 
@@ -14,13 +15,15 @@ sees the earlier complete unit or the new complete one, and a record only
 beside the tables it describes. The views are named ``<analysis>_<table>``
 (``analyze_sessions``, ``sequential_lag_cells``), or the table's own name when it
 already starts with the analysis' (``agreement_per_code``, ``metadata``); the
-view ``units`` lists every unit's record.
+view ``units`` lists every unit's record, and ``failures`` every unit whose last
+run failed (a bad input), with the message; a later run retries them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -34,10 +37,11 @@ from .._files import _switch
 from ..errors import AttunementError
 from .units import Unit, canonical_json
 
-__all__ = ["Store", "RECORD", "DATABASE", "view_name"]
+__all__ = ["Store", "RECORD", "DATABASE", "FAILURES", "view_name"]
 
 RECORD = "record.json"
 DATABASE = "attunement.duckdb"
+FAILURES = "failures"
 
 
 def _slug(text: str) -> str:
@@ -66,22 +70,30 @@ class Store:
         return (self.root / f"study={_slug(unit.study)}" / f"analysis={unit.analysis}"
                 / f"unit={_slug(unit.name)}")
 
+    def failure_path(self, unit: Unit) -> Path:
+        return (self.root / FAILURES / f"study={_slug(unit.study)}" / f"analysis={unit.analysis}"
+                / f"{_slug(unit.name)}.json")
+
     def record(self, unit: Unit) -> dict[str, Any] | None:
         """The stored record of ``unit``'s place, or None when none is complete there."""
-        path = self.unit_dir(unit) / RECORD
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
+        return _read_json(self.unit_dir(unit) / RECORD)
+
+    def failure(self, unit: Unit) -> dict[str, Any] | None:
+        """The recorded failure of ``unit``'s place (``key``, ``message`` …), or None."""
+        return _read_json(self.failure_path(unit))
 
     def status(self, unit: Unit) -> str:
         """Why ``unit`` would be computed: ``new``, ``input changed``, ``parameters changed``, ``package
-        version changed`` (joined with ``, `` when several), or ``up to date``."""
+        version changed`` (joined with ``, `` when several), ``failed before`` (the same key failed last
+        time: retried), or ``up to date``."""
         record = self.record(unit)
+        if record is not None and record.get("key") == unit.key:
+            return "up to date"
+        failed = self.failure(unit)
+        if failed is not None and failed.get("key") == unit.key:
+            return "failed before"
         if record is None:
             return "new"
-        if record.get("key") == unit.key:
-            return "up to date"
         reasons = [why for why, same in (("input changed", record.get("inputs") == unit.hashes),
                                          ("parameters changed", record.get("params") == unit.params),
                                          ("package version changed", record.get("version") == unit.version))
@@ -106,18 +118,42 @@ class Store:
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
+        self.failure_path(unit).unlink(missing_ok=True)  # computed now: its earlier failure no longer holds
         return target
+
+    def write_failure(self, unit: Unit, message: str) -> Path:
+        """Record that ``unit`` failed (replacing any earlier failure of its place); returns the file.
+
+        Tables stored at the unit's place from other inputs or parameters are
+        removed: they no longer describe what the manifest names. The other
+        units are untouched.
+        """
+        record = self.record(unit)
+        if record is not None and record.get("key") != unit.key:
+            shutil.rmtree(self.unit_dir(unit), ignore_errors=True)
+        path = self.failure_path(unit)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        failure = {"study": unit.study, "unit": unit.name, "key": unit.key, **unit.identity(), "message": message}
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(json.loads(canonical_json(failure)), indent=1) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+        return path
 
     def stored_units(self, study: str) -> list[Path]:
         """Every unit folder of ``study`` (complete or not)."""
         return sorted(self.root.glob(f"study={_slug(study)}/analysis=*/unit=*"))
 
     def remove_stale(self, study: str, keep: list[Unit]) -> list[Path]:
-        """Remove the units of ``study`` that the plan no longer holds (an input removed); returns them."""
+        """Remove the units of ``study`` that the plan no longer holds (an input removed), and their recorded
+        failures; returns the unit folders removed."""
         wanted = {self.unit_dir(u) for u in keep}
         stale = [folder for folder in self.stored_units(study) if folder not in wanted]
         for folder in stale:
             shutil.rmtree(folder, ignore_errors=True)
+        failed = {self.failure_path(u) for u in keep}
+        for path in self.root.glob(f"{FAILURES}/study={_slug(study)}/analysis=*/*.json"):
+            if path not in failed:
+                path.unlink(missing_ok=True)
         return stale
 
     @contextlib.contextmanager
@@ -158,7 +194,7 @@ class Store:
         with duckdb.connect(str(self.root / DATABASE)) as con:
             existing = {row[0] for row in con.execute(
                 "SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-            for name in existing - set(views) - {"units"}:
+            for name in existing - set(views) - {"units", "failures"}:
                 con.execute(f'DROP VIEW "{name}"')
             for name, (analysis, table) in views.items():
                 files = _sql_text(f"{self.root.as_posix()}/study=*/analysis={analysis}/unit=*/{table}.parquet")
@@ -173,7 +209,15 @@ class Store:
                     f"tables: 'JSON'}})")
             elif "units" in existing:
                 con.execute("DROP VIEW units")
-        return [*views, "units"]
+            files = _sql_text(f"{self.root.as_posix()}/{FAILURES}/study=*/analysis=*/*.json")
+            if any(self.root.glob(f"{FAILURES}/study=*/analysis=*/*.json")):
+                spec = ", ".join(f"{name}: '{kind}'" for name, kind in _FAILURE_COLUMNS)
+                con.execute(f"CREATE OR REPLACE VIEW failures AS SELECT {', '.join(n for n, _ in _FAILURE_COLUMNS)} "
+                            f"FROM read_json({files}, columns={{{spec}}})")
+            else:  # an empty view, so that a query of it always works
+                con.execute("CREATE OR REPLACE VIEW failures AS SELECT "
+                            + ", ".join(f"NULL::{kind} AS {name}" for name, kind in _FAILURE_COLUMNS) + " LIMIT 0")
+        return [*views, "units", "failures"]
 
     def query(self, sql: str) -> pd.DataFrame:
         """Run SQL over the store's views (read-only) and return the result."""
@@ -189,6 +233,18 @@ class Store:
             views = ", ".join(self.tables()) or "none"
             raise AttunementError(f"the query failed: {str(error).splitlines()[0]} (the views are: {views}, "
                                   f"units).") from None
+
+
+#: The columns of the view ``failures``.
+_FAILURE_COLUMNS = (("study", "VARCHAR"), ("analysis", "VARCHAR"), ("unit", "VARCHAR"), ("message", "VARCHAR"),
+                    ("key", "VARCHAR"), ("version", "VARCHAR"), ("params", "JSON"), ("inputs", "JSON"))
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _sql_text(text: str) -> str:
