@@ -27,19 +27,22 @@ def test_two_faces_become_each_partners_signals_with_the_right_partner_on_the_ri
     """A 10-frame clip: the astronaut on the left moving right (toward the other), her mirror image on the right,
     standing still; --stride 2. Truth from the pastes: a frontal face left of centre is turned toward the right
     (positive yaw), one right of centre toward the left (negative yaw) — so `infant` (left) has positive yaw and
-    `caregiver` (right) negative; only the infant approaches."""
+    `caregiver` (right) negative; only the infant approaches. --hands: the picture holds no hand, so no hand is at a
+    mouth or a face."""
     face = astronaut_face(200)
     clip = write_clip(tmp_path / "dyad02.mkv", frames=10, rate=25,
                       pictures=lambda k: canvas((face, 20 + 8 * k, 140), (face[:, ::-1], 420, 140)))
     out = tmp_path / "out"
-    result = _run("video", clip, "--faces", "--stride", 2, "-p", "left=infant", "-p", "right=caregiver", "--out", out)
+    result = _run("video", clip, "--faces", "--hands", "--stride", 2, "-p", "left=infant", "-p", "right=caregiver",
+                  "--out", out)
     assert result.exit_code == 0, result.output
     assert "Measured motion energy and faces of 1 video(s)" in result.output
     session = read(out / "signals.csv")[0]
     for partner in ("infant", "caregiver"):
         for name in ("motion_energy", "face_present", "face_confidence", "head_yaw_deg", "head_pitch_deg",
                      "head_roll_deg", "gaze_x", "gaze_y", "smile", "mouth_open", "eye_open",
-                     "head_toward_partner_deg", "facing_partner", "head_distance_iod", "approach_iod_per_s"):
+                     "head_toward_partner_deg", "facing_partner", "head_distance_iod", "approach_iod_per_s",
+                     "hand_at_mouth", "hand_to_partner_face"):
             assert (partner, name) in session.signals, (partner, name)
     values = {key: signal.values for key, signal in session.signals.items()}
     assert session.signals["infant", "head_yaw_deg"].rate == 12.5 and len(values["infant", "face_present"]) == 5
@@ -47,6 +50,9 @@ def test_two_faces_become_each_partners_signals_with_the_right_partner_on_the_ri
     assert np.all(values["infant", "head_yaw_deg"] > 5) and np.all(values["caregiver", "head_yaw_deg"] < -5)
     assert np.nanmedian(values["infant", "approach_iod_per_s"]) > 1.0
     assert abs(np.nanmedian(values["caregiver", "approach_iod_per_s"])) < 0.5
+    for partner in ("infant", "caregiver"):
+        np.testing.assert_array_equal(values[partner, "hand_at_mouth"], np.zeros(5))
+        np.testing.assert_array_equal(values[partner, "hand_to_partner_face"], np.zeros(5))
     videos = pd.read_csv(out / "videos.csv")
     assert videos.loc[0, "frames_with_face"] == "infant=5; caregiver=5"
     parquet = pd.read_parquet(out / "signals.parquet")

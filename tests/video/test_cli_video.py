@@ -74,3 +74,6 @@ def test_bad_options_are_one_clear_line(tmp_path):
     result = _run("video", clip, "-p", "lft=infant", "--out", tmp_path / "o")
     assert result.exit_code == 1
     assert "--partner lft=infant: there is no region 'lft'" in result.output
+    result = _run("video", clip, "--hands", "--out", tmp_path / "o")
+    assert result.exit_code == 1
+    assert "give --hands together with --faces" in result.output

@@ -98,6 +98,7 @@ def video(
     threshold: Annotated[int, typer.Option("--threshold", min=0, max=254, help="Grey levels (of 255) a pixel must change by to count as motion.")] = 10,
     counts: Annotated[bool, typer.Option("--counts", help="Write motion energy as counts of changed pixels (as MEA files hold) instead of their share of the region.")] = False,
     faces: Annotated[bool, typer.Option("--faces", help="Also find each partner's face in every analysed frame (MediaPipe; pip install 'attunement[faces]'): presence, head yaw/pitch/roll, gaze, smile, mouth and eye opening, and, for two faces tracked in one picture, facing the partner, head distance and approach. With --region, each partner's face is looked for in their box; otherwise faces are tracked and ordered as the --layout slots (left, right).")] = False,
+    hands: Annotated[bool, typer.Option("--hands", help="With --faces: also find hands (MediaPipe Hands): a hand at each partner's mouth (self-comfort), and a hand from one partner's side at the other's face. Not checked on real hands: see docs/video.md.")] = False,
     no_audio: Annotated[bool, typer.Option("--no-audio", help="Leave the sound out (by default a file's audio stream gives each partner's voice activity, pitch and intensity).")] = False,
     channel: Annotated[Optional[list[str]], typer.Option("--channel", metavar="N=PARTNER", help="Each partner has their own microphone on channel N (from 1), e.g. --channel 1=caregiver --channel 2=infant. Without it the channels are mixed and voices are told apart by pitch (not reliable: see docs/video.md).")] = None,
     voices: Annotated[str, typer.Option("--voices", metavar="HIGH,LOW", help="Without --channel: the partner with the higher voice, then the one with the lower.")] = "infant,caregiver",
@@ -153,7 +154,7 @@ def video(
                         if has_video or not (has_audio and not no_audio):
                             session = video_session(
                                 path, regions=regions or None, layout=layout, partners=partners, stride=stride,
-                                threshold=threshold, unit="count" if counts else "share", faces=faces,
+                                threshold=threshold, unit="count" if counts else "share", faces=faces, hands=hands,
                                 on_open=lambda info, task=task: progress.update(task, total=info.expected_frames),
                                 on_frames=lambda n, task=task: progress.advance(task, n))
                         if has_audio and not no_audio:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import AttunementError
 from ..session import Session, Signal
 from .decode import VideoInfo, VideoReader
 from .motion import DEFAULT_THRESHOLD, MotionEnergy
@@ -69,7 +70,7 @@ def place_on_grid(times: np.ndarray, values: np.ndarray, rate: float) -> tuple[n
 
 def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, layout: str = "left-right",
                   partners: Mapping[str, str] | None = None, stride: int = 1, threshold: int = DEFAULT_THRESHOLD,
-                  unit: str = "share", faces: bool = False, session_id: str | None = None,
+                  unit: str = "share", faces: bool = False, hands: bool = False, session_id: str | None = None,
                   on_open: Callable[[VideoInfo], None] | None = None,
                   on_frames: Callable[[int], None] | None = None) -> Session:
     """Read a video into a Session holding each partner's ``motion_energy`` signal.
@@ -93,6 +94,9 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
         Also find each partner's face in every analysed frame and measure it (MediaPipe, the ``faces`` extra;
         :mod:`.face_signals`): in each region when ``regions`` are given, else tracked in the whole picture,
         the layout's slots (``left``, ``right``) named by ``partners``.
+    hands : bool
+        With ``faces``: also find hands and say which are at each partner's mouth or reach the other's face
+        (:mod:`.hands`).
     session_id : str, optional
         Default: the file's stem.
     on_open : callable, optional
@@ -121,6 +125,8 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
         ``faces=True`` without MediaPipe installed.
     """
     path = Path(path)
+    if hands and not faces:
+        raise AttunementError("hands are measured at the partners' faces: give --hands together with --faces.")
     face_meter = None
     if faces:
         from .faces import require_faces
@@ -137,9 +143,9 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
         if faces:
             from .face_signals import FaceSignals
 
-            face_meter = (FaceSignals(info.width, info.height, regions=by_partner) if regions else
+            face_meter = (FaceSignals(info.width, info.height, regions=by_partner, hands=hands) if regions else
                           FaceSignals(info.width, info.height, slots={r.name: p for p, r in by_partner.items()},
-                                      axis="x" if layout == "left-right" else "y"))
+                                      axis="x" if layout == "left-right" else "y", hands=hands))
         times = array("d")
         values = array("d")
         reported = 0

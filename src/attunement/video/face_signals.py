@@ -26,6 +26,11 @@ except ``face_present``):
 ``eye_open``                lid gap / eye width, both eyes' mean
 ==========================  =========================================================================
 
+With ``hands=True`` (:mod:`.hands`): ``hand_at_mouth`` (a hand, anyone's, at
+the partner's mouth) and, for two tracked faces, ``hand_to_partner_face`` (a
+hand from the partner's side at the other's face); judgements not checked on
+real hands.
+
 Tracked faces in one picture (``left-right`` layout) add, for frames with both faces:
 
 - ``head_toward_partner_deg`` = yaw × the sign of (partner's x − own x): how far
@@ -55,7 +60,7 @@ from .faces import FaceFinder, face_geometry, robust_z
 from .regions import Region
 from .tracking import FaceTracker
 
-__all__ = ["FaceSignals", "FACE_SIGNALS", "DYAD_SIGNALS", "FACING_DEG"]
+__all__ = ["FaceSignals", "FACE_SIGNALS", "DYAD_SIGNALS", "HAND_SIGNALS", "FACING_DEG"]
 
 #: Signals for every partner.
 FACE_SIGNALS = ("face_present", "face_confidence", "head_yaw_deg", "head_pitch_deg", "head_roll_deg", "gaze_x",
@@ -66,8 +71,10 @@ DYAD_SIGNALS = ("head_toward_partner_deg", "facing_partner", "head_distance_iod"
 FACING_DEG = 30.0
 
 _GEOMETRY = ("head_yaw_deg", "head_pitch_deg", "head_roll_deg", "gaze_x", "gaze_y", "mouth_width_iod", "mouth_open",
-             "eye_open", "iod_px", "x", "y")
-_ROW = ("face_present", "face_confidence", *_GEOMETRY)
+             "eye_open", "iod_px", "x", "y", "mouth_x", "mouth_y")
+_ROW = ("face_present", "face_confidence", *_GEOMETRY, "hand_at_mouth", "hand_to_partner_face")
+#: Signals with ``hands=True`` (:mod:`.hands`).
+HAND_SIGNALS = ("hand_at_mouth", "hand_to_partner_face")
 
 
 class FaceSignals:
@@ -85,6 +92,8 @@ class FaceSignals:
         The slots' order: left to right or top to bottom.
     finder : FaceFinder, optional
         Default: a new one (MediaPipe's models).
+    hands : bool
+        Also find hands (:mod:`.hands`) and say which are at each partner's mouth or reach the other's face.
 
     Raises
     ------
@@ -93,7 +102,8 @@ class FaceSignals:
     """
 
     def __init__(self, width: int, height: int, *, regions: Mapping[str, Region] | None = None,
-                 slots: Mapping[str, str] | None = None, axis: str = "x", finder: FaceFinder | None = None) -> None:
+                 slots: Mapping[str, str] | None = None, axis: str = "x", finder: FaceFinder | None = None,
+                 hands: bool = False) -> None:
         self.width, self.height = int(width), int(height)
         self.regions = dict(regions) if regions else None
         if self.regions is None and not slots:
@@ -104,6 +114,11 @@ class FaceSignals:
         self.tracker = None if self.regions else FaceTracker(list(self.slots), self.width, self.height, axis=axis)
         self.finder = finder or FaceFinder()
         self._own_finder = finder is None
+        self.hands = None
+        if hands:
+            from .hands import HandFinder
+
+            self.hands = HandFinder()
         self.rows = {p: {k: array("d") for k in _ROW} for p in self.partners}
         self.frames = 0
         self.unassigned = 0
@@ -111,6 +126,8 @@ class FaceSignals:
     def close(self) -> None:
         if self._own_finder:
             self.finder.close()
+        if self.hands is not None:
+            self.hands.close()
 
     def update(self, rgb: np.ndarray) -> None:
         """Analyse one frame (RGB, as shown)."""
@@ -125,14 +142,24 @@ class FaceSignals:
             found = {self.slots[s]: f for s, f in by_slot.items()}
             self.unassigned = self.tracker.unassigned
         self.frames += 1
+        measured = {partner: (face_geometry(face.landmarks, self.width, self.height)
+                              if face is not None and face.landmarks is not None else None)
+                    for partner, face in found.items()}
+        at_faces = {}
+        if self.hands is not None:
+            from .hands import hands_at_faces
+
+            at_faces = hands_at_faces(self.hands.find(rgb), measured, dyad=self.regions is None)
         for partner, face in found.items():
             row = self.rows[partner]
-            geometry = (face_geometry(face.landmarks, self.width, self.height)
-                        if face is not None and face.landmarks is not None else {})
+            geometry = measured[partner] or {}
             row["face_present"].append(1.0 if face is not None else 0.0)
             row["face_confidence"].append(face.confidence if face is not None else np.nan)
             for key in _GEOMETRY:
                 row[key].append(geometry.get(key, np.nan))
+            hand = at_faces.get(partner, (np.nan, np.nan))
+            row["hand_at_mouth"].append(hand[0])
+            row["hand_to_partner_face"].append(hand[1])
 
     def finish(self, times: np.ndarray) -> tuple[dict[tuple[str, str], np.ndarray], list[str]]:
         """Each partner's signals, one value per analysed frame (at ``times``, seconds), and notes.
@@ -159,6 +186,10 @@ class FaceSignals:
                         "eye_open"):
                 out[partner, key] = c[key]
             out[partner, "smile"] = robust_z(c["mouth_width_iod"])
+            if self.hands is not None:
+                out[partner, "hand_at_mouth"] = c["hand_at_mouth"]
+                if self.regions is None:
+                    out[partner, "hand_to_partner_face"] = c["hand_to_partner_face"]
         if self.regions is None and self.axis == "x" and len(self.partners) == 2 and all(seen.values()):
             out.update(_dyad(columns, self.partners, times))
         elif self.regions is not None and all(seen.values()):

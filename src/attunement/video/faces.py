@@ -254,7 +254,8 @@ def face_geometry(points: np.ndarray, width: int, height: int) -> dict[str, floa
 
     Returns ``head_yaw_deg``, ``head_pitch_deg``, ``head_roll_deg``, ``gaze_x``,
     ``gaze_y``, ``mouth_width_iod``, ``mouth_open``, ``eye_open``, ``iod_px``
-    (inter-ocular distance in pixels), ``x``, ``y`` (the eyes' midpoint).
+    (inter-ocular distance in pixels), ``x``, ``y`` (the eyes' midpoint), ``mouth_x``,
+    ``mouth_y`` (the inner lips' midpoint).
     """
     p = np.asarray(points, dtype=np.float64)[:, :2]
     yaw, pitch, roll = head_pose(p, width, height)
@@ -275,10 +276,12 @@ def face_geometry(points: np.ndarray, width: int, height: int) -> dict[str, floa
     mouth = float(np.hypot(*(p[_MOUTH[1]] - p[_MOUTH[0]])))
     gap = float(np.hypot(*(p[_LIPS[1]] - p[_LIPS[0]])))
     eyes = (centres[0] + centres[1]) / 2
+    lips = (p[_LIPS[0]] + p[_LIPS[1]]) / 2
     return {"head_yaw_deg": yaw, "head_pitch_deg": pitch, "head_roll_deg": roll,
             "gaze_x": float(np.mean(gaze_x)), "gaze_y": float(np.mean(gaze_y)),
             "mouth_width_iod": mouth / iod, "mouth_open": gap / mouth, "eye_open": float(np.mean(openness)),
-            "iod_px": iod, "x": float(eyes[0]), "y": float(eyes[1])}
+            "iod_px": iod, "x": float(eyes[0]), "y": float(eyes[1]), "mouth_x": float(lips[0]),
+            "mouth_y": float(lips[1])}
 
 
 def robust_z(values: np.ndarray) -> np.ndarray:
