@@ -1,4 +1,4 @@
-"""Hands at the partners' faces: a hand at the mouth (self-comfort, thumb-sucking) and a hand reaching to the other's face.
+"""Hands at the partners' faces: a hand at the mouth (self-comfort, thumb-sucking), a hand reaching the other's face.
 
 Model: MediaPipe Hands 0.10.21 (palm detection, then the lite hand-landmark
 model, ``model_complexity=0``), from its wheel, tracking hands between analysed
