@@ -137,9 +137,9 @@ class FaceSignals:
                 faces = self.finder.find(np.ascontiguousarray(rgb[region.slices]), limit=1)
                 found[partner] = faces[0].shifted(region.x, region.y) if faces else None
         else:
-            faces = self.finder.find(rgb, limit=4)
-            by_slot = self.tracker.update(faces)
-            found = {self.slots[s]: f for s, f in by_slot.items()}
+            by_slot = self.tracker.update(self.finder.detect(rgb)[:4])     # landmarks only for the partners' faces
+            found = {self.slots[s]: (self.finder.landmarks(rgb, f) if f is not None else None)
+                     for s, f in by_slot.items()}
             self.unassigned = self.tracker.unassigned
         self.frames += 1
         measured = {partner: (face_geometry(face.landmarks, self.width, self.height)
