@@ -107,7 +107,8 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
     Returns
     -------
     Session
-        ``signals[(partner, "motion_energy")]`` per partner; ``metadata`` holds
+        ``signals[(partner, "motion_energy")]`` per partner, and with ``faces=True``
+        the face signals of :mod:`.face_signals` on the same grid; ``metadata`` holds
         ``source``, ``rate_hz``, ``frames`` (decoded), ``samples``, ``video``
         (size as shown, rotation, codec, declared duration), ``regions``
         (partner → ``x,y,width,height``), ``threshold``, ``unit``, ``stride``,
