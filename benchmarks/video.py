@@ -36,7 +36,8 @@ texture), and the modes are, each over the frames the stride keeps:
 - ``pose``: MediaPipe Pose (complexity 1, tracking) on the whole frame;
 - ``faces``: the whole pipeline, :func:`attunement.video.video_session` with
   ``faces=True`` (decoding with colour, motion energy, faces, tracking,
-  signals placed on the grid).
+  signals placed on the grid);
+- ``all``: the same with ``hands=True`` (hands at the partners' faces).
 
 frames/s then counts *analysed* frames (decoded ÷ stride).
 """
@@ -155,7 +156,7 @@ def _measure(mode: str, path: Path, stride: int) -> dict:
     """One run in this process: frames (decoded, or analysed for the face modes), seconds, peak memory."""
     from attunement.video import VideoReader, video_session
 
-    if mode in ("mesh", "hands", "pose", "faces"):      # load the models before the clock starts
+    if mode in ("mesh", "hands", "pose", "faces", "all"):      # import MediaPipe before the clock starts
         from attunement.video.faces import require_faces
 
         require_faces()
@@ -163,8 +164,8 @@ def _measure(mode: str, path: Path, stride: int) -> dict:
     start = time.perf_counter()
     if mode in ("mesh", "hands", "pose"):
         frames = _mediapipe_loop(mode, path, stride)
-    elif mode == "faces":
-        session = video_session(path, stride=stride, faces=True)
+    elif mode in ("faces", "all"):
+        session = video_session(path, stride=stride, faces=True, hands=mode == "all")
         frames = session.metadata["samples"]
     elif mode == "decode":
         with VideoReader(path, stride=stride) as reader:
@@ -216,7 +217,7 @@ def main() -> None:
     width, height = (int(v) for v in args.size.lower().split("x"))
     factors = [float(v) for v in args.lengths.split(",")]
     labels = ["short", "long", "longer"][:len(factors)]
-    modes = ("decode", "mesh", "hands", "pose", "faces") if args.faces else ("pyav", "decode", "motion")
+    modes = ("decode", "mesh", "hands", "pose", "faces", "all") if args.faces else ("pyav", "decode", "motion")
     print(f"load average at the start: {' '.join(f'{v:.2f}' for v in os.getloadavg())} ({os.cpu_count()} CPUs)")
     with tempfile.TemporaryDirectory() as tmp:
         clips = {}
@@ -247,7 +248,8 @@ def main() -> None:
                 fps = results[label, "faces"]["median_fps"]
                 need = args.rate / args.stride
                 print(f"{label}: whole pipeline with faces at {fps:.1f} analysed frames/s (median); real time at "
-                      f"stride {args.stride} needs {need:g} ({fps / need:.2f} × real time); face mesh alone "
+                      f"stride {args.stride} needs {need:g} ({fps / need:.2f} × real time); with hands "
+                      f"{results[label, 'all']['median_fps']:.1f}/s; face mesh alone "
                       f"{results[label, 'mesh']['median_fps']:.1f}/s")
         else:
             for label in clips:
