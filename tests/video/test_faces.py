@@ -152,3 +152,23 @@ def test_a_face_moved_toward_the_other_raises_approach_and_shortens_the_distance
     # both frontal faces are on their side of the picture: each is turned toward the other (ray angle ≈ 17°)
     assert np.all(series["infant", "head_toward_partner_deg"] > 5)
     assert np.all(series["caregiver", "head_toward_partner_deg"] > 5)
+
+
+def test_a_face_hidden_for_two_frames_is_absent_there_and_the_other_keeps_its_partner(finder):
+    """The left face is blacked out in frames 2 and 3 (truth: the script below). The right face, alone in those
+    frames, stays the caregiver's (its yaw keeps the sign of a face right of centre); the left one comes back as
+    the infant's."""
+    from attunement.video.face_signals import FaceSignals
+
+    face = astronaut_face(200)
+    meter = FaceSignals(640, 480, slots={"left": "infant", "right": "caregiver"}, finder=finder)
+    hidden = (2, 3)
+    for k in range(6):
+        left = np.zeros_like(face) if k in hidden else face
+        meter.update(canvas((left, 20, 140), (face[:, ::-1], 420, 140)))
+    series, _ = meter.finish(np.arange(6) / 25)
+    np.testing.assert_array_equal(series["infant", "face_present"], [1, 1, 0, 0, 1, 1])
+    np.testing.assert_array_equal(series["caregiver", "face_present"], np.ones(6))
+    assert np.all(series["caregiver", "head_yaw_deg"] < -5)
+    yaw = series["infant", "head_yaw_deg"]
+    assert np.all(np.isnan(yaw[[2, 3]])) and np.all(yaw[[0, 1, 4, 5]] > 5)

@@ -35,6 +35,17 @@ def test_a_face_missing_for_a_few_frames_is_reidentified_by_position_not_by_orde
     assert t.unassigned == 0
 
 
+def test_the_right_face_alone_stays_right():
+    """The left partner is missed for two frames; the right face, alone, is still the right partner's (a pairing
+    that tried slots in order would offer it to 'left' first, and find it too far)."""
+    t = FaceTracker(["left", "right"], 640, 480)
+    t.update([face(120), face(520)])
+    for x in (522, 524):
+        assert xs(t.update([face(x)])) == {"left": None, "right": x}
+    assert xs(t.update([face(121), face(526)])) == {"left": 121, "right": 526}
+    assert t.unassigned == 0
+
+
 def test_a_face_of_another_size_is_not_taken_for_the_missing_one():
     """Size matters: a face twice as large where the right partner was (someone walking in front of the camera) is
     not the right partner (max_ratio 1.5)."""

@@ -105,8 +105,11 @@ class FaceTracker:
         chosen: dict[str, int] = {}
         if live and faces:
             best = (0, 0.0, {})
-            for order in itertools.permutations(range(len(faces)), min(len(live), len(faces))):
-                pairs = {s: i for s, i in zip(live, order) if math.isfinite(self._cost(self.tracks[s], faces[i]))}
+            # every way of giving each live slot one face or none (a face to one slot at most)
+            options = list(range(len(faces))) + [None] * len(live)
+            for order in set(itertools.permutations(options, len(live))):
+                pairs = {s: i for s, i in zip(live, order)
+                         if i is not None and math.isfinite(self._cost(self.tracks[s], faces[i]))}
                 cost = sum(self._cost(self.tracks[s], faces[i]) for s, i in pairs.items())
                 if (len(pairs), -cost) > (best[0], -best[1]):
                     best = (len(pairs), cost, pairs)
