@@ -29,14 +29,14 @@ import numpy as np
 from attunement.model import simulate
 from attunement.model.data import encode
 from attunement.model.fit import fit
-from attunement.model.likelihood import loglik, loglik_jax, prepare
+from attunement.model.likelihood import loglik, loglik_jax, prepare, x64
 from attunement.model.params import PARAMETERS, as_arrays
 
 
 def likelihood_speed(coded, params, *, loop_sample: int) -> tuple[float, float]:
     """Evaluations per second: (vectorised JAX over all dyads, per-dyad numpy loop scaled to all dyads)."""
     import jax
-    with jax.enable_x64(True):
+    with x64():
         run = jax.jit(loglik_jax(prepare(coded)))
         p = {k: jax.numpy.asarray(v) for k, v in as_arrays(params, coded.n).items()}
         run(p).block_until_ready()

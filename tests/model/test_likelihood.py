@@ -15,7 +15,7 @@ import pytest
 
 from attunement.model import simulate
 from attunement.model.data import encode
-from attunement.model.likelihood import INITIAL_AROUSAL, confusion, loglik, loglik_jax, prepare
+from attunement.model.likelihood import INITIAL_AROUSAL, confusion, loglik, loglik_jax, prepare, x64
 from attunement.model.params import as_arrays
 from attunement.model.transition import Inputs, Layout, a_transition, arousal_transition, b_transition
 
@@ -61,7 +61,7 @@ def test_forward_equals_brute_force_sum_over_arousal_paths(coded):
 def test_jax_and_numpy_filters_agree_and_gradients_are_finite(coded):
     jax = pytest.importorskip("jax")
     sim, data = coded
-    with jax.enable_x64(True):
+    with x64():
         run = loglik_jax(prepare(data))
         params = {k: jax.numpy.asarray(v) for k, v in as_arrays(sim.params, data.n).items()}
         got = np.asarray(jax.jit(run)(params))

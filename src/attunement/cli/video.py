@@ -79,6 +79,7 @@ def _summary(s) -> dict:
         "width": video.get("width"), "height": video.get("height"), "rotation_deg": video.get("rotation"),
         "regions": "; ".join(f"{p}={b}" for p, b in m.get("regions", {}).items()),
         "threshold": m.get("threshold"), "unit": m.get("unit"),
+        "frames_with_face": ("; ".join(f"{p}={n}" for p, n in m["faces"]["frames_with_face"].items()) if "faces" in m else None),
         "audio": audio.get("attribution", "none"), "audio_channels": audio.get("channels"),
         "vocalising_s": "; ".join(f"{p}={v}" for p, v in audio.get("vocalising_s", {}).items()),
         "baseline_f0_hz": "; ".join(f"{p}={v}" for p, v in audio.get("baseline_f0_hz", {}).items()),
@@ -96,6 +97,8 @@ def video(
     stride: Annotated[int, typer.Option("--stride", min=1, help="Use every Nth frame (the signals' rate is the frame rate divided by N).")] = 1,
     threshold: Annotated[int, typer.Option("--threshold", min=0, max=254, help="Grey levels (of 255) a pixel must change by to count as motion.")] = 10,
     counts: Annotated[bool, typer.Option("--counts", help="Write motion energy as counts of changed pixels (as MEA files hold) instead of their share of the region.")] = False,
+    faces: Annotated[bool, typer.Option("--faces", help="Also find each partner's face in every analysed frame (MediaPipe; pip install 'attunement[faces]'): presence, head yaw/pitch/roll, gaze, smile, mouth and eye opening, and, for two faces tracked in one picture, facing the partner, head distance and approach. With --region, each partner's face is looked for in their box; otherwise faces are tracked and ordered as the --layout slots (left, right).")] = False,
+    hands: Annotated[bool, typer.Option("--hands", help="With --faces: also find hands (MediaPipe Hands): a hand at each partner's mouth (self-comfort), and a hand from one partner's side at the other's face. Not checked on real hands: see docs/video.md.")] = False,
     no_audio: Annotated[bool, typer.Option("--no-audio", help="Leave the sound out (by default a file's audio stream gives each partner's voice activity, pitch and intensity).")] = False,
     channel: Annotated[Optional[list[str]], typer.Option("--channel", metavar="N=PARTNER", help="Each partner has their own microphone on channel N (from 1), e.g. --channel 1=caregiver --channel 2=infant. Without it the channels are mixed and voices are told apart by pitch (not reliable: see docs/video.md).")] = None,
     voices: Annotated[str, typer.Option("--voices", metavar="HIGH,LOW", help="Without --channel: the partner with the higher voice, then the one with the lower.")] = "infant,caregiver",
@@ -118,11 +121,14 @@ def video(
     from ..io.tidy import write as write_codes
     from ..video import parse_region, video_session
     from ..video.decode import require_av
+    from ..video.faces import require_faces
 
     failures: list[Failure] = []
     sessions = []
     try:
         require_av()
+        if faces:
+            require_faces()
         regions = [parse_region(text) for text in region or ()]
         partners = _parse_partners(partner)
         channels = _parse_channels(channel)
@@ -148,7 +154,7 @@ def video(
                         if has_video or not (has_audio and not no_audio):
                             session = video_session(
                                 path, regions=regions or None, layout=layout, partners=partners, stride=stride,
-                                threshold=threshold, unit="count" if counts else "share",
+                                threshold=threshold, unit="count" if counts else "share", faces=faces, hands=hands,
                                 on_open=lambda info, task=task: progress.update(task, total=info.expected_frames),
                                 on_frames=lambda n, task=task: progress.advance(task, n))
                         if has_audio and not no_audio:
@@ -192,7 +198,8 @@ def video(
     _report_failures(failures)
     frames = sum(s.metadata.get("frames", 0) for s in sessions)
     voiced = sum("audio" in s.metadata for s in sessions)
-    console.print(esc(f"Measured motion energy of {len(sessions) - sum('video' not in s.metadata for s in sessions)} "
+    console.print(esc(f"Measured motion energy{' and faces' if faces else ''} of "
+                      f"{len(sessions) - sum('video' not in s.metadata for s in sessions)} "
                       f"video(s) ({frames:,} frames) and voice in {voiced} recording(s); signals in "
                       f"{out / 'signals.csv'} (attune sync {out / 'signals.csv'} compares the partners)."),
                   soft_wrap=True)

@@ -354,3 +354,34 @@ class PartnerMap:
                 f"{name}: the partner mapping names {', '.join(map(repr, unused))}, which the file "
                 f"does not hold.{hints} It has: {', '.join(available) or 'nothing'}. "
                 f"Run `attune inspect {name}` to see its tiers.")
+
+
+def to_numbers(values) -> "np.ndarray":
+    """A column of cells as floats, each parsed exactly as Python reads its text; NaN where a cell is no number.
+
+    ``pandas.to_numeric`` is not used for the values: pandas 3.0 (the newest beside
+    numpy 1.26) rounds some 17-digit decimals in their last place, so a written
+    and re-read float would not come back exact. A text too large for a float
+    gives ±inf (refused by the readers' own checks).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> to_numbers(pd.Series(["0.1257302210933933", " 2 ", "NA", None, "9" * 400], dtype=object)).tolist()
+    [0.1257302210933933, 2.0, nan, nan, inf]
+    """
+    import numpy as np
+
+    try:
+        return values.astype(float).to_numpy()
+    except (TypeError, ValueError):
+        pass
+    out = np.full(len(values), np.nan)
+    for i, cell in enumerate(values.to_numpy(dtype=object)):
+        if cell is None:
+            continue
+        try:
+            out[i] = float(str(cell).strip())
+        except ValueError:
+            continue
+    return out

@@ -41,7 +41,7 @@ from .._csvsafe import restore_frame, safe_frame
 from .._files import atomic_path
 from ..errors import FileFormatError
 from ..session import Session, Signal
-from ._common import decode_text, read_bytes
+from ._common import decode_text, read_bytes, to_numbers
 from ._timing import check_span, mask_absurd, snap_rate
 
 __all__ = ["LONG_COLUMNS", "write_signals", "signals_frame", "merge_sessions", "read", "sniff"]
@@ -150,7 +150,7 @@ def merge_sessions(sessions: Iterable[Session]) -> list[Session]:
 # ------------------------------------------------------------------ reading
 def _numbers(frame: pd.DataFrame, column: str, name: str, what: str) -> np.ndarray:
     raw = frame[column]
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    values = to_numbers(raw)
     text = raw.astype(str).str.strip()
     bad = np.isnan(values) & raw.notna().to_numpy() & ~text.isin(["", "NA", "NaN", "nan"]).to_numpy()
     if bad.any():

@@ -22,7 +22,7 @@ from .._csvsafe import restore_frame, safe_frame
 from .._files import atomic_path
 from ..errors import FileFormatError, SessionError
 from ..session import Episode, Session, Tier, seconds_text
-from ._common import decode_text, read_bytes
+from ._common import decode_text, read_bytes, to_numbers
 
 REQUIRED = ("session", "partner", "tier", "code", "onset", "offset")
 EPISODE_TIER = "episode"
@@ -47,8 +47,8 @@ def read(path: Path, options) -> list[Session]:
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     text_columns = {c: object for c in ("session", "partner", "tier", "code", "flag")}
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=text_columns,
+    try:  # times read as text and converted by _numeric (exact, and no overflow inside read_csv)
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype={**text_columns, "onset": object, "offset": object},
                             keep_default_na=False, na_values={"onset": [""], "offset": [""]},
                             skipinitialspace=True)
     except (pd.errors.ParserError, ValueError) as error:
@@ -70,19 +70,9 @@ def _shown(value) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
-def _float(value) -> float:
-    try:
-        return float(str(value).strip())
-    except ValueError:
-        return float("nan")
-
-
 def _numeric(frame: pd.DataFrame, column: str, name: str) -> np.ndarray:
     raw = frame[column]
-    try:
-        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-    except OverflowError:  # an integer too long for a float: read each text, which gives ±inf for it
-        values = np.array([_float(v) for v in raw], dtype=float)
+    values = to_numbers(raw)  # exact; an integer too long for a float gives ±inf
     bad = np.isnan(values) & raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])

@@ -49,7 +49,7 @@ from ..errors import AttunementError
 from ..schemes import Scheme
 from ..session import Session
 from .data import Coded, encode
-from .likelihood import Prepared, loglik_jax
+from .likelihood import Prepared, loglik_jax, x64
 from .params import NO_AROUSAL, PARAMETERS, as_arrays
 from .presets import PRESETS
 
@@ -283,8 +283,7 @@ class _Objective:
     def _precision(self):
         import contextlib
 
-        import jax
-        return jax.enable_x64(True) if self.double else contextlib.nullcontext()
+        return x64() if self.double else contextlib.nullcontext()
 
     def __call__(self, x: np.ndarray, tau: np.ndarray) -> tuple[float, np.ndarray]:
         import jax.numpy as jnp

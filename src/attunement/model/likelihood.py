@@ -39,7 +39,7 @@ from .data import Coded
 from .params import as_arrays
 from .transition import Inputs, Layout, a_transition, arousal_transition, b_transition
 
-__all__ = ["confusion", "loglik", "loglik_jax", "INITIAL_AROUSAL", "Prepared", "prepare"]
+__all__ = ["confusion", "loglik", "loglik_jax", "INITIAL_AROUSAL", "Prepared", "prepare", "x64"]
 
 #: The infant's arousal at the first step: calm, alert or over-aroused.
 INITIAL_AROUSAL = np.array([0.3, 0.6, 0.1])
@@ -164,3 +164,17 @@ def loglik_jax(prep: Prepared):
         return jnp.stack([carry[2], carry[3]], axis=1)
 
     return run
+
+
+def x64():
+    """JAX's 64-bit context manager: ``jax.enable_x64(True)`` (JAX ≥ 0.8), else ``jax.experimental.enable_x64()``.
+
+    JAX 0.7 (the newest that installs beside numpy 1.26, as the ``faces`` extra needs) has only the second.
+    """
+    import jax
+
+    if hasattr(jax, "enable_x64"):
+        return jax.enable_x64(True)
+    from jax.experimental import enable_x64
+
+    return enable_x64()

@@ -74,8 +74,8 @@ def local_synchrony(result: WCCResult, *, statistic: str = "max_abs_z", clip: fl
     >>> from attunement.sync import wcc_arrays
     >>> x = np.sin(np.arange(400) / 5.0)
     >>> res = wcc_arrays(x, x, fs=10, window_s=5, step_s=5, max_lag_s=0.5)
-    >>> local_synchrony(res, statistic="lag0_z")["synchrony"].iloc[0]
-    np.float64(10.0)
+    >>> float(local_synchrony(res, statistic="lag0_z")["synchrony"].iloc[0])
+    10.0
     """
     values = per_window(result, statistic=statistic, clip=clip)
     return pd.DataFrame({"session": np.full(result.n_windows, result.session, dtype=object),

@@ -107,11 +107,14 @@ class Frame:
 
     ``image`` is a ``uint8`` array (height, width) as shown; it may be a view
     into the decoder's buffer and is valid while the Frame is referenced.
+    ``rgb`` is the colour picture as shown, ``uint8`` (height, width, 3), when
+    the reader was asked for colour (``rgb=True``), else None.
     """
 
     index: int
     time_s: float
     image: np.ndarray
+    rgb: np.ndarray | None = None
 
 
 def _grey(frame) -> np.ndarray:
@@ -120,6 +123,13 @@ def _grey(frame) -> np.ndarray:
         rows = np.frombuffer(plane, dtype=np.uint8).reshape(frame.height, plane.line_size)
         return rows[:, : frame.width]
     return frame.to_ndarray(format="gray")
+
+
+def _colour(frame) -> np.ndarray:
+    """The frame's RGB picture as shown (turned by its display matrix like the grey one)."""
+    image = frame.to_ndarray(format="rgb24")
+    turns = _turns(frame.rotation) if frame.rotation else 0
+    return np.rot90(image, turns) if turns else image
 
 
 def _turns(rotation: float) -> int:
@@ -137,6 +147,9 @@ class VideoReader:
         Yield every ``stride``-th decoded frame (1: all).
     threads : bool
         Let FFmpeg decode with several threads (frame and slice threading).
+    rgb : bool
+        Also give each yielded frame's colour picture (:attr:`Frame.rgb`; FFmpeg's
+        ``rgb24`` conversion, done for the yielded frames only).
 
     Attributes
     ----------
@@ -165,11 +178,12 @@ class VideoReader:
     [0.0, 0.08, 0.16]
     """
 
-    def __init__(self, path: str | Path, *, stride: int = 1, threads: bool = True) -> None:
+    def __init__(self, path: str | Path, *, stride: int = 1, threads: bool = True, rgb: bool = False) -> None:
         if int(stride) != stride or stride < 1:
             raise FileFormatError(f"--stride must be a whole number of frames, 1 or more; got {stride!r}.")
         self.path = Path(path)
         self.stride = int(stride)
+        self.rgb = bool(rgb)
         self.notes: list[str] = []
         self.decoded = 0
         self._last_time: float | None = None
@@ -243,7 +257,7 @@ class VideoReader:
             self._first = None
             source = iter(pending)
             disordered = 0
-            for time_s, _, image in itertools.chain(source, self._frames):
+            for time_s, frame, image in itertools.chain(source, self._frames):
                 if self._last_time is not None and time_s <= self._last_time:
                     disordered += 1
                     continue
@@ -251,7 +265,7 @@ class VideoReader:
                 self.decoded += 1
                 self._last_time = time_s
                 if index % step == 0:
-                    yield Frame(index, time_s, image)
+                    yield Frame(index, time_s, image, _colour(frame) if self.rgb else None)
             if disordered:
                 self.notes.append(f"{disordered} frame(s) had a time not after the frame before them and were "
                                   f"left out")

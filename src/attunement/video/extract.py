@@ -1,8 +1,9 @@
-"""A video to a Session: each partner's motion energy as a continuous signal.
+"""A video to a Session: each partner's motion energy, and with ``faces=True`` their faces, as continuous signals.
 
 :func:`video_session` sequences the small public steps: :class:`~.decode.VideoReader`
-→ regions (:mod:`.regions`) → :class:`~.motion.MotionEnergy` → samples placed on
-the video's frame grid → :class:`~attunement.session.Session`.
+→ regions (:mod:`.regions`) → :class:`~.motion.MotionEnergy` (and
+:class:`~.face_signals.FaceSignals`) → samples placed on the video's frame grid
+→ :class:`~attunement.session.Session`.
 
 **Placing samples.** A signal has one rate; a video's frames have times. The
 grid is ``t0 + k / rate`` with ``t0`` the first frame's time and ``rate`` the
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import AttunementError
 from ..session import Session, Signal
 from .decode import VideoInfo, VideoReader
 from .motion import DEFAULT_THRESHOLD, MotionEnergy
@@ -68,7 +70,7 @@ def place_on_grid(times: np.ndarray, values: np.ndarray, rate: float) -> tuple[n
 
 def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, layout: str = "left-right",
                   partners: Mapping[str, str] | None = None, stride: int = 1, threshold: int = DEFAULT_THRESHOLD,
-                  unit: str = "share", session_id: str | None = None,
+                  unit: str = "share", faces: bool = False, hands: bool = False, session_id: str | None = None,
                   on_open: Callable[[VideoInfo], None] | None = None,
                   on_frames: Callable[[int], None] | None = None) -> Session:
     """Read a video into a Session holding each partner's ``motion_energy`` signal.
@@ -88,6 +90,13 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
         Grey levels a pixel must change by (:mod:`.motion`).
     unit : {"share", "count"}
         Motion energy as a share of the region's pixels, or their count.
+    faces : bool
+        Also find each partner's face in every analysed frame and measure it (MediaPipe, the ``faces`` extra;
+        :mod:`.face_signals`): in each region when ``regions`` are given, else tracked in the whole picture,
+        the layout's slots (``left``, ``right``) named by ``partners``.
+    hands : bool
+        With ``faces``: also find hands and say which are at each partner's mouth or reach the other's face
+        (:mod:`.hands`).
     session_id : str, optional
         Default: the file's stem.
     on_open : callable, optional
@@ -98,11 +107,14 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
     Returns
     -------
     Session
-        ``signals[(partner, "motion_energy")]`` per partner; ``metadata`` holds
+        ``signals[(partner, "motion_energy")]`` per partner, and with ``faces=True``
+        the face signals of :mod:`.face_signals` on the same grid; ``metadata`` holds
         ``source``, ``rate_hz``, ``frames`` (decoded), ``samples``, ``video``
         (size as shown, rotation, codec, declared duration), ``regions``
-        (partner → ``x,y,width,height``), ``threshold``, ``unit``, ``stride`` and
-        ``warnings`` (a cut-off file, a rotation, frames off the grid).
+        (partner → ``x,y,width,height``), ``threshold``, ``unit``, ``stride``,
+        ``faces`` (with ``faces=True``: ``mode``, tracked or regions, and
+        ``frames_with_face`` per partner) and ``warnings`` (a cut-off file, a
+        rotation, frames off the grid, a partner whose face was not found).
 
     Raises
     ------
@@ -110,9 +122,18 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
         The video cannot be read at all (:class:`~.decode.VideoReader`).
     MappingError
         A region leaves the picture, or a partner mapping names no region.
+    AttunementError
+        ``faces=True`` without MediaPipe installed.
     """
     path = Path(path)
-    with VideoReader(path, stride=stride) as reader:
+    if hands and not faces:
+        raise AttunementError("hands are measured at the partners' faces: give --hands together with --faces.")
+    face_meter = None
+    if faces:
+        from .faces import require_faces
+
+        require_faces()
+    with VideoReader(path, stride=stride, rgb=faces) as reader:
         info = reader.info
         if on_open is not None:
             on_open(info)
@@ -120,15 +141,27 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
         check_regions(chosen, info.width, info.height, name=path.name)
         by_partner = partner_regions(chosen, partners)
         meter = MotionEnergy(list(by_partner.values()), threshold=threshold, unit=unit)
+        if faces:
+            from .face_signals import FaceSignals
+
+            face_meter = (FaceSignals(info.width, info.height, regions=by_partner, hands=hands) if regions else
+                          FaceSignals(info.width, info.height, slots={r.name: p for p, r in by_partner.items()},
+                                      axis="x" if layout == "left-right" else "y", hands=hands))
         times = array("d")
         values = array("d")
         reported = 0
-        for frame in reader:
-            times.append(frame.time_s)
-            values.extend(meter.update(frame.image).tolist())
-            if on_frames is not None and reader.decoded - reported >= 16:
-                on_frames(reader.decoded - reported)
-                reported = reader.decoded
+        try:
+            for frame in reader:
+                times.append(frame.time_s)
+                values.extend(meter.update(frame.image).tolist())
+                if face_meter is not None:
+                    face_meter.update(frame.rgb)
+                if on_frames is not None and reader.decoded - reported >= 16:
+                    on_frames(reader.decoded - reported)
+                    reported = reader.decoded
+        finally:
+            if face_meter is not None:
+                face_meter.close()
         if on_frames is not None and reader.decoded > reported:
             on_frames(reader.decoded - reported)
         notes = list(reader.notes)
@@ -142,6 +175,17 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
                      f"(averaged)")
     signals = {(partner, SIGNAL): Signal(gridded[:, k], rate, float(times[0]))
                for k, partner in enumerate(by_partner)}
+    face_metadata = None
+    if face_meter is not None:
+        series, face_notes = face_meter.finish(np.frombuffer(times))
+        notes += face_notes
+        if series:
+            keys = list(series)
+            on_grid, _ = place_on_grid(np.frombuffer(times), np.column_stack([series[k] for k in keys]), rate)
+            signals.update({key: Signal(on_grid[:, k], rate, float(times[0])) for k, key in enumerate(keys)})
+        face_metadata = {"mode": "regions" if regions else "tracked",
+                         "frames_with_face": {p: int(np.sum(series[p, "face_present"] == 1))
+                                              for p in face_meter.partners}}
     metadata = {
         "source": str(path), "rate_hz": rate, "frames": int(decoded), "samples": int(len(gridded)),
         "video": {"width": info.width, "height": info.height, "rotation": info.rotation, "codec": info.codec,
@@ -149,6 +193,8 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
         "regions": {p: f"{r.x},{r.y},{r.width},{r.height}" for p, r in by_partner.items()},
         "threshold": int(threshold), "unit": unit, "stride": int(stride),
     }
+    if face_metadata is not None:
+        metadata["faces"] = face_metadata
     if notes:
         metadata["warnings"] = notes
     return Session(id=session_id or path.stem, signals=signals, metadata=metadata)

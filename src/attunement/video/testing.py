@@ -58,7 +58,8 @@ def write_clip(path: str | Path, *, frames: int | None = None, rate: int = 25,
     rate : int
         Nominal frame rate, frames per second.
     pictures : iterable of arrays, or function of the frame index
-        Grey ``uint8`` pictures (height, width); default :func:`moving_square`.
+        Grey ``uint8`` pictures (height, width), or colour ones (height, width, 3; RGB);
+        default :func:`moving_square`.
     times : sequence of float, optional
         Each frame's time in seconds (a variable frame rate): written as pts in
         a 1/1000 s time base.
@@ -94,10 +95,13 @@ def write_clip(path: str | Path, *, frames: int | None = None, rate: int = 25,
             configured = False
             for i, picture in enumerate(source):
                 picture = np.ascontiguousarray(picture, dtype=np.uint8)
+                colour = picture.ndim == 3
                 if not configured:
-                    stream.height, stream.width = picture.shape
+                    stream.height, stream.width = picture.shape[:2]
+                    if colour and codec == "ffv1":
+                        stream.pix_fmt = "yuv444p"
                     configured = True
-                frame = av.VideoFrame.from_ndarray(picture, format="gray")
+                frame = av.VideoFrame.from_ndarray(picture, format="rgb24" if colour else "gray")
                 frame.pts = int(round(times[i] * 1000)) if times is not None else i
                 frame.time_base = base
                 mux(container, stream, frame)
