@@ -48,12 +48,12 @@ ANALYSIS_OPTIONS: dict[str, dict[str, Any]] = {
                    "collapse_repeats": False, "ties": "target-first", "pooled": True},
     "agreement": {"coders": ..., "tier": None, "tier_b": None, "resolution_s": 1.0, "tolerance_s": 2.0,
                   "uncoded": "exclude", "duration_tolerance_s": 2.0, "pooled": True},
-    "grids": {"episode": None, "exclude_unknown": False},
+    "grids": {"episode": None, "exclude_unknown": False, "group": None},
     "sync": {"source": "files", "inputs": None, "format": None, "rate": None, "partners": None, "signal": ...,
              "pair": None,
              "window_s": 5.0, "step_s": 1.0, "max_lag_s": 2.0, "lag_step_s": None, "smooth_s": None,
              "statistic": "max_abs_z", "surrogate": "circular", "surrogates": 100, "seed": 0, "level": 0.95,
-             "together_s": 0.0, "k": 2.0, "min_mismatch_s": 0.0},
+             "together_s": 0.0, "k": 2.0, "min_mismatch_s": 0.0, "cp_rate": 0.1, "min_segment_s": None},
     "fit": {"inputs": None, "scheme": "icep-r-gaze", "dt": 1.0, "agreement": 1.0, "level": 0.9, "max_em": 25,
             "arousal": None},
     "video": {"inputs": ..., "layout": "left-right", "partners": None, "regions": None, "stride": 1,
@@ -196,12 +196,32 @@ _EXAMPLES = {("sequential", "tier"): "tier: caregiver:engagement",
              ("sweep", "grid"): "grid: {b_reengage: [-1, 0, 1]}"}
 
 
-def _check_new_analyses(path: Path, root: Path, analyses: dict[str, dict[str, Any]]) -> None:
-    """The options of sync, video, fit and sweep that can be checked before anything runs."""
+def _metadata_columns(path: Path) -> list[str]:
+    from ..io.metadata import read_metadata
+
+    return [str(c) for c in read_metadata(path).columns if c != "session"]
+
+
+def _check_new_analyses(path: Path, root: Path, analyses: dict[str, dict[str, Any]], metadata: Path | None) -> None:
+    """The options of grids, sync, video, fit and sweep that can be checked before anything runs."""
     for name in ("sync", "video", "fit"):
         given = analyses.get(name, {}).get("inputs")
         if given is not None:
             _expand(path, root, _patterns(path, f"analyses.{name}.inputs", given), key=f"analyses.{name}.inputs")
+    grids = analyses.get("grids")
+    if grids is not None and grids["group"] is not None:
+        if not isinstance(grids["group"], str) or not grids["group"].strip():
+            raise ManifestError(f"{_where(path, 'analyses.grids.group')}: name a column of the metadata table, e.g. "
+                                f"group: group.")
+        if metadata is None:
+            raise ManifestError(f"{_where(path, 'analyses.grids.group')}: the groups come from the metadata table, "
+                                f"and the manifest has none; add metadata: metadata.csv (a 'session' column and a "
+                                f"{grids['group']!r} column), or remove the option.")
+        columns = _metadata_columns(metadata)
+        if grids["group"] not in columns:
+            raise ManifestError(f"{_where(path, 'analyses.grids.group')}: the metadata table {metadata.name} has no "
+                                f"column {grids['group']!r}.{did_you_mean(grids['group'], columns)} Its columns are: "
+                                f"{', '.join(columns)}.")
     sync = analyses.get("sync")
     if sync is not None:
         from ..sync.null import SYNCHRONY_SURROGATES
@@ -332,7 +352,7 @@ def load_manifest(path: str | Path) -> Manifest:
     if readers and not inputs:
         raise ManifestError(f"{path}: the key 'inputs' is missing; name the coding files, e.g. inputs: [codes/*.csv] "
                             f"({', '.join(readers)} read them).")
-    _check_new_analyses(path, root, analyses)
+    _check_new_analyses(path, root, analyses, metadata)
     if "agreement" in analyses:
         coders = analyses["agreement"]["coders"]
         if not isinstance(coders, dict) or len(coders) != 2:

@@ -163,7 +163,7 @@ def _load_scheme(name_or_path: str, sha256: str | None):
 
 
 def _per_file(manifest: Manifest, options: Mapping[str, Any]) -> list[tuple[str, list[Path], dict[str, Any]]]:
-    params = {**_common_params(manifest), "options": dict(options)}
+    params = {**_common_params(manifest), "options": {k: v for k, v in options.items() if k != "group"}}
     return [(manifest.relative(path), [path, *_scheme_inputs(manifest)], params) for path in manifest.inputs]
 
 
@@ -270,9 +270,40 @@ def _only_tier(session) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------------------- grids
+def _grids_groups(manifest: Manifest, options: Mapping[str, Any],
+                  units: list[Unit]) -> list[tuple[str, list[Unit], dict[str, Any]]]:
+    """With ``group``: one unit (``groups``) over every grids unit and the metadata table."""
+    if options["group"] is None:
+        return []
+    upstream = [u for u in units if u.analysis in ("grids", "metadata")]
+    return [("groups", upstream, {"group": options["group"]})]
+
+
+def _group_grids(unit: Unit) -> dict[str, pd.DataFrame]:
+    """:func:`attunement.grids.group_grids` over the stored tables of the grids units, each session's group
+    the value of its row of the metadata table (``(not given)`` where it has none)."""
+    from ..grids import GridResults, group_grids, groups_from_metadata
+    from ..session import Session
+
+    folders = {label: Path(folder) for label, folder in unit.inputs.items()}
+    metadata = pd.read_parquet(folders.pop("metadata:metadata") / "metadata.parquet")
+    sessions = pd.concat([pd.read_parquet(f / "sessions.parquet") for f in folders.values()], ignore_index=True)
+    cells = pd.concat([pd.read_parquet(f / "cells.parquet") for f in folders.values()], ignore_index=True)
+    field = unit.params["group"]
+    values = dict(zip(metadata["session"], metadata[field]))
+    groups = groups_from_metadata([Session(id=str(s), metadata={field: values.get(s)}) for s in sessions["session"]],
+                                  field)
+    results = GridResults(scheme=None, episode="", sessions=sessions, cells=cells,  # type: ignore[arg-type]
+                          visits=pd.DataFrame())
+    grouped = group_grids(results, groups)
+    return {"groups": grouped.groups, "group_cells": grouped.cells}
+
+
 def _grids(unit: Unit) -> dict[str, pd.DataFrame]:
     from ..grids import grids
 
+    if unit.upstream:
+        return _group_grids(unit)
     options = unit.params["options"]
     results = grids(_read_unit(unit), _scheme(unit), episode=options["episode"],
                     unknown="exclude" if options["exclude_unknown"] else "error")
@@ -329,7 +360,7 @@ def _upstream_signals(unit: Unit) -> list:
 
 
 def _sync(unit: Unit) -> dict[str, pd.DataFrame]:
-    from ..sync import lead_lag_summary, preprocess
+    from ..sync import change_point_tables, preprocess
     from ..sync.repair import synchrony_repair
 
     o = unit.params["options"]
@@ -342,13 +373,9 @@ def _sync(unit: Unit) -> dict[str, pd.DataFrame]:
                               surrogate=o["surrogate"], n_surrogates=o["surrogates"], level=o["level"],
                               seed=o["seed"], together_lag_s=o["together_s"], k=o["k"],
                               min_mismatch_s=o["min_mismatch_s"])
-    wccs = list(result.wcc.values())
-    tables = dict(result.results.tables())
-    tables.update({"local_synchrony": result.series.astype({"above_chance": "object"}),
-                   "thresholds": result.thresholds,
-                   "wcc": pd.concat([w.parameters_frame() for w in wccs], ignore_index=True),
-                   "lead_lag": lead_lag_summary(wccs)})
-    return tables
+    found = result.change_points(min_size_s=o["window_s"] if o["min_segment_s"] is None else o["min_segment_s"],
+                                 max_per_min=o["cp_rate"], level=o["level"])
+    return {**result.tables(), **change_point_tables(found)}
 
 
 # ---------------------------------------------------------------------------- fit
@@ -479,9 +506,11 @@ ANALYSES: dict[str, Analysis] = {
     "agreement": Analysis("agreement", _agreement_units, _agreement,
                           ("agreement", "agreement_per_code", "agreement_confusion", "agreement_events",
                            "agreement_segments", "agreement_pooled")),
-    "grids": Analysis("grids", _per_file, _grids, ("sessions", "cells", "visits")),
+    "grids": Analysis("grids", _per_file, _grids, ("sessions", "cells", "visits", "groups", "group_cells"),
+                      after=_grids_groups),
     "sync": Analysis("sync", _sync_units, _sync, ("sessions", "mismatches", "time_budget", "segments",
-                                                  "local_synchrony", "thresholds", "wcc", "lead_lag"),
+                                                  "local_synchrony", "thresholds", "wcc", "lead_lag", "change_points",
+                                                  "change_point_segments", "change_point_penalties"),
                      after=_sync_after_video),
     "fit": Analysis("fit", _fit_units, _fit, ("dyads", "population", "diagnostics")),
     "video": Analysis("video", _video_units, _video, ("signals", "videos")),
