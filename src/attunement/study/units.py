@@ -35,6 +35,7 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import AttunementError
+from .hashes import HashCache, file_sha256
 from .manifest import Manifest
 
 __all__ = ["Unit", "Analysis", "ANALYSES", "plan", "file_sha256", "canonical_json", "sweep_points"]
@@ -47,15 +48,6 @@ def canonical_json(value: Any) -> str:
     '{"a":[1.5,null],"b":1}'
     """
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def file_sha256(path: str | Path, *, chunk: int = 1 << 20) -> str:
-    """The SHA-256 of a file's bytes, as 64 hex digits."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -520,11 +512,13 @@ ANALYSES: dict[str, Analysis] = {
 }
 
 
-def plan(manifest: Manifest, *, version: str = __version__) -> list[Unit]:
+def plan(manifest: Manifest, *, version: str = __version__, cache: HashCache | None = None) -> list[Unit]:
     """Every unit of the manifest's analyses (and its metadata table), with its key.
 
-    Hashes each input file once, however many units read it.
+    Hashes each input file once, however many units read it; with ``cache``, only
+    the files that changed since it last hashed them (:class:`~.hashes.HashCache`).
     """
+    sha256 = cache.sha256 if cache is not None else file_sha256
     hashes: dict[Path, str] = {}
     units = []
     names = [*manifest.analyses, "metadata"]
@@ -533,7 +527,7 @@ def plan(manifest: Manifest, *, version: str = __version__) -> list[Unit]:
         for name, paths, params in spec.units(manifest, manifest.analyses.get(analysis, {})):
             for path in paths:
                 if path not in hashes:
-                    hashes[path] = file_sha256(path)
+                    hashes[path] = sha256(path)
             units.append(Unit(study=manifest.study, analysis=analysis, name=name,
                               inputs={manifest.relative(p): str(Path(p).resolve()) for p in paths},
                               hashes={manifest.relative(p): hashes[p] for p in paths},
