@@ -26,6 +26,7 @@ its defaults. :func:`load_manifest` checks every key and names the fix.
 
 from __future__ import annotations
 
+import functools
 import glob
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,12 +112,17 @@ class Manifest:
         """The manifest's folder: every path in it is relative to this."""
         return self.path.parent
 
+    @functools.cached_property
+    def _resolved_root(self) -> Path:
+        return self.root.resolve()
+
     def relative(self, path: Path) -> str:
         """``path`` as the manifest would write it (relative to its folder where possible), for keys and messages."""
+        real = Path(path).resolve()
         try:
-            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+            return real.relative_to(self._resolved_root).as_posix()
         except ValueError:
-            return Path(path).resolve().as_posix()
+            return real.as_posix()
 
     def expand(self, patterns: list[str], *, key: str) -> list[Path]:
         """The files of ``patterns`` (relative to the manifest); a pattern or file that finds none is an error."""

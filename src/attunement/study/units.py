@@ -519,18 +519,19 @@ def plan(manifest: Manifest, *, version: str = __version__, cache: HashCache | N
     the files that changed since it last hashed them (:class:`~.hashes.HashCache`).
     """
     sha256 = cache.sha256 if cache is not None else file_sha256
-    hashes: dict[Path, str] = {}
+    files: dict[Path, tuple[str, str, str]] = {}  # each input once: relative path, resolved path, hash
     units = []
     names = [*manifest.analyses, "metadata"]
     for analysis in names:
         spec = ANALYSES[analysis]
         for name, paths, params in spec.units(manifest, manifest.analyses.get(analysis, {})):
             for path in paths:
-                if path not in hashes:
-                    hashes[path] = sha256(path)
+                if path not in files:
+                    real = Path(path).resolve()
+                    files[path] = (manifest.relative(real), str(real), sha256(real))
             units.append(Unit(study=manifest.study, analysis=analysis, name=name,
-                              inputs={manifest.relative(p): str(Path(p).resolve()) for p in paths},
-                              hashes={manifest.relative(p): hashes[p] for p in paths},
+                              inputs={files[p][0]: files[p][1] for p in paths},
+                              hashes={files[p][0]: files[p][2] for p in paths},
                               params=json.loads(canonical_json(params)), version=version))
     for analysis in names:  # units that read other units' tables
         spec = ANALYSES[analysis]
