@@ -58,7 +58,8 @@ ANALYSIS_OPTIONS: dict[str, dict[str, Any]] = {
     "fit": {"inputs": None, "scheme": "icep-r-gaze", "dt": 1.0, "agreement": 1.0, "level": 0.9, "max_em": 25,
             "arousal": None},
     "video": {"inputs": ..., "layout": "left-right", "partners": None, "regions": None, "stride": 1,
-              "threshold": 10, "unit": "share"},
+              "threshold": 10, "unit": "share", "audio": True, "channels": None, "voices": ["infant", "caregiver"],
+              "vad_aggressiveness": 2, "faces": False, "hands": False},
     "sweep": {"preset": "typical", "protocol": "still-face", "seconds": 60.0, "dyads": 10, "dt": 0.25,
               "coder_noise": 0.0, "grid": ..., "seeds": 1, "scheme": "icep-r", "k": 2.0},
 }
@@ -202,6 +203,31 @@ _EXAMPLES = {("sequential", "tier"): "tier: caregiver:engagement",
              ("sweep", "grid"): "grid: {b_reengage: [-1, 0, 1]}"}
 
 
+def _check_video(path: Path, video: dict[str, Any]) -> None:
+    """The sound's and the faces' options of ``video`` (as ``attune video``'s --channel, --voices, --faces)."""
+    for key in ("audio", "faces", "hands"):
+        if not isinstance(video[key], bool):
+            raise ManifestError(f"{_where(path, f'analyses.video.{key}')}: give true or false, not {video[key]!r}.")
+    if video["hands"] and not video["faces"]:
+        raise ManifestError(f"{_where(path, 'analyses.video.hands')}: hands are found beside the faces; add "
+                            f"faces: true, or remove hands.")
+    channels = video["channels"]
+    if channels is not None and not (isinstance(channels, dict) and channels and all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 1 and isinstance(p, str) and p.strip()
+            for n, p in channels.items()) and len(set(channels.values())) == len(channels)):
+        raise ManifestError(f"{_where(path, 'analyses.video.channels')}: give each partner's microphone channel, "
+                            f"counted from 1, e.g. channels: {{1: caregiver, 2: infant}} (one partner a channel).")
+    voices = video["voices"]
+    if not (isinstance(voices, list) and len(voices) == 2 and all(isinstance(v, str) and v.strip() for v in voices)
+            and voices[0] != voices[1]):
+        raise ManifestError(f"{_where(path, 'analyses.video.voices')}: name the partner with the higher voice, then "
+                            f"the one with the lower, e.g. voices: [infant, caregiver].")
+    level = video["vad_aggressiveness"]
+    if level not in (0, 1, 2, 3) or isinstance(level, bool):
+        raise ManifestError(f"{_where(path, 'analyses.video.vad_aggressiveness')}: give 0 (keeps the most) to 3 "
+                            f"(rejects the most non-speech), not {level!r}.")
+
+
 def _metadata_columns(path: Path) -> list[str]:
     from ..io.metadata import read_metadata
 
@@ -228,6 +254,9 @@ def _check_new_analyses(path: Path, root: Path, analyses: dict[str, dict[str, An
             raise ManifestError(f"{_where(path, 'analyses.grids.group')}: the metadata table {metadata.name} has no "
                                 f"column {grids['group']!r}.{did_you_mean(grids['group'], columns)} Its columns are: "
                                 f"{', '.join(columns)}.")
+    video = analyses.get("video")
+    if video is not None:
+        _check_video(path, video)
     sync = analyses.get("sync")
     if sync is not None:
         from ..sync.null import SYNCHRONY_SURROGATES

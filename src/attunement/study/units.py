@@ -407,22 +407,34 @@ def _video_units(manifest: Manifest, options: Mapping[str, Any]) -> list[tuple[s
 
 
 def _video(unit: Unit) -> dict[str, pd.DataFrame]:
+    """As ``attune video`` reads one file (:func:`attunement.video.media.media_session`): the signals, the
+    ``vocalising`` codes when the sound gave any, and the file's row of ``videos.csv``."""
     from ..io.signals_csv import signals_frame
-    from ..video import parse_region, video_session
+    from ..io.tidy import to_frame
+    from ..video import parse_region
+    from ..video.media import media_session, media_summary
 
     o = unit.params["options"]
     (name, path), = unit.inputs.items()
+    if o["faces"]:
+        from ..video.faces import require_faces
+
+        require_faces()
     regions = [parse_region(f"{region}={box}") for region, box in (o["regions"] or {}).items()]
-    session = video_session(path, regions=regions or None, layout=o["layout"], partners=o["partners"] or None,
-                            stride=o["stride"], threshold=o["threshold"], unit=o["unit"])
-    m, video = session.metadata, session.metadata["video"]
-    summary = pd.DataFrame([{
-        "session": session.id, "video": name, "frames": m["frames"], "samples": m["samples"], "rate_hz": m["rate_hz"],
-        "frame_rate_hz": video["frame_rate_hz"], "duration_s": m["samples"] / m["rate_hz"], "width": video["width"],
-        "height": video["height"], "rotation_deg": video["rotation"],
-        "regions": "; ".join(f"{p}={b}" for p, b in m["regions"].items()), "threshold": m["threshold"],
-        "unit": m["unit"], "notes": " | ".join(m.get("warnings", []))}])
-    return {"signals": signals_frame([session]), "videos": summary}
+    channels = {int(number) - 1: str(partner) for number, partner in (o["channels"] or {}).items()}
+    audio_options = {"channels": channels or None, "voices": tuple(o["voices"]), "aggressiveness": o["vad_aggressiveness"]}
+    session = media_session(path, audio=o["audio"], audio_options=audio_options, regions=regions or None,
+                            layout=o["layout"], partners=o["partners"] or None, stride=o["stride"],
+                            threshold=o["threshold"], unit=o["unit"], faces=o["faces"], hands=o["hands"])
+    row = media_summary(session)
+    del row["path"]  # where the file was: the unit's name says it relative to the manifest
+    rate, samples = session.metadata.get("rate_hz"), session.metadata.get("samples")
+    summary = pd.DataFrame([{"session": row.pop("session"), "video": name, **row,
+                             "duration_s": samples / rate if "video" in session.metadata else None}])
+    tables = {"signals": signals_frame([session]), "videos": summary}
+    if session.tiers:
+        tables["codes"] = to_frame([session])
+    return tables
 
 
 # ---------------------------------------------------------------------------- simulation sweeps
@@ -505,7 +517,7 @@ ANALYSES: dict[str, Analysis] = {
                                                   "change_point_segments", "change_point_penalties"),
                      after=_sync_after_video),
     "fit": Analysis("fit", _fit_units, _fit, ("dyads", "population", "diagnostics")),
-    "video": Analysis("video", _video_units, _video, ("signals", "videos")),
+    "video": Analysis("video", _video_units, _video, ("signals", "videos", "codes")),
     "sweep": Analysis("sweep", _sweep_units, _sweep, ("sessions", "truth", "dyads")),
     "metadata": Analysis("metadata", lambda m, o: [("metadata", [m.metadata], {})] if m.metadata else [],
                          _metadata, ("metadata",)),
