@@ -98,8 +98,8 @@ def run(
     console.print(esc(f"Study {study.study}: computed {len(report.computed)} unit(s), {up} up to date"
                       + (f", {len(report.failures)} failed" if report.failures else "")
                       + (f", removed {len(report.removed)}" if report.removed else "")
-                      + f" in {report.seconds:.1f} s ({report.hashed} input file(s) hashed, {report.reused} unchanged); "
-                      + f"store: {root} (query it with `attune query`)."))
+                      + f" in {report.seconds:.1f} s ({report.hashed} input file(s) hashed, {report.reused} "
+                      + f"unchanged); store: {root} (query it with `attune query`)."))
     if report.failures:
         raise typer.Exit(3)
 

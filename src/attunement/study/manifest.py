@@ -14,10 +14,10 @@ Every path in it is relative to the manifest's folder. Example::
       analyze: {k: 2}
       sequential: {tier: caregiver:engagement, target: infant:engagement, lag: 1}
       agreement: {coders: {A: codes/*.csv, B: recoded/*.csv}, tier: infant:engagement}
-      grids: {}
+      grids: {group: group}         # and group-level grids by the metadata's column 'group'
       sync: {inputs: signals/*.csv, signal: motion_energy, pair: [infant, caregiver]}  # or source: video
       fit: {scheme: icep-r-gaze, dt: 1.0}
-      video: {inputs: videos/*.mp4, partners: {left: infant, right: caregiver}}
+      video: {inputs: videos/*.mp4, partners: {left: infant, right: caregiver}}  # sound too; faces: true
       sweep: {preset: typical, grid: {b_reengage: [-1, 0, 1]}, seeds: 5}
 
 An analysis given as ``analyze:`` (no options) or ``analyze: {}`` runs with

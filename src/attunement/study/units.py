@@ -17,7 +17,8 @@ how, or with which version of attunement gives a new key.
 An analysis is an :class:`Analysis` in :data:`ANALYSES`: a function that lists
 its units from a manifest and a function that computes one unit's tables. A new
 analysis (grids, sync, fit) is one more entry; the runner and the store do not
-change.
+change. Input files are hashed through the store's cache (:mod:`.hashes`), so a
+re-run reads only new or changed files.
 """
 
 from __future__ import annotations
@@ -422,7 +423,8 @@ def _video(unit: Unit) -> dict[str, pd.DataFrame]:
         require_faces()
     regions = [parse_region(f"{region}={box}") for region, box in (o["regions"] or {}).items()]
     channels = {int(number) - 1: str(partner) for number, partner in (o["channels"] or {}).items()}
-    audio_options = {"channels": channels or None, "voices": tuple(o["voices"]), "aggressiveness": o["vad_aggressiveness"]}
+    audio_options = {"channels": channels or None, "voices": tuple(o["voices"]),
+                     "aggressiveness": o["vad_aggressiveness"]}
     session = media_session(path, audio=o["audio"], audio_options=audio_options, regions=regions or None,
                             layout=o["layout"], partners=o["partners"] or None, stride=o["stride"],
                             threshold=o["threshold"], unit=o["unit"], faces=o["faces"], hands=o["hands"])
