@@ -22,8 +22,9 @@ stricter by the status-change time and the inode:
   present, and no system call sets it back;
 - not detected: bytes changed beneath the file system (a disk edited directly,
   or a file system that does not keep status-change times, e.g. some network or
-  FAT mounts, where only size and modification time are left), or a clock set
-  back to the instant of the earlier hash. Give ``--rehash`` (``attune run``)
+  FAT mounts, where only size and modification time are left; on Windows
+  ``st_ctime`` is the creation time), or a clock set back to the instant of the
+  earlier hash. Give ``--rehash`` (``attune run``)
   to hash every file again whenever in doubt;
 - a file changed within the time-stamp resolution of the moment it was hashed
   would look unchanged ("racy" entries, as git calls them:
