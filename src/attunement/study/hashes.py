@@ -14,8 +14,8 @@ The check is that of ``make`` and ``rsync`` (size and modification time), made
 stricter by the status-change time and the inode:
 
 - a file written again (any size), replaced by another file (a new inode, as an
-  editor's save-by-rename or ``cp`` over it makes), or whose modification time
-  changes, is hashed again;
+  editor's save-by-rename or ``mv`` makes), or whose modification time changes,
+  is hashed again;
 - a file whose **content changes while its modification time is put back**
   (``touch -d``, ``os.utime``, ``rsync --times``, ``tar x``) is hashed again too:
   writing the bytes and setting the time both set the status-change time to the
@@ -24,8 +24,7 @@ stricter by the status-change time and the inode:
   or a file system that does not keep status-change times, e.g. some network or
   FAT mounts, where only size and modification time are left; on Windows
   ``st_ctime`` is the creation time), or a clock set back to the instant of the
-  earlier hash. Give ``--rehash`` (``attune run``)
-  to hash every file again whenever in doubt;
+  earlier hash. ``attune run --rehash`` hashes every file again whenever in doubt;
 - a file changed within the time-stamp resolution of the moment it was hashed
   would look unchanged ("racy" entries, as git calls them:
   Documentation/technical/racy-git.txt): a hash taken less than
