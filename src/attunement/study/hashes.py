@@ -10,8 +10,8 @@ otherwise.
 
 What is guaranteed, and what is not
 -----------------------------------
-The check is that of ``make`` and ``rsync`` (size and modification time), made
-stricter by the status-change time and the inode:
+The check is rsync's quick check (size and modification time; ``make`` looks at
+the modification time alone), made stricter by the status-change time and the inode:
 
 - a file written again (any size), replaced by another file (a new inode, as an
   editor's save-by-rename or ``mv`` makes), or whose modification time changes,
