@@ -92,8 +92,8 @@ def video(
     from ..io.tidy import write as write_codes
     from ..video import parse_region
     from ..video.decode import require_av
-    from ..video.media import media_session, media_summary
     from ..video.faces import require_faces
+    from ..video.media import media_session, media_summary
 
     failures: list[Failure] = []
     sessions = []
