@@ -86,6 +86,12 @@ def test_grids_group_grids_and_pooled_agreement_units_equal_the_library(tmp_path
     pd.testing.assert_frame_equal(stored(store, manifest, "agreement", "pooled", "agreement_pooled"), roundtrip(pooled))
     view = store.query("SELECT * FROM agreement_pooled ORDER BY method, estimate")
     assert view.n_sessions.tolist() == [3, 3, 3, 3] and set(view.estimate) == {"summed table", "session mean"}
+    # a group column left empty: the groups unit fails, saying so; the other units stay
+    metadata["group"] = ""
+    metadata.to_csv(tmp_path / "metadata.csv", index=False)
+    failed = run(manifest)
+    assert [f.path for f in failed.failures] == ["grids:groups"] and len(failed.computed) == 1  # metadata
+    assert "gives none of the 4 sessions on the grids a value in its column 'group'" in failed.failures[0].message
 
 
 @pytest.fixture(scope="module")

@@ -275,17 +275,20 @@ def _grids_groups(manifest: Manifest, options: Mapping[str, Any],
 def _group_grids(unit: Unit) -> dict[str, pd.DataFrame]:
     """:func:`attunement.grids.group_grids` over the stored tables of the grids units, each session's group
     the value of its row of the metadata table (``(not given)`` where it has none)."""
-    from ..grids import GridResults, group_grids, groups_from_metadata
-    from ..session import Session
+    from ..grids import GridResults, group_grids
+    from ..grids.measures import NOT_GIVEN
 
     folders = {label: Path(folder) for label, folder in unit.inputs.items()}
     metadata = pd.read_parquet(folders.pop("metadata:metadata") / "metadata.parquet")
     sessions = pd.concat([pd.read_parquet(f / "sessions.parquet") for f in folders.values()], ignore_index=True)
     cells = pd.concat([pd.read_parquet(f / "cells.parquet") for f in folders.values()], ignore_index=True)
     field = unit.params["group"]
-    values = dict(zip(metadata["session"], metadata[field]))
-    groups = groups_from_metadata([Session(id=str(s), metadata={field: values.get(s)}) for s in sessions["session"]],
-                                  field)
+    values = {str(s): str(v) for s, v in zip(metadata["session"], metadata[field]) if v not in (None, "")}
+    groups = {str(s): values.get(str(s), NOT_GIVEN) for s in sessions["session"]}
+    if all(group == NOT_GIVEN for group in groups.values()):
+        raise AttunementError(f"the metadata table gives none of the {len(groups)} sessions on the grids a value in "
+                              f"its column {field!r}; fill it in, or name another column with analyses.grids.group.")
+    # group_grids reads the sessions' and cells' tables only (the trajectories stay with the grids units)
     results = GridResults(scheme=None, episode="", sessions=sessions, cells=cells,  # type: ignore[arg-type]
                           visits=pd.DataFrame())
     grouped = group_grids(results, groups)
