@@ -46,28 +46,52 @@ def run(manifest, **kwargs):
     return run_study(load_manifest(manifest), **kwargs)
 
 
-def test_grids_and_pooled_agreement_units_equal_the_library(tmp_path):
+def test_grids_group_grids_and_pooled_agreement_units_equal_the_library(tmp_path):
     from attunement import agreement as ag
-    from attunement.grids import grids
+    from attunement.grids import group_grids, grids, groups_from_metadata
+    from attunement.io.metadata import apply_metadata, read_metadata
 
     manifest = write_simulated_study(tmp_path, sessions=4, recoded=3, seconds=10,
-                                     analyses={"grids": {"episode": "reunion"},
+                                     analyses={"grids": {"episode": "reunion", "group": "group"},
                                                "agreement": {"coders": {"A": "codes/*.csv", "B": "recoded/*.csv"},
                                                              "tier": "infant:engagement"}})
     report = run(manifest)
-    assert not report.failures and len(report.computed) == 4 + 3 + 1 + 1  # grids, agreement + pooled, metadata
+    # grids and their groups, agreement and its pooled unit, metadata
+    assert not report.failures and len(report.computed) == 4 + 1 + 3 + 1 + 1
     store = Store(tmp_path / "store")
     path = sorted((tmp_path / "codes").glob("*.csv"))[2]
     direct = grids(read(path), "icep-r", episode="reunion")
     for table, frame in (("sessions", direct.sessions), ("cells", direct.cells), ("visits", direct.visits)):
         pd.testing.assert_frame_equal(stored(store, manifest, "grids", f"codes/{path.name}", table), roundtrip(frame),
                                       obj=table)
+    # groups: the library's group_grids over every session, grouped by the metadata table's column (as
+    # `attune grids --metadata metadata.csv --group group`)
+    sessions = apply_metadata([s for p in sorted((tmp_path / "codes").glob("*.csv")) for s in read(p)],
+                              read_metadata(tmp_path / "metadata.csv"))
+    grouped = group_grids(grids(sessions, "icep-r", episode="reunion"), groups_from_metadata(sessions, "group"))
+    pd.testing.assert_frame_equal(stored(store, manifest, "grids", "groups", "groups"), roundtrip(grouped.groups))
+    pd.testing.assert_frame_equal(stored(store, manifest, "grids", "groups", "group_cells"), roundtrip(grouped.cells))
+    assert store.query("SELECT \"group\", sessions FROM grids_groups ORDER BY 1").values.tolist() == [
+        ["attuned", 2], ["intrusive", 2]]
+    # a new group for one session: only the group unit recomputes
+    metadata = pd.read_csv(tmp_path / "metadata.csv")
+    metadata.loc[0, "group"] = "other"
+    metadata.to_csv(tmp_path / "metadata.csv", index=False)
+    why = {(u.analysis, u.name): s for u, s in dry_run(load_manifest(manifest))[0] if s != "up to date"}
+    assert why == {("metadata", "metadata"): "input changed", ("grids", "groups"): "input changed"}
+    assert run(manifest).computed and store.query("SELECT count(*) FROM grids_groups").iloc[0, 0] == 3
     pairs = [ag.agreement(read(tmp_path / "codes" / p.name)[0], read(p)[0], partner="infant", tier="engagement",
                           coder_a="A", coder_b="B") for p in sorted((tmp_path / "recoded").glob("*.csv"))]
     pooled = ag.pooled_kappa(ag.combine(pairs).overall, ag.combine(pairs).confusion)
     pd.testing.assert_frame_equal(stored(store, manifest, "agreement", "pooled", "agreement_pooled"), roundtrip(pooled))
     view = store.query("SELECT * FROM agreement_pooled ORDER BY method, estimate")
     assert view.n_sessions.tolist() == [3, 3, 3, 3] and set(view.estimate) == {"summed table", "session mean"}
+    # a group column left empty: the groups unit fails, saying so; the other units stay
+    metadata["group"] = ""
+    metadata.to_csv(tmp_path / "metadata.csv", index=False)
+    failed = run(manifest)
+    assert [f.path for f in failed.failures] == ["grids:groups"] and len(failed.computed) == 1  # metadata
+    assert "gives none of the 4 sessions on the grids a value in its column 'group'" in failed.failures[0].message
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +108,10 @@ def signals(tmp_path_factory):
     return folder
 
 
-def test_sync_units_equal_the_library(signals):
-    from attunement.sync import lead_lag_summary
+def test_sync_units_store_what_attune_sync_writes(signals, tmp_path):
+    """Reference: `attune sync` on the same file with the same options (one file: the same surrogates), every
+    table it writes but the page, change points included; and the change points as the library finds them."""
+    from attunement.sync import change_points
     from attunement.sync.repair import synchrony_repair
 
     manifest = signals / "study.yaml"
@@ -95,13 +121,24 @@ def test_sync_units_equal_the_library(signals):
     report = run(manifest)
     assert not report.failures and len(report.computed) == 2
     store = Store(signals / "attunement-store")
+    out = tmp_path / "cli"
+    said = CliRunner().invoke(app, ["sync", str(signals / "signals" / "dyad1.csv"), "--signal", "motion", "--pair",
+                                    "infant,caregiver", "--window", "4", "--lag", "1", "--surrogates", "20", "--seed",
+                                    "3", "--no-report", "--out", str(out)])
+    assert said.exit_code == 0, said.output
+    written = sorted(p.stem for p in out.glob("*.parquet"))
+    assert written == sorted(["sessions", "mismatches", "time_budget", "segments", "local_synchrony", "thresholds",
+                              "wcc", "lead_lag", "change_points", "change_point_segments", "change_point_penalties"])
+    for table in written:
+        pd.testing.assert_frame_equal(stored(store, manifest, "sync", "signals/dyad1.csv", table),
+                                      pd.read_parquet(out / f"{table}.parquet"), obj=table)
     direct = synchrony_repair(read(signals / "signals" / "dyad1.csv"), signal="motion", window_s=4.0, step_s=1.0,
                               max_lag_s=1.0, partners=("infant", "caregiver"), n_surrogates=20, seed=3)
-    expected = {**direct.results.tables(), "local_synchrony": direct.series.astype({"above_chance": "object"}),
-                "thresholds": direct.thresholds, "lead_lag": lead_lag_summary(list(direct.wcc.values()))}
-    for table, frame in expected.items():
-        pd.testing.assert_frame_equal(stored(store, manifest, "sync", "signals/dyad1.csv", table), roundtrip(frame),
-                                      obj=table)
+    series = direct.series
+    cp = change_points(series.time_s, series.synchrony, null_series=direct.calibrations["dyad1"].surrogate_series,
+                       step_s=1.0, min_size_s=4.0, session="dyad1", max_per_min=0.1, level=0.95)
+    pd.testing.assert_frame_equal(stored(store, manifest, "sync", "signals/dyad1.csv", "change_point_segments"),
+                                  roundtrip(cp.segments))
     lead = store.query("SELECT session, median_peak_lag_s FROM sync_lead_lag ORDER BY session")
     assert lead.session.tolist() == ["dyad0", "dyad1"]
     assert lead.median_peak_lag_s.tolist() == [0.3, 0.3]  # the first partner (infant) leads by the 3 samples put in

@@ -72,6 +72,10 @@ def test_paths_are_relative_to_the_manifest_and_defaults_are_filled(small, monke
                                                                   "appears twice in [1, 1.0]; give each once."),
     ({"analyses": {"sweep": {"grid": {"b_reengage": [1]}, "seeds": [3, 3]}}}, "'analyses.sweep.seeds': a seed "
                                                                               "appears twice in [3, 3]"),
+    ({"analyses": {"grids": {"group": "cohort"}}}, "'analyses.grids.group': the metadata table metadata.csv has no "
+                                                   "column 'cohort'. Its columns are: dyad, group, age_months, visit."),
+    ({"metadata": None, "analyses": {"grids": {"group": "group"}}}, "'analyses.grids.group': the groups come from the "
+                                                                    "metadata table, and the manifest has none"),
     ({"inputs": None, "analyses": {"grids": {}}}, "the key 'inputs' is missing; name the coding files, e.g. inputs: "
                                                   "[codes/*.csv] (grids read them)"),
 ])

@@ -72,6 +72,9 @@ def test_full_run_then_one_changed_input_recomputes_only_its_units(study, tmp_pa
         assert {s for _, s in statuses if s != "up to date"} == {"input changed"}
         again = run_study(load_manifest(manifest))
         assert len(again.computed) == 5
+        # of the 331 input files (300 + 30 recoded + metadata) only the changed one is read to hash it again
+        # (the store's cache of hashes; the dry run just before hashed it right after its change)
+        assert (again.hashed, again.reused) == (1, 330)
         after = snapshot(store.root)
         changed = after["analyze_sessions"].session.eq(path.stem)
         assert not after["analyze_sessions"][changed].equals(before["analyze_sessions"][changed])

@@ -50,6 +50,7 @@ def run(
     workers: Annotated[Optional[int], typer.Option("--workers", metavar="N", help="Run the units on a local Dask cluster of N worker processes.")] = None,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Run the units on an existing Dask cluster (e.g. tcp://10.0.0.5:8786); its workers must see the store.")] = None,
     store: StoreOption = None,
+    rehash: Annotated[bool, typer.Option("--rehash", help="Hash every input file again instead of trusting the store's cache of hashes (kept by path, size, modification and status-change time and inode).")] = False,
 ) -> None:
     """Run a study manifest: every analysis of every input, recomputing only what changed; results in a store."""
     from ..study.manifest import load_manifest
@@ -60,7 +61,7 @@ def run(
     try:
         study = load_manifest(manifest)
         if dry_run:
-            statuses, removed = plan_run(study, store=store)
+            statuses, removed = plan_run(study, store=store, rehash=rehash)
             out_console.print(_plan_table(statuses))
             for path in removed:
                 out_console.print(esc(f"would remove {path.parent.name}/{path.name}: the manifest no longer holds it"))
@@ -79,7 +80,7 @@ def run(
 
         with _dask_client(workers, scheduler) as client:
             try:
-                report = run_study(study, store=store, client=client, on_start=start,
+                report = run_study(study, store=store, client=client, on_start=start, rehash=rehash,
                                    on_done=lambda unit, error: shown["advance"](1))
             finally:
                 if "progress" in shown:
@@ -97,7 +98,8 @@ def run(
     console.print(esc(f"Study {study.study}: computed {len(report.computed)} unit(s), {up} up to date"
                       + (f", {len(report.failures)} failed" if report.failures else "")
                       + (f", removed {len(report.removed)}" if report.removed else "")
-                      + f" in {report.seconds:.1f} s; store: {root} (query it with `attune query`)."))
+                      + f" in {report.seconds:.1f} s ({report.hashed} input file(s) hashed, {report.reused} "
+                      + f"unchanged); store: {root} (query it with `attune query`)."))
     if report.failures:
         raise typer.Exit(3)
 

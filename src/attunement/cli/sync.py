@@ -106,8 +106,7 @@ def sync(
     from .. import measures
     from ..exports import write_frames, write_tables
     from ..io import Failure
-    from ..sync import lead_lag_summary, preprocess
-    from ..sync.changepoints import POINT_COLUMNS, SEGMENT_COLUMNS, change_points
+    from ..sync import change_point_tables, preprocess
     from ..sync.repair import synchrony_repair
 
     try:
@@ -142,39 +141,15 @@ def sync(
             done = [s for s in prepared if s.id in result.wcc]
             if not done:
                 raise _nothing_done(failures)
-            cps, point_parts, seg_parts, cal_parts = {}, [], [], []
-            for session in done:
-                rows = result.series[result.series.session == session.id]
-                wcc_result = result.wcc[session.id]
-                step_used = float(wcc_result.parameters["step_s"])
-                cp = change_points(rows["time_s"], rows["synchrony"],
-                                   null_series=result.calibrations[session.id].surrogate_series, step_s=step_used,
-                                   min_size_s=window if min_segment is None else min_segment, session=session.id,
-                                   max_per_min=cp_rate, level=level)
-                cps[session.id] = cp
-                point_parts.append(cp.points)
-                seg_parts.append(cp.segments)
-                cal_parts.append(cp.calibration_frame(session.id))
+            cps = result.change_points(min_size_s=window if min_segment is None else min_segment,
+                                       max_per_min=cp_rate, level=level)
             wccs = list(result.wcc.values())
-            tables = dict(result.results.tables())
+            tables = result.tables()
             tables["sessions"] = _metadata_columns(tables["sessions"], metadata)
-            tables.update({
-                "local_synchrony": result.series,
-                "thresholds": result.thresholds,
-                "wcc": (pd.concat([w.parameters_frame() for w in wccs], ignore_index=True) if wccs
-                        else pd.DataFrame(columns=["session"])),
-                "lead_lag": lead_lag_summary(wccs),
-                "change_points": (pd.concat(point_parts, ignore_index=True) if point_parts
-                                  else pd.DataFrame(columns=POINT_COLUMNS)),
-                "change_point_segments": (pd.concat(seg_parts, ignore_index=True) if seg_parts
-                                          else pd.DataFrame(columns=SEGMENT_COLUMNS)),
-                "change_point_penalties": (pd.concat(cal_parts, ignore_index=True) if cal_parts
-                                           else pd.DataFrame(columns=["session"])),
-            })
+            tables.update(change_point_tables(cps))
             if cells:
                 tables["wcc_cells"] = (pd.concat([w.to_frame() for w in wccs], ignore_index=True) if wccs
                                        else pd.DataFrame(columns=["session"]))
-            tables["local_synchrony"] = tables["local_synchrony"].astype({"above_chance": "object"})
             coded = None
             if coded_scheme is not None:
                 coded_sessions = [s for s in done if s.tiers]

@@ -57,35 +57,6 @@ def _parse_channels(items: list[str] | None) -> dict[int, str]:
     return mapping
 
 
-def _streams(path: Path) -> tuple[bool, bool]:
-    """Whether the file holds a video stream and an audio stream; (False, False) when FFmpeg cannot open it."""
-    from ..video.decode import require_av
-
-    av = require_av()
-    try:
-        with av.open(str(path), mode="r") as container:
-            return bool(container.streams.video), bool(container.streams.audio)
-    except (av.error.FFmpegError, OSError):
-        return False, False
-
-
-def _summary(s) -> dict:
-    """One row of videos.csv: the video's and the sound's facts and notes."""
-    m = s.metadata
-    video, audio = m.get("video", {}), m.get("audio", {})
-    return {
-        "session": s.id, "path": m["source"], "frames": m.get("frames"), "samples": m.get("samples"),
-        "rate_hz": m.get("rate_hz") if video else None, "frame_rate_hz": video.get("frame_rate_hz"),
-        "width": video.get("width"), "height": video.get("height"), "rotation_deg": video.get("rotation"),
-        "regions": "; ".join(f"{p}={b}" for p, b in m.get("regions", {}).items()),
-        "threshold": m.get("threshold"), "unit": m.get("unit"),
-        "frames_with_face": ("; ".join(f"{p}={n}" for p, n in m["faces"]["frames_with_face"].items()) if "faces" in m else None),
-        "audio": audio.get("attribution", "none"), "audio_channels": audio.get("channels"),
-        "vocalising_s": "; ".join(f"{p}={v}" for p, v in audio.get("vocalising_s", {}).items()),
-        "baseline_f0_hz": "; ".join(f"{p}={v}" for p, v in audio.get("baseline_f0_hz", {}).items()),
-        "notes": " | ".join(m.get("warnings", []))}
-
-
 @app.command()
 def video(
     inputs: Annotated[list[Path], typer.Argument(help="Video files (MP4, MOV, MKV, AVI, WebM …) or folders of them.")],
@@ -119,9 +90,10 @@ def video(
     from ..io import Failure
     from ..io.signals_csv import signals_frame, write_signals
     from ..io.tidy import write as write_codes
-    from ..video import parse_region, video_session
+    from ..video import parse_region
     from ..video.decode import require_av
     from ..video.faces import require_faces
+    from ..video.media import media_session, media_summary
 
     failures: list[Failure] = []
     sessions = []
@@ -149,29 +121,12 @@ def video(
                 for path in files:
                     task = progress.add_task(esc(path.name), total=None)
                     try:
-                        has_video, has_audio = _streams(path)
-                        session = None
-                        if has_video or not (has_audio and not no_audio):
-                            session = video_session(
-                                path, regions=regions or None, layout=layout, partners=partners, stride=stride,
-                                threshold=threshold, unit="count" if counts else "share", faces=faces, hands=hands,
-                                on_open=lambda info, task=task: progress.update(task, total=info.expected_frames),
-                                on_frames=lambda n, task=task: progress.advance(task, n))
-                        if has_audio and not no_audio:
-                            from ..audio import add_audio, audio_session
-                            try:
-                                voice = audio_session(path, **audio_options)
-                            except AttunementError as error:  # keep the picture's signals; say why sound is missing
-                                if session is None:
-                                    raise
-                                session = session.replace(metadata={**session.metadata, "warnings": [
-                                    *session.metadata.get("warnings", []), f"audio left out: {error}"]})
-                            else:
-                                session = voice if session is None else add_audio(session, voice)
-                        elif session is not None and not no_audio:
-                            session = session.replace(metadata={**session.metadata, "warnings": [
-                                *session.metadata.get("warnings", []),
-                                "no audio stream: voice signals left out"]})
+                        session = media_session(
+                            path, audio=not no_audio, audio_options=audio_options,
+                            regions=regions or None, layout=layout, partners=partners, stride=stride,
+                            threshold=threshold, unit="count" if counts else "share", faces=faces, hands=hands,
+                            on_open=lambda info, task=task: progress.update(task, total=info.expected_frames),
+                            on_frames=lambda n, task=task: progress.advance(task, n))
                         sessions.append(session)
                     except AttunementError as error:
                         failures.append(Failure(str(path), str(error)))
@@ -183,7 +138,7 @@ def video(
                 write_codes([s for s in sessions if s.tiers], run.path / "codes.csv")
             table = signals_frame(sessions).astype({"session": "category", "partner": "category",
                                                     "signal": "category"})
-            summary = pd.DataFrame([_summary(s) for s in sessions])
+            summary = pd.DataFrame([media_summary(s) for s in sessions])
             write_table(table, run.path / "signals.parquet")
             write_table(summary, run.path / "videos.csv")
             if failures:

@@ -14,10 +14,10 @@ Every path in it is relative to the manifest's folder. Example::
       analyze: {k: 2}
       sequential: {tier: caregiver:engagement, target: infant:engagement, lag: 1}
       agreement: {coders: {A: codes/*.csv, B: recoded/*.csv}, tier: infant:engagement}
-      grids: {}
+      grids: {group: group}         # and group-level grids by the metadata's column 'group'
       sync: {inputs: signals/*.csv, signal: motion_energy, pair: [infant, caregiver]}  # or source: video
       fit: {scheme: icep-r-gaze, dt: 1.0}
-      video: {inputs: videos/*.mp4, partners: {left: infant, right: caregiver}}
+      video: {inputs: videos/*.mp4, partners: {left: infant, right: caregiver}}  # sound too; faces: true
       sweep: {preset: typical, grid: {b_reengage: [-1, 0, 1]}, seeds: 5}
 
 An analysis given as ``analyze:`` (no options) or ``analyze: {}`` runs with
@@ -26,6 +26,7 @@ its defaults. :func:`load_manifest` checks every key and names the fix.
 
 from __future__ import annotations
 
+import functools
 import glob
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,16 +49,17 @@ ANALYSIS_OPTIONS: dict[str, dict[str, Any]] = {
                    "collapse_repeats": False, "ties": "target-first", "pooled": True},
     "agreement": {"coders": ..., "tier": None, "tier_b": None, "resolution_s": 1.0, "tolerance_s": 2.0,
                   "uncoded": "exclude", "duration_tolerance_s": 2.0, "pooled": True},
-    "grids": {"episode": None, "exclude_unknown": False},
+    "grids": {"episode": None, "exclude_unknown": False, "group": None},
     "sync": {"source": "files", "inputs": None, "format": None, "rate": None, "partners": None, "signal": ...,
              "pair": None,
              "window_s": 5.0, "step_s": 1.0, "max_lag_s": 2.0, "lag_step_s": None, "smooth_s": None,
              "statistic": "max_abs_z", "surrogate": "circular", "surrogates": 100, "seed": 0, "level": 0.95,
-             "together_s": 0.0, "k": 2.0, "min_mismatch_s": 0.0},
+             "together_s": 0.0, "k": 2.0, "min_mismatch_s": 0.0, "cp_rate": 0.1, "min_segment_s": None},
     "fit": {"inputs": None, "scheme": "icep-r-gaze", "dt": 1.0, "agreement": 1.0, "level": 0.9, "max_em": 25,
             "arousal": None},
     "video": {"inputs": ..., "layout": "left-right", "partners": None, "regions": None, "stride": 1,
-              "threshold": 10, "unit": "share"},
+              "threshold": 10, "unit": "share", "audio": True, "channels": None, "voices": ["infant", "caregiver"],
+              "vad_aggressiveness": 2, "faces": False, "hands": False},
     "sweep": {"preset": "typical", "protocol": "still-face", "seconds": 60.0, "dyads": 10, "dt": 0.25,
               "coder_noise": 0.0, "grid": ..., "seeds": 1, "scheme": "icep-r", "k": 2.0},
 }
@@ -111,12 +113,17 @@ class Manifest:
         """The manifest's folder: every path in it is relative to this."""
         return self.path.parent
 
+    @functools.cached_property
+    def _resolved_root(self) -> Path:
+        return self.root.resolve()
+
     def relative(self, path: Path) -> str:
         """``path`` as the manifest would write it (relative to its folder where possible), for keys and messages."""
+        real = Path(path).resolve()
         try:
-            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+            return real.relative_to(self._resolved_root).as_posix()
         except ValueError:
-            return Path(path).resolve().as_posix()
+            return real.as_posix()
 
     def expand(self, patterns: list[str], *, key: str) -> list[Path]:
         """The files of ``patterns`` (relative to the manifest); a pattern or file that finds none is an error."""
@@ -196,12 +203,60 @@ _EXAMPLES = {("sequential", "tier"): "tier: caregiver:engagement",
              ("sweep", "grid"): "grid: {b_reengage: [-1, 0, 1]}"}
 
 
-def _check_new_analyses(path: Path, root: Path, analyses: dict[str, dict[str, Any]]) -> None:
-    """The options of sync, video, fit and sweep that can be checked before anything runs."""
+def _check_video(path: Path, video: dict[str, Any]) -> None:
+    """The sound's and the faces' options of ``video`` (as ``attune video``'s --channel, --voices, --faces)."""
+    for key in ("audio", "faces", "hands"):
+        if not isinstance(video[key], bool):
+            raise ManifestError(f"{_where(path, f'analyses.video.{key}')}: give true or false, not {video[key]!r}.")
+    if video["hands"] and not video["faces"]:
+        raise ManifestError(f"{_where(path, 'analyses.video.hands')}: hands are found beside the faces; add "
+                            f"faces: true, or remove hands.")
+    channels = video["channels"]
+    if channels is not None and not (isinstance(channels, dict) and channels and all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 1 and isinstance(p, str) and p.strip()
+            for n, p in channels.items()) and len(set(channels.values())) == len(channels)):
+        raise ManifestError(f"{_where(path, 'analyses.video.channels')}: give each partner's microphone channel, "
+                            f"counted from 1, e.g. channels: {{1: caregiver, 2: infant}} (one partner a channel).")
+    voices = video["voices"]
+    if not (isinstance(voices, list) and len(voices) == 2 and all(isinstance(v, str) and v.strip() for v in voices)
+            and voices[0] != voices[1]):
+        raise ManifestError(f"{_where(path, 'analyses.video.voices')}: name the partner with the higher voice, then "
+                            f"the one with the lower, e.g. voices: [infant, caregiver].")
+    level = video["vad_aggressiveness"]
+    if level not in (0, 1, 2, 3) or isinstance(level, bool):
+        raise ManifestError(f"{_where(path, 'analyses.video.vad_aggressiveness')}: give 0 (keeps the most) to 3 "
+                            f"(rejects the most non-speech), not {level!r}.")
+
+
+def _metadata_columns(path: Path) -> list[str]:
+    from ..io.metadata import read_metadata
+
+    return [str(c) for c in read_metadata(path).columns if c != "session"]
+
+
+def _check_new_analyses(path: Path, root: Path, analyses: dict[str, dict[str, Any]], metadata: Path | None) -> None:
+    """The options of grids, sync, video, fit and sweep that can be checked before anything runs."""
     for name in ("sync", "video", "fit"):
         given = analyses.get(name, {}).get("inputs")
         if given is not None:
             _expand(path, root, _patterns(path, f"analyses.{name}.inputs", given), key=f"analyses.{name}.inputs")
+    grids = analyses.get("grids")
+    if grids is not None and grids["group"] is not None:
+        if not isinstance(grids["group"], str) or not grids["group"].strip():
+            raise ManifestError(f"{_where(path, 'analyses.grids.group')}: name a column of the metadata table, e.g. "
+                                f"group: group.")
+        if metadata is None:
+            raise ManifestError(f"{_where(path, 'analyses.grids.group')}: the groups come from the metadata table, "
+                                f"and the manifest has none; add metadata: metadata.csv (a 'session' column and a "
+                                f"{grids['group']!r} column), or remove the option.")
+        columns = _metadata_columns(metadata)
+        if grids["group"] not in columns:
+            raise ManifestError(f"{_where(path, 'analyses.grids.group')}: the metadata table {metadata.name} has no "
+                                f"column {grids['group']!r}.{did_you_mean(grids['group'], columns)} Its columns are: "
+                                f"{', '.join(columns)}.")
+    video = analyses.get("video")
+    if video is not None:
+        _check_video(path, video)
     sync = analyses.get("sync")
     if sync is not None:
         from ..sync.null import SYNCHRONY_SURROGATES
@@ -332,7 +387,7 @@ def load_manifest(path: str | Path) -> Manifest:
     if readers and not inputs:
         raise ManifestError(f"{path}: the key 'inputs' is missing; name the coding files, e.g. inputs: [codes/*.csv] "
                             f"({', '.join(readers)} read them).")
-    _check_new_analyses(path, root, analyses)
+    _check_new_analyses(path, root, analyses, metadata)
     if "agreement" in analyses:
         coders = analyses["agreement"]["coders"]
         if not isinstance(coders, dict) or len(coders) != 2:

@@ -27,6 +27,7 @@ from typing import Any
 from .. import __version__
 from ..errors import AttunementError
 from ..io import Failure
+from .hashes import CACHE, HashCache
 from .manifest import Manifest
 from .store import Store
 from .units import ANALYSES, Unit, plan
@@ -49,6 +50,8 @@ class RunReport:
         message starts with the analysis and the unit, then the error (file, place, fix).
     removed : list of Path
         Stored units the manifest no longer holds, removed.
+    hashed, reused : int
+        Input files read to hash them, and hashes taken from the store's cache (:mod:`.hashes`).
     seconds : float
     """
 
@@ -56,6 +59,8 @@ class RunReport:
     computed: list[Unit] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)
+    hashed: int = 0
+    reused: int = 0
     seconds: float = 0.0
 
 
@@ -100,11 +105,17 @@ def _ready(where: Store, waiting: list[Unit], planned: dict[str, Unit],
     return ready
 
 
-def dry_run(manifest: Manifest, *, store: str | Path | None = None,
-            version: str = __version__) -> tuple[list[tuple[Unit, str]], list[Path]]:
+def _plan(manifest: Manifest, where: Store, version: str, rehash: bool) -> tuple[list[Unit], HashCache]:
+    """The units, input files hashed through the store's cache (every file again with ``rehash``)."""
+    with HashCache(where.root / CACHE, reuse=not rehash) as cache:
+        return plan(manifest, version=version, cache=cache), cache
+
+
+def dry_run(manifest: Manifest, *, store: str | Path | None = None, version: str = __version__,
+            rehash: bool = False) -> tuple[list[tuple[Unit, str]], list[Path]]:
     """Every unit and whether and why it would run; and the stored units a run would remove."""
     where = Store(store or manifest.store)
-    units = plan(manifest, version=version)
+    units, _ = _plan(manifest, where, version, rehash)
     wanted = {where.unit_dir(u) for u in units}
     return [(u, where.status(u)) for u in units], [p for p in where.stored_units(manifest.study) if p not in wanted]
 
@@ -117,6 +128,7 @@ def run_study(
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[Unit, str | None], None] | None = None,
     version: str = __version__,
+    rehash: bool = False,
 ) -> RunReport:
     """Compute every unit of ``manifest`` that is not up to date in the store.
 
@@ -134,6 +146,8 @@ def run_study(
         Called with each unit and its error message (None when it was written), as each finishes.
     version : str
         The package version the keys hold (the installed one; tests change it).
+    rehash : bool
+        Hash every input file again instead of trusting the store's cache of hashes (:mod:`.hashes`).
 
     Returns
     -------
@@ -146,11 +160,11 @@ def run_study(
     """
     started = time.perf_counter()
     where = Store(store or manifest.store)
-    units = plan(manifest, version=version)
+    units, cache = _plan(manifest, where, version, rehash)
     with where.lock():
         statuses = [(u, where.status(u)) for u in units]
         pending = [u for u, status in statuses if status != "up to date"]
-        report = RunReport(statuses)
+        report = RunReport(statuses, hashed=len(cache.hashed), reused=cache.reused)
         if on_start is not None:
             on_start(len(pending))
         by_key = {u.key: u for u in pending}

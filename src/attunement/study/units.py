@@ -17,7 +17,8 @@ how, or with which version of attunement gives a new key.
 An analysis is an :class:`Analysis` in :data:`ANALYSES`: a function that lists
 its units from a manifest and a function that computes one unit's tables. A new
 analysis (grids, sync, fit) is one more entry; the runner and the store do not
-change.
+change. Input files are hashed through the store's cache (:mod:`.hashes`), so a
+re-run reads only new or changed files.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import AttunementError
+from .hashes import HashCache, file_sha256
 from .manifest import Manifest
 
 __all__ = ["Unit", "Analysis", "ANALYSES", "plan", "file_sha256", "canonical_json", "sweep_points"]
@@ -47,15 +49,6 @@ def canonical_json(value: Any) -> str:
     '{"a":[1.5,null],"b":1}'
     """
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def file_sha256(path: str | Path, *, chunk: int = 1 << 20) -> str:
-    """The SHA-256 of a file's bytes, as 64 hex digits."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -163,7 +156,7 @@ def _load_scheme(name_or_path: str, sha256: str | None):
 
 
 def _per_file(manifest: Manifest, options: Mapping[str, Any]) -> list[tuple[str, list[Path], dict[str, Any]]]:
-    params = {**_common_params(manifest), "options": dict(options)}
+    params = {**_common_params(manifest), "options": {k: v for k, v in options.items() if k != "group"}}
     return [(manifest.relative(path), [path, *_scheme_inputs(manifest)], params) for path in manifest.inputs]
 
 
@@ -270,9 +263,43 @@ def _only_tier(session) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------------------- grids
+def _grids_groups(manifest: Manifest, options: Mapping[str, Any],
+                  units: list[Unit]) -> list[tuple[str, list[Unit], dict[str, Any]]]:
+    """With ``group``: one unit (``groups``) over every grids unit and the metadata table."""
+    if options["group"] is None:
+        return []
+    upstream = [u for u in units if u.analysis in ("grids", "metadata")]
+    return [("groups", upstream, {"group": options["group"]})]
+
+
+def _group_grids(unit: Unit) -> dict[str, pd.DataFrame]:
+    """:func:`attunement.grids.group_grids` over the stored tables of the grids units, each session's group
+    the value of its row of the metadata table (``(not given)`` where it has none)."""
+    from ..grids import GridResults, group_grids
+    from ..grids.measures import NOT_GIVEN
+
+    folders = {label: Path(folder) for label, folder in unit.inputs.items()}
+    metadata = pd.read_parquet(folders.pop("metadata:metadata") / "metadata.parquet")
+    sessions = pd.concat([pd.read_parquet(f / "sessions.parquet") for f in folders.values()], ignore_index=True)
+    cells = pd.concat([pd.read_parquet(f / "cells.parquet") for f in folders.values()], ignore_index=True)
+    field = unit.params["group"]
+    values = {str(s): str(v) for s, v in zip(metadata["session"], metadata[field]) if v not in (None, "")}
+    groups = {str(s): values.get(str(s), NOT_GIVEN) for s in sessions["session"]}
+    if all(group == NOT_GIVEN for group in groups.values()):
+        raise AttunementError(f"the metadata table gives none of the {len(groups)} sessions on the grids a value in "
+                              f"its column {field!r}; fill it in, or name another column with analyses.grids.group.")
+    # group_grids reads the sessions' and cells' tables only (the trajectories stay with the grids units)
+    results = GridResults(scheme=None, episode="", sessions=sessions, cells=cells,  # type: ignore[arg-type]
+                          visits=pd.DataFrame())
+    grouped = group_grids(results, groups)
+    return {"groups": grouped.groups, "group_cells": grouped.cells}
+
+
 def _grids(unit: Unit) -> dict[str, pd.DataFrame]:
     from ..grids import grids
 
+    if unit.upstream:
+        return _group_grids(unit)
     options = unit.params["options"]
     results = grids(_read_unit(unit), _scheme(unit), episode=options["episode"],
                     unknown="exclude" if options["exclude_unknown"] else "error")
@@ -329,7 +356,7 @@ def _upstream_signals(unit: Unit) -> list:
 
 
 def _sync(unit: Unit) -> dict[str, pd.DataFrame]:
-    from ..sync import lead_lag_summary, preprocess
+    from ..sync import change_point_tables, preprocess
     from ..sync.repair import synchrony_repair
 
     o = unit.params["options"]
@@ -342,13 +369,9 @@ def _sync(unit: Unit) -> dict[str, pd.DataFrame]:
                               surrogate=o["surrogate"], n_surrogates=o["surrogates"], level=o["level"],
                               seed=o["seed"], together_lag_s=o["together_s"], k=o["k"],
                               min_mismatch_s=o["min_mismatch_s"])
-    wccs = list(result.wcc.values())
-    tables = dict(result.results.tables())
-    tables.update({"local_synchrony": result.series.astype({"above_chance": "object"}),
-                   "thresholds": result.thresholds,
-                   "wcc": pd.concat([w.parameters_frame() for w in wccs], ignore_index=True),
-                   "lead_lag": lead_lag_summary(wccs)})
-    return tables
+    found = result.change_points(min_size_s=o["window_s"] if o["min_segment_s"] is None else o["min_segment_s"],
+                                 max_per_min=o["cp_rate"], level=o["level"])
+    return {**result.tables(), **change_point_tables(found)}
 
 
 # ---------------------------------------------------------------------------- fit
@@ -388,22 +411,35 @@ def _video_units(manifest: Manifest, options: Mapping[str, Any]) -> list[tuple[s
 
 
 def _video(unit: Unit) -> dict[str, pd.DataFrame]:
+    """As ``attune video`` reads one file (:func:`attunement.video.media.media_session`): the signals, the
+    ``vocalising`` codes when the sound gave any, and the file's row of ``videos.csv``."""
     from ..io.signals_csv import signals_frame
-    from ..video import parse_region, video_session
+    from ..io.tidy import to_frame
+    from ..video import parse_region
+    from ..video.media import media_session, media_summary
 
     o = unit.params["options"]
     (name, path), = unit.inputs.items()
+    if o["faces"]:
+        from ..video.faces import require_faces
+
+        require_faces()
     regions = [parse_region(f"{region}={box}") for region, box in (o["regions"] or {}).items()]
-    session = video_session(path, regions=regions or None, layout=o["layout"], partners=o["partners"] or None,
-                            stride=o["stride"], threshold=o["threshold"], unit=o["unit"])
-    m, video = session.metadata, session.metadata["video"]
-    summary = pd.DataFrame([{
-        "session": session.id, "video": name, "frames": m["frames"], "samples": m["samples"], "rate_hz": m["rate_hz"],
-        "frame_rate_hz": video["frame_rate_hz"], "duration_s": m["samples"] / m["rate_hz"], "width": video["width"],
-        "height": video["height"], "rotation_deg": video["rotation"],
-        "regions": "; ".join(f"{p}={b}" for p, b in m["regions"].items()), "threshold": m["threshold"],
-        "unit": m["unit"], "notes": " | ".join(m.get("warnings", []))}])
-    return {"signals": signals_frame([session]), "videos": summary}
+    channels = {int(number) - 1: str(partner) for number, partner in (o["channels"] or {}).items()}
+    audio_options = {"channels": channels or None, "voices": tuple(o["voices"]),
+                     "aggressiveness": o["vad_aggressiveness"]}
+    session = media_session(path, audio=o["audio"], audio_options=audio_options, regions=regions or None,
+                            layout=o["layout"], partners=o["partners"] or None, stride=o["stride"],
+                            threshold=o["threshold"], unit=o["unit"], faces=o["faces"], hands=o["hands"])
+    row = media_summary(session)
+    del row["path"]  # where the file was: the unit's name says it relative to the manifest
+    rate, samples = session.metadata.get("rate_hz"), session.metadata.get("samples")
+    summary = pd.DataFrame([{"session": row.pop("session"), "video": name, **row,
+                             "duration_s": samples / rate if "video" in session.metadata else None}])
+    tables = {"signals": signals_frame([session]), "videos": summary}
+    if session.tiers:
+        tables["codes"] = to_frame([session])
+    return tables
 
 
 # ---------------------------------------------------------------------------- simulation sweeps
@@ -479,35 +515,40 @@ ANALYSES: dict[str, Analysis] = {
     "agreement": Analysis("agreement", _agreement_units, _agreement,
                           ("agreement", "agreement_per_code", "agreement_confusion", "agreement_events",
                            "agreement_segments", "agreement_pooled")),
-    "grids": Analysis("grids", _per_file, _grids, ("sessions", "cells", "visits")),
+    "grids": Analysis("grids", _per_file, _grids, ("sessions", "cells", "visits", "groups", "group_cells"),
+                      after=_grids_groups),
     "sync": Analysis("sync", _sync_units, _sync, ("sessions", "mismatches", "time_budget", "segments",
-                                                  "local_synchrony", "thresholds", "wcc", "lead_lag"),
+                                                  "local_synchrony", "thresholds", "wcc", "lead_lag", "change_points",
+                                                  "change_point_segments", "change_point_penalties"),
                      after=_sync_after_video),
     "fit": Analysis("fit", _fit_units, _fit, ("dyads", "population", "diagnostics")),
-    "video": Analysis("video", _video_units, _video, ("signals", "videos")),
+    "video": Analysis("video", _video_units, _video, ("signals", "videos", "codes")),
     "sweep": Analysis("sweep", _sweep_units, _sweep, ("sessions", "truth", "dyads")),
     "metadata": Analysis("metadata", lambda m, o: [("metadata", [m.metadata], {})] if m.metadata else [],
                          _metadata, ("metadata",)),
 }
 
 
-def plan(manifest: Manifest, *, version: str = __version__) -> list[Unit]:
+def plan(manifest: Manifest, *, version: str = __version__, cache: HashCache | None = None) -> list[Unit]:
     """Every unit of the manifest's analyses (and its metadata table), with its key.
 
-    Hashes each input file once, however many units read it.
+    Hashes each input file once, however many units read it; with ``cache``, only
+    the files that changed since it last hashed them (:class:`~.hashes.HashCache`).
     """
-    hashes: dict[Path, str] = {}
+    sha256 = cache.sha256 if cache is not None else file_sha256
+    files: dict[Path, tuple[str, str, str]] = {}  # each input once: relative path, resolved path, hash
     units = []
     names = [*manifest.analyses, "metadata"]
     for analysis in names:
         spec = ANALYSES[analysis]
         for name, paths, params in spec.units(manifest, manifest.analyses.get(analysis, {})):
             for path in paths:
-                if path not in hashes:
-                    hashes[path] = file_sha256(path)
+                if path not in files:
+                    real = Path(path).resolve()
+                    files[path] = (manifest.relative(real), str(real), sha256(real))
             units.append(Unit(study=manifest.study, analysis=analysis, name=name,
-                              inputs={manifest.relative(p): str(Path(p).resolve()) for p in paths},
-                              hashes={manifest.relative(p): hashes[p] for p in paths},
+                              inputs={files[p][0]: files[p][1] for p in paths},
+                              hashes={files[p][0]: files[p][2] for p in paths},
                               params=json.loads(canonical_json(params)), version=version))
     for analysis in names:  # units that read other units' tables
         spec = ANALYSES[analysis]

@@ -27,10 +27,11 @@ leads**, ``r(ℓ) = cor(A[t], B[t + ℓ])``, METHODS §0):
   with its steps ``surrogate_synchrony``, ``calibrate_threshold``,
   ``synchrony_states``, ``states_session``, ``synchrony_results``, ``peak_lags``;
 - change points (:mod:`.changepoints`): ``change_points`` (PELT, l2 cost, penalty
-  calibrated on surrogates), ``calibrate_penalty``, ``segment_series``.
+  calibrated on surrogates), ``change_point_tables``, ``calibrate_penalty``, ``segment_series``;
+  ``SynchronyRepair.tables()`` and ``.change_points()`` give what ``attune sync`` writes.
 """
 
-from .changepoints import ChangePoints, calibrate_penalty, change_points, segment_series
+from .changepoints import ChangePoints, calibrate_penalty, change_point_tables, change_points, segment_series
 from .crqa import crqa, crqa_arrays, diagonal_profile, diagonal_profile_arrays
 from .leadlag import LEAD_LAG_COLUMNS, lead_lag_summary
 from .peaks import PEAK_COLUMNS, peaks
@@ -72,5 +73,5 @@ __all__ = [
     "crqa", "crqa_arrays", "diagonal_profile", "diagonal_profile_arrays",
     "synchrony_repair", "SynchronyRepair", "surrogate_synchrony", "calibrate_threshold", "synchrony_states",
     "states_session", "synchrony_results", "synchrony_scheme", "peak_lags",
-    "change_points", "ChangePoints", "calibrate_penalty", "segment_series",
+    "change_points", "change_point_tables", "ChangePoints", "calibrate_penalty", "segment_series",
 ]

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -54,6 +54,7 @@ __all__ = [
     "ChangePoints",
     "PenaltyCalibration",
     "calibrate_penalty",
+    "change_point_tables",
     "change_points",
     "segment_series",
 ]
@@ -391,3 +392,20 @@ def change_points(
     return ChangePoints(points=pd.DataFrame(point_rows, columns=POINT_COLUMNS),
                         segments=pd.DataFrame(seg_rows, columns=SEGMENT_COLUMNS),
                         calibration=calibration, centre=centre, scale=scale)
+
+
+def change_point_tables(found: Mapping[str, ChangePoints]) -> dict[str, pd.DataFrame]:
+    """The change-point tables of several sessions, as ``attune sync`` writes them.
+
+    ``change_points`` (:data:`POINT_COLUMNS`), ``change_point_segments``
+    (:data:`SEGMENT_COLUMNS`) and ``change_point_penalties`` (one row per session:
+    :meth:`ChangePoints.calibration_frame`), sessions in the order of ``found``.
+    """
+    points = [cp.points for cp in found.values()]
+    segments = [cp.segments for cp in found.values()]
+    penalties = [cp.calibration_frame(session) for session, cp in found.items()]
+    return {"change_points": pd.concat(points, ignore_index=True) if points else pd.DataFrame(columns=POINT_COLUMNS),
+            "change_point_segments": (pd.concat(segments, ignore_index=True) if segments
+                                      else pd.DataFrame(columns=SEGMENT_COLUMNS)),
+            "change_point_penalties": (pd.concat(penalties, ignore_index=True) if penalties
+                                       else pd.DataFrame(columns=["session"]))}

@@ -74,6 +74,8 @@ from ..measures._timeline import Timeline
 from ..schemes import Scheme
 from ..session import Episode, Session, Tier
 from ._params import dyad_signals
+from .changepoints import ChangePoints, change_points
+from .leadlag import lead_lag_summary
 from .null import SYNCHRONY_SURROGATES, calibrate_threshold, pseudo_dyad_synchrony, surrogate_synchrony
 from .summaries import STATISTICS, local_synchrony
 from .surrogates import _rng, surrogate_z
@@ -417,6 +419,52 @@ class SynchronyRepair:
     calibrations: dict[str, SynchronyCalibration] = field(default_factory=dict)
     state_sessions: dict[str, Session] = field(default_factory=dict)
     partners: tuple[str, str] = ("", "")
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables ``attune sync`` writes and a study's ``sync`` unit stores.
+
+        The coded-style tables of :attr:`results` (``sessions``, ``mismatches``,
+        ``time_budget``, ``segments``), ``local_synchrony`` (:attr:`series`, with
+        ``above_chance`` as objects so that a missing window stays missing),
+        ``thresholds``, ``wcc`` (each session's window parameters) and
+        ``lead_lag`` (:func:`~attunement.sync.lead_lag_summary`).
+        """
+        wccs = list(self.wcc.values())
+        return {**self.results.tables(),
+                "local_synchrony": self.series.astype({"above_chance": "object"}),
+                "thresholds": self.thresholds,
+                "wcc": (pd.concat([w.parameters_frame() for w in wccs], ignore_index=True) if wccs
+                        else pd.DataFrame(columns=["session"])),
+                "lead_lag": lead_lag_summary(wccs)}
+
+    def change_points(self, *, min_size_s: float, max_per_min: float = 0.1,
+                      level: float | None = None) -> dict[str, ChangePoints]:
+        """Each measured session's change points of local synchrony, the penalty calibrated on its own
+        surrogate series (:func:`~attunement.sync.change_points`, ``rule="rate"``).
+
+        Parameters
+        ----------
+        min_size_s : float
+            The shortest segment in seconds (``attune sync`` uses the window length).
+        max_per_min : float
+            The penalty allows at most this many change points per minute in the surrogates.
+        level : float, optional
+            Quantile for labelling a segment synchronous (default: each session's chance level).
+
+        Raises
+        ------
+        AttunementError
+            When a session's surrogate values have no spread, or a parameter is out of range.
+        """
+        found = {}
+        for session_id, measured in self.wcc.items():
+            rows = self.series[self.series.session == session_id]
+            calibration = self.calibrations[session_id]
+            found[session_id] = change_points(
+                rows["time_s"], rows["synchrony"], null_series=calibration.surrogate_series,
+                step_s=float(measured.parameters["step_s"]), min_size_s=min_size_s, session=session_id,
+                max_per_min=max_per_min, level=calibration.level if level is None else level)
+        return found
 
 
 def synchrony_repair(
