@@ -73,6 +73,8 @@ from ._common import parse_xml, read_bytes
 
 __all__ = ["add_tiers", "write_eaf"]
 
+#: The schema location attribute ELAN writes on a document's root (pympi-ling requires it).
+_XSI_LOCATION = "{http://www.w3.org/2001/XMLSchema-instance}noNamespaceSchemaLocation"
 #: The extent given to point events, in ms (ELAN makes no zero-length annotations).
 POINT_EXTENT_MS = 1
 
@@ -417,7 +419,8 @@ def write_eaf(session, destination: str | Path, *, episodes_tier: str = "episode
     [1.5]
     """
     destination = Path(destination)
-    root = Element("ANNOTATION_DOCUMENT", {"AUTHOR": "attunement", "FORMAT": "3.0", "VERSION": "3.0"})
+    root = Element("ANNOTATION_DOCUMENT", {"AUTHOR": "attunement", "FORMAT": "3.0", "VERSION": "3.0",
+                                           _XSI_LOCATION: "http://www.mpi.nl/tools/elan/EAFv3.0.xsd"})
     header = ET.SubElement(root, "HEADER", {"MEDIA_FILE": "", "TIME_UNITS": "milliseconds"})
     if media is not None:
         ET.SubElement(header, "MEDIA_DESCRIPTOR", _media_attributes(
