@@ -93,3 +93,17 @@ def test_eye_geometry_constants_give_a_sensible_range():
     """An iris at the eye's corner (gaze_x = 1 half width) is beyond the sphere model: clipped to 90°, not NaN."""
     assert gaze_direction(np.array([0.0]), np.array([1.0]), 1.0)[0] == pytest.approx(90.0)
     assert math.isfinite(gaze_direction(np.array([0.0]), np.array([-3.0]), 1.0)[0])
+
+
+def test_the_video_gaze_scheme_reads_the_codes_derive_codes_writes():
+    """The built-in scheme and the derivation must agree on the tier and its codes: every gaze code maps to a state,
+    and only looking with looking is a match."""
+    from attunement.schemes import load_scheme
+
+    scheme = load_scheme("video-gaze")
+    toward = [40, 40, 10, 10, -40, -40]
+    tier = derive_codes(_session(**{"infant__head_toward_partner_deg": toward,
+                                    "infant__head_yaw_deg": toward})).tier("infant", "gaze")
+    assert scheme.tiers == {"infant": "gaze", "caregiver": "gaze"}
+    assert [scheme.state_of("infant", c) for c in tier.code] == ["looking", "away", "far-away"]
+    assert scheme.is_match("looking", "looking") and not scheme.is_match("looking", "away")
