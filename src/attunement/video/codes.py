@@ -175,19 +175,38 @@ def merge_short_runs(labels: np.ndarray, min_samples: int) -> np.ndarray:
     >>> merge_short_runs(np.array([0, 0, 0, 1, 0, 0, -1, 2, -1, 1, 2, 2, 2]), 2).tolist()
     [0, 0, 0, 0, 0, 0, -1, -1, -1, 2, 2, 2, 2]
     """
-    labels = np.asarray(labels, dtype=int).copy()
-    if min_samples <= 1:
-        return labels
-    while True:
-        starts, stops, codes = _runs(labels)
-        lengths = stops - starts
-        short = np.flatnonzero((codes >= 0) & (lengths < min_samples))
-        if len(short) == 0 or len(codes) == 1:  # a recording shorter than one bout keeps its one code
-            return labels
-        k = short[np.argmin(lengths[short])]
-        before = codes[k - 1] if k > 0 else -1
-        after = codes[k + 1] if k + 1 < len(codes) else -1
-        labels[starts[k]:stops[k]] = before if before >= 0 else after
+    import heapq
+
+    labels = np.asarray(labels, dtype=int)
+    if min_samples <= 1 or len(labels) == 0:
+        return labels.copy()
+    starts, stops, first = _runs(labels)
+    code, length, start = first.tolist(), (stops - starts).tolist(), starts.tolist()
+    n = len(code)
+    before, after = list(range(-1, n - 1)), list(range(1, n + 1))   # a linked list of runs (n: none)
+    alive, count = [True] * n, n
+    heap = [(length[k], start[k], k) for k in range(n) if code[k] >= 0 and length[k] < min_samples]
+    heapq.heapify(heap)
+    while heap and count > 1:  # a recording shorter than one bout keeps its one code
+        size, at, k = heapq.heappop(heap)
+        if not alive[k] or code[k] < 0 or (length[k], start[k]) != (size, at):
+            continue                                                  # an entry made stale by a merge
+        left = code[before[k]] if before[k] >= 0 else -1
+        right = code[after[k]] if after[k] < n else -1
+        code[k] = left if left >= 0 else right
+        for side in ("before", "after"):                             # join neighbours of the same code
+            a, b = (before[k], k) if side == "before" else (k, after[k])
+            if a >= 0 and b < n and code[a] == code[b]:
+                length[a] += length[b]
+                alive[b], count = False, count - 1
+                after[a] = after[b]
+                if after[b] < n:
+                    before[after[b]] = a
+                k = a
+        if code[k] >= 0 and length[k] < min_samples:
+            heapq.heappush(heap, (length[k], start[k], k))
+    keep = [k for k in range(n) if alive[k]]
+    return np.repeat(np.array([code[k] for k in keep], dtype=int), [length[k] for k in keep])
 
 
 def runs_to_tier(labels: np.ndarray, names: tuple[str, ...], *, rate: float, start: float) -> Tier:
