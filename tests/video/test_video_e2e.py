@@ -73,8 +73,8 @@ def test_a_video_becomes_codes_a_scheme_scores_and_a_report_with_timelines(video
         back = eaf.tier(partner, f"{partner} {name}")
         assert back.code.tolist() == tier.code.tolist() and back.onset.tolist() == tier.onset.tolist()
         assert back.offset.tolist() == tier.offset.tolist()
-    # analyze: mutual gaze 4 s of 6, one rupture, one repair after 2 s, led by the infant
-    _run("analyze", codes, "--scheme", "video-gaze", "--out", video_out / "analysis")
+    # analyze (the codes, with the Parquet signals beside them): mutual gaze 4 s of 6, one rupture, one repair after 2 s, led by the infant
+    _run("analyze", codes, out / "signals.parquet", "--scheme", "video-gaze", "--out", video_out / "analysis")
     row = pd.read_csv(video_out / "analysis" / "sessions.csv").iloc[0]
     assert (row.ruptures, row.repairs, row.repairs_led_infant) == (1, 1, 1)
     assert row.prop_matched == pytest.approx(4 / 6, abs=2 * FRAME_S / 6)
