@@ -41,7 +41,9 @@ def video_out(tmp_path_factory):
     folder = tmp_path_factory.mktemp("e2e")
     head = messi_head()
     clip = write_clip(folder / "dyad.mkv", frames=60, rate=10, pictures=lambda k: turning_dyad(k, head))
-    _run("video", clip, "--faces", "-p", "left=infant", "-p", "right=caregiver", "--eaf", "--out", folder / "out")
+    result = _run("video", clip, "--faces", "-p", "left=infant", "-p", "right=caregiver", "--eaf", "--out",
+                  folder / "out")
+    assert "--scheme video-gaze scores mutual gaze" in " ".join(result.output.split())
     return folder
 
 

@@ -214,6 +214,10 @@ def video(
                       f"video(s) ({frames:,} frames) and voice in {voiced} recording(s); signals in "
                       f"{out / 'signals.csv'} (attune sync {out / 'signals.csv'} compares the partners)."),
                   soft_wrap=True)
+    if any(s.tiers for s in sessions):
+        console.print(esc(f"Codes in {out / 'codes.csv'}" + (f" and one ELAN file per video in {out}" if eaf else "")
+                          + (f" (attune analyze {out / 'codes.csv'} --scheme video-gaze scores mutual gaze)."
+                             if any(t == "gaze" for s in sessions for _, t in s.tiers) else ".")), soft_wrap=True)
     if failures:
         console.print(f"The failures are listed in {esc(out / 'errors.csv')}.")
         raise typer.Exit(3)
