@@ -153,3 +153,32 @@ def test_comments_and_one_line_documents_kept(tmp_path):
     matched = session.tier("unassigned", "matched")
     assert matched.onset.tolist() == [0.25] and matched.offset.tolist() == [0.5]
     assert np.array_equal(session.tier("infant", "gaze").offset, [0.9])
+
+
+def test_a_new_document_links_its_media_and_reads_back_with_the_same_intervals(tmp_path):
+    """write_eaf with media (as `attune video --eaf` writes it): the MEDIA_DESCRIPTOR holds the video's absolute
+    file URL, its MIME type and a URL relative to the document's folder; our reader and pympi-ling (independent)
+    give back every tier's intervals in whole milliseconds."""
+    from attunement.io.eaf_writer import write_eaf
+    from attunement.session import Session, Tier
+
+    video = tmp_path / "videos" / "dyad 01.mp4"
+    video.parent.mkdir()
+    video.write_bytes(b"")
+    tiers = {("infant", "gaze"): Tier.from_records([("at-partner", 0.0, 2.0), ("away", 2.0, 4.04),
+                                                    ("at-partner", 4.2, 6.0)]),
+             ("caregiver", "approach"): Tier.from_records([("approaching", 0.1, 3.1), ("still", 3.1, 6.0)])}
+    out = write_eaf(Session("dyad 01", tiers=tiers), tmp_path / "out" / "dyad 01.eaf", media=video)
+    back = read(out)[0]
+    media = back.metadata["media"][0]
+    assert media["url"] == video.resolve().as_uri() and media["mime_type"] == "video/mp4"
+    assert media["relative_url"] == "../videos/dyad%2001.mp4"
+    for (partner, name), tier in tiers.items():
+        got = back.tier(partner, f"{partner} {name}")
+        assert got.code.tolist() == tier.code.tolist()
+        assert got.onset.tolist() == tier.onset.tolist() and got.offset.tolist() == tier.offset.tolist()
+    eaf = _pympi(out)
+    assert eaf.media_descriptors[0]["MEDIA_URL"] == video.resolve().as_uri()
+    assert sorted(eaf.get_annotation_data_for_tier("infant gaze")) == [(0, 2000, "at-partner"),
+                                                                        (2000, 4040, "away"),
+                                                                        (4200, 6000, "at-partner")]

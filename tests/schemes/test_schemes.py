@@ -9,7 +9,7 @@ from attunement.schemes import builtin_schemes, parse_recode
 
 
 def test_builtins_load_and_icep_r_follows_science_md():
-    assert set(builtin_schemes()) == {"icep-r", "icep-r-gaze", "monadic-phases", "mutual-gaze"}
+    assert set(builtin_schemes()) == {"icep-r", "icep-r-gaze", "monadic-phases", "mutual-gaze", "video-gaze"}
     s = load_scheme("icep-r")
     assert s.partners == ("infant", "caregiver") and s.tiers == {"infant": "engagement", "caregiver": "engagement"}
     # SCIENCE.md's ICEP-R table: Islp/Iusc and Cusc excluded; Cpvc positive by default

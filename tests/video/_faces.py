@@ -38,3 +38,28 @@ def canvas(*pastes: tuple[np.ndarray, int, int], width: int = 640, height: int =
         h, w = image.shape[:2]
         out[y:y + h, x:x + w] = image
     return out
+
+
+def messi_head(side: int = 160) -> np.ndarray:
+    """messi5.jpg's head (rows 64–164, columns 192–292; turned about 30° toward the image's right), side × side."""
+    import cv2
+
+    return cv2.resize(messi()[64:164, 192:292], (side, side), interpolation=cv2.INTER_CUBIC)
+
+
+#: The turning dyad (10 frames per second): the left face is turned away in frames [20, 40), the right one moves
+#: toward it in frames [0, 30).
+TURNED_AWAY_FRAMES = (20, 40)
+APPROACH_FRAMES = 30
+
+
+def turning_dyad(k: int, head: np.ndarray, *, width: int = 480, height: int = 320) -> np.ndarray:
+    """Frame ``k`` of a two-face clip with known truth, from messi's real head (:func:`messi_head`).
+
+    Left (``infant``): the head turned toward the right-hand face, mirrored (turned away from it) in frames
+    :data:`TURNED_AWAY_FRAMES` [start, stop); it stays in place. Right (``caregiver``): the mirrored head, turned
+    toward the left-hand face, moving 3 pixels per frame toward it until frame :data:`APPROACH_FRAMES`, then still.
+    """
+    start, stop = TURNED_AWAY_FRAMES
+    left = head[:, ::-1] if start <= k < stop else head
+    return canvas((left, 20, 80), (head[:, ::-1], 310 - 3 * min(k, APPROACH_FRAMES), 80), width=width, height=height)

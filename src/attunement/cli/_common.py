@@ -153,7 +153,8 @@ def _has_glob(text: str) -> bool:
 def _folder_files(folder: Path) -> list[Path]:
     """The files under ``folder`` (recursively) whose extension a reader knows.
 
-    Hidden files and folders, and folders holding an attune run (its manifest), are skipped.
+    Hidden files and folders, and folders holding an attune run (its manifest), are skipped; so is a
+    ``.parquet`` file beside a ``.csv`` of the same name (``attune video`` writes the same table as both).
     """
     extensions = _extensions()
     found: list[Path] = []
@@ -164,6 +165,8 @@ def _folder_files(folder: Path) -> list[Path]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith(".") and name.lower().endswith(extensions):
+                if name.lower().endswith(".parquet") and f"{name[:-len('.parquet')]}.csv" in files:
+                    continue
                 found.append(Path(root) / name)
     return found
 

@@ -27,7 +27,7 @@ from ._figures import FiguresOption, figures_folder
 @app.command()
 def analyze(
     inputs: Annotated[list[Path], typer.Argument(help="Coding files (ELAN, BORIS, Datavyu, Observer, tidy or sampled CSV).")],
-    scheme: Annotated[str, typer.Option("--scheme", "-s", help="A built-in scheme (icep-r, monadic-phases, mutual-gaze) or a scheme YAML file.")],
+    scheme: Annotated[str, typer.Option("--scheme", "-s", help="A built-in scheme (icep-r, icep-r-gaze, monadic-phases, mutual-gaze, video-gaze) or a scheme YAML file.")],
     out: Annotated[Path, out_option("attunement-analyze")] = Path("attunement-analyze"),
     overwrite: OverwriteOption = False,
     metadata: MetadataOption = None,

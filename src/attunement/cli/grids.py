@@ -39,7 +39,7 @@ from ._common import (
 @app.command()
 def grids(
     inputs: Annotated[list[Path], typer.Argument(help="Coding files (ELAN, BORIS, Datavyu, Observer, tidy or sampled CSV).")],
-    scheme: Annotated[str, typer.Option("--scheme", "-s", help="A built-in scheme (icep-r, monadic-phases, mutual-gaze) or a scheme YAML file. Its first partner's states are the grid's rows, the second's the columns.")],
+    scheme: Annotated[str, typer.Option("--scheme", "-s", help="A built-in scheme (icep-r, icep-r-gaze, monadic-phases, mutual-gaze, video-gaze) or a scheme YAML file. Its first partner's states are the grid's rows, the second's the columns.")],
     out: Annotated[Path, out_option("attunement-grids", "Folder for the tables, the page and the exports.")] = Path("attunement-grids"),
     overwrite: OverwriteOption = False,
     metadata: MetadataOption = None,

@@ -74,15 +74,20 @@ def video(
     channel: Annotated[Optional[list[str]], typer.Option("--channel", metavar="N=PARTNER", help="Each partner has their own microphone on channel N (from 1), e.g. --channel 1=caregiver --channel 2=infant. Without it the channels are mixed and voices are told apart by pitch (not reliable: see docs/video.md).")] = None,
     voices: Annotated[str, typer.Option("--voices", metavar="HIGH,LOW", help="Without --channel: the partner with the higher voice, then the one with the lower.")] = "infant,caregiver",
     vad_aggressiveness: Annotated[int, typer.Option("--vad-aggressiveness", min=0, max=3, help="webrtcvad's aggressiveness, 0 (keeps the most) to 3 (rejects the most non-speech).")] = 2,
+    eaf: Annotated[bool, typer.Option("--eaf", help="Also write one ELAN file per video (<video>.eaf), linked to the video, holding the automatic tiers (gaze, smile, self_comfort, approach, vocalising) for coders to correct.")] = False,
 ) -> None:
     """Each partner's motion energy (frame differencing per region) and voice (activity, pitch, intensity), as signals that `attune sync` reads.
 
     A file's audio stream is analysed unless --no-audio; a file with sound and no picture (WAV, FLAC, M4A …) gives
-    the voice signals alone. The vocalising / silent codes per partner go to codes.csv.
+    the voice signals alone. Codes per partner go to codes.csv: vocalising / silent from the sound and, with
+    --faces, gaze (at-partner / away / far-away, two faces in one picture), smile / no-smile, approaching / still /
+    withdrawing and, with --hands, hand-at-mouth / no-hand; time without a face has no code. `attune analyze
+    OUT/codes.csv --scheme video-gaze` scores mutual gaze from them (thresholds and their sources: docs/video.md).
 
     Writes signals.csv (the long signals layout: session, partner, signal, time_s, value, rate_hz), the same
-    table as signals.parquet, videos.csv (one row per video: frames, rate, size, rotation, notes) and, when
-    some videos could not be read, errors.csv. Nothing that shows a face is written: no frames, no images.
+    table as signals.parquet (`attune sync` and `attune analyze` read either), videos.csv (one row per video: frames,
+    rate, size, rotation, notes), with --eaf an ELAN file per video and, when some videos could not be read,
+    errors.csv. Nothing that shows a face is written: no frames, no images.
     A video that cannot be read is listed and the others go on."""
     import pandas as pd
 
@@ -90,7 +95,9 @@ def video(
     from ..io import Failure
     from ..io.signals_csv import signals_frame, write_signals
     from ..io.tidy import write as write_codes
+    from ..io.eaf_writer import write_eaf
     from ..video import parse_region
+    from ..video.codes import derive_codes
     from ..video.decode import require_av
     from ..video.faces import require_faces
     from ..video.media import media_session, media_summary
@@ -127,7 +134,7 @@ def video(
                             threshold=threshold, unit="count" if counts else "share", faces=faces, hands=hands,
                             on_open=lambda info, task=task: progress.update(task, total=info.expected_frames),
                             on_frames=lambda n, task=task: progress.advance(task, n))
-                        sessions.append(session)
+                        sessions.append(derive_codes(session))
                     except AttunementError as error:
                         failures.append(Failure(str(path), str(error)))
                     progress.remove_task(task)
@@ -141,6 +148,10 @@ def video(
             summary = pd.DataFrame([media_summary(s) for s in sessions])
             write_table(table, run.path / "signals.parquet")
             write_table(summary, run.path / "videos.csv")
+            if eaf:
+                for session in sessions:
+                    write_eaf(session, run.path / f"{session.id}.eaf", media=session.metadata["source"],
+                              media_folder=out)
             if failures:
                 write_errors(failures, run.path / "errors.csv")
     except AttunementError as error:
@@ -158,6 +169,10 @@ def video(
                       f"video(s) ({frames:,} frames) and voice in {voiced} recording(s); signals in "
                       f"{out / 'signals.csv'} (attune sync {out / 'signals.csv'} compares the partners)."),
                   soft_wrap=True)
+    if any(s.tiers for s in sessions):
+        console.print(esc(f"Codes in {out / 'codes.csv'}" + (f" and one ELAN file per video in {out}" if eaf else "")
+                          + (f" (attune analyze {out / 'codes.csv'} --scheme video-gaze scores mutual gaze)."
+                             if any(t == "gaze" for s in sessions for _, t in s.tiers) else ".")), soft_wrap=True)
     if failures:
         console.print(f"The failures are listed in {esc(out / 'errors.csv')}.")
         raise typer.Exit(3)

@@ -48,8 +48,8 @@ FORMATS: tuple[Format, ...] = (
     Format("observer-otx", "observer", (".otx", ".otb"), "Noldus Observer XT project template (no events)"),
     Format("openface", "openface", (".csv",), "OpenFace 2.x CSV: one row per video frame, one file per partner"),
     Format("tidy", "tidy", (".csv", ".tsv"), "attunement tidy CSV: session, partner, tier, code, onset, offset"),
-    Format("signals", "signals_csv", (".csv", ".tsv"),
-           "continuous signals: attunement's long CSV (session, partner, signal, time_s, value), "
+    Format("signals", "signals_csv", (".csv", ".tsv", ".parquet"),
+           "continuous signals: attunement's long CSV or Parquet (session, partner, signal, time_s, value), "
            "or a wide table of time and <partner>_<signal> columns (name this format for it)"),
     Format("boris-export", "boris_export", (".csv", ".tsv"), "BORIS tabular or aggregated events export"),
     Format("observer", "observer", (".txt", ".csv", ".tsv"), "Noldus Observer XT event export (text)"),

@@ -73,6 +73,8 @@ from ._common import parse_xml, read_bytes
 
 __all__ = ["add_tiers", "write_eaf"]
 
+#: The schema location attribute ELAN writes on a document's root (pympi-ling requires it).
+_XSI_LOCATION = "{http://www.w3.org/2001/XMLSchema-instance}noNamespaceSchemaLocation"
 #: The extent given to point events, in ms (ELAN makes no zero-length annotations).
 POINT_EXTENT_MS = 1
 
@@ -385,7 +387,8 @@ def _slot(time_ms: int, slot_id: str) -> Element:
 
 
 # ------------------------------------------------------------ a new document
-def write_eaf(session, destination: str | Path, *, episodes_tier: str = "episodes") -> Path:
+def write_eaf(session, destination: str | Path, *, episodes_tier: str = "episodes",
+              media: str | Path | None = None, media_folder: str | Path | None = None) -> Path:
     """Write a Session as a new ELAN document, atomically.
 
     Each (partner, tier) becomes an independent tier ``TIER_ID="<partner> <tier>"``
@@ -393,6 +396,12 @@ def write_eaf(session, destination: str | Path, *, episodes_tier: str = "episode
     ``episodes_tier`` (without participant). Times are whole milliseconds
     (point events get a 1 ms extent, as in :func:`add_tiers`). Read it back with
     ``--episodes episodes --partner "infant engagement=infant:engagement"`` …
+
+    ``media`` links the recording: a ``MEDIA_DESCRIPTOR`` with its absolute
+    ``file://`` ``MEDIA_URL``, its ``MIME_TYPE`` (from the suffix; ``unknown``
+    otherwise) and a ``RELATIVE_MEDIA_URL`` from ``media_folder`` (the folder
+    the document will finally live in; default its destination's folder), which
+    ELAN uses when the absolute path is gone (none when no relative path exists).
 
     Raises
     ------
@@ -410,8 +419,12 @@ def write_eaf(session, destination: str | Path, *, episodes_tier: str = "episode
     [1.5]
     """
     destination = Path(destination)
-    root = Element("ANNOTATION_DOCUMENT", {"AUTHOR": "attunement", "FORMAT": "3.0", "VERSION": "3.0"})
+    root = Element("ANNOTATION_DOCUMENT", {"AUTHOR": "attunement", "FORMAT": "3.0", "VERSION": "3.0",
+                                           _XSI_LOCATION: "http://www.mpi.nl/tools/elan/EAFv3.0.xsd"})
     header = ET.SubElement(root, "HEADER", {"MEDIA_FILE": "", "TIME_UNITS": "milliseconds"})
+    if media is not None:
+        ET.SubElement(header, "MEDIA_DESCRIPTOR", _media_attributes(
+            Path(media), Path(media_folder) if media_folder is not None else destination.parent))
     ET.SubElement(header, "PROPERTY", {"NAME": "lastUsedAnnotationId"}).text = "0"
     time_order = ET.SubElement(root, "TIME_ORDER")
     slot_ids = _IdSource("ts", set())
@@ -440,3 +453,21 @@ def write_eaf(session, destination: str | Path, *, episodes_tier: str = "episode
     with atomic_path(destination) as tmp:
         tmp.write_bytes(_serialize(root))
     return destination
+
+
+def _media_attributes(media: Path, folder: Path) -> dict[str, str]:
+    """A MEDIA_DESCRIPTOR's attributes for a recording (EAF 3.0: MEDIA_URL and MIME_TYPE required)."""
+    import mimetypes
+
+    media = media.resolve()
+    mime = mimetypes.guess_type(media.name)[0] or "unknown"
+    attributes = {"MEDIA_URL": media.as_uri(), "MIME_TYPE": mime}
+    try:
+        relative = os.path.relpath(media, folder.resolve())
+    except ValueError:  # another drive
+        return attributes
+    from urllib.request import pathname2url
+
+    relative = pathname2url(relative)
+    attributes["RELATIVE_MEDIA_URL"] = relative if relative.startswith("../") else f"./{relative}"
+    return attributes

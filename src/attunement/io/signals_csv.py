@@ -1,4 +1,4 @@
-"""Continuous signals in CSV: attunement's long round-trip layout, and a generic wide table.
+"""Continuous signals in CSV or Parquet: attunement's long round-trip layout, and a generic wide table.
 
 **Long layout** (what :func:`write_signals` writes; detected by its header)::
 
@@ -25,12 +25,17 @@ or ``id``, or ``session_column``), and one numeric column per signal named
 ``<partner>_<signal>``. Map partners with ``partners`` as for the other readers
 (``{"infant": "child"}`` or a full column ``{"m_au12": "caregiver:AU12_r"}``).
 Without a session column the whole file is one session named after the file.
+
+**Parquet** (``.parquet``, as ``attune video`` writes ``signals.parquet`` beside
+``signals.csv``): the same tables, long or wide, read by their columns with the
+same checks. Messages name a row (counted from 1) where the CSV's name a line.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -66,7 +71,9 @@ def _header(head: bytes) -> list[str]:
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    """The long layout: a header naming session, partner, signal, value and a time column."""
+    """The long layout: a header naming session, partner, signal, value and a time column (or a Parquet file)."""
+    if path.name.lower().endswith(".parquet"):
+        return head[:4] == b"PAR1"
     names = set(_header(head))
     return set(_REQUIRED) <= names and bool(names & {"time_s", "time"})
 
@@ -225,12 +232,47 @@ def _read_frame(path: Path) -> pd.DataFrame:
     return restore_frame(frame)  # undo the formula neutralisation of write_signals
 
 
+def _read_parquet_frame(path: Path) -> pd.DataFrame:
+    """A Parquet table with text columns as text (categories undone) and numbers as they are."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as error:
+        raise FileFormatError(f"{path.name}: reading Parquet needs pyarrow ({error}); pip install pyarrow, or read "
+                              f"the CSV beside it (signals.csv).") from None
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError, ArrowIOError an OSError
+        detail = " ".join(str(error).split())[:200]
+        raise FileFormatError(f"{path.name}: not a readable Parquet file ({detail}). Check that it was written "
+                              f"completely, or read the CSV of the same table.") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) == 0:
+        raise FileFormatError(f"{path.name}: has columns but no rows of samples. Check that the file is complete.")
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype) or frame[column].dtype == object:
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+            frame[column] = frame[column].map(lambda v: v if v is None else str(v))
+    return frame
+
+
+def _as_rows(message: str) -> str:
+    """A message about a CSV line, for a Parquet table: line N (header = line 1) is row N − 1."""
+    return re.sub(r"\bline (\d+)", lambda m: f"row {int(m.group(1)) - 1}", message)
+
+
 def read(path: Path, options) -> list[Session]:
-    frame = _read_frame(path)
+    parquet = path.name.lower().endswith(".parquet")
+    frame = _read_parquet_frame(path) if parquet else _read_frame(path)
     lower = {c.lower(): c for c in frame.columns}
-    if set(_REQUIRED) <= set(lower) and (set(lower) & {"time_s", "time"}):
-        return _read_long(frame, lower, path, options)
-    return _read_wide(frame, lower, path, options)
+    reader = _read_long if set(_REQUIRED) <= set(lower) and (set(lower) & {"time_s", "time"}) else _read_wide
+    if not parquet:
+        return reader(frame, lower, path, options)
+    try:
+        sessions = reader(frame, lower, path, options)
+    except FileFormatError as error:
+        raise FileFormatError(_as_rows(str(error))) from None
+    return [s.replace(metadata={**s.metadata, "warnings": [_as_rows(w) for w in s.metadata["warnings"]]})
+            if s.metadata.get("warnings") else s for s in sessions]
 
 
 def _read_long(frame: pd.DataFrame, lower: dict, path: Path, options) -> list[Session]:

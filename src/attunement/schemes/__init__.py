@@ -46,7 +46,7 @@ With both, gaps shorter than S take the previous state and longer ones the
 ``uncoded`` state. Readers' sub-frame gaps (BORIS's 1 ms) are closed by the
 readers themselves.
 
-Built-in schemes: ``icep-r``, ``monadic-phases``, ``mutual-gaze``
+Built-in schemes: ``icep-r``, ``icep-r-gaze``, ``monadic-phases``, ``mutual-gaze``, ``video-gaze``
 (see :func:`builtin_schemes`).
 
 Examples
