@@ -80,6 +80,7 @@ def _summary(s) -> dict:
         "regions": "; ".join(f"{p}={b}" for p, b in m.get("regions", {}).items()),
         "threshold": m.get("threshold"), "unit": m.get("unit"),
         "frames_with_face": ("; ".join(f"{p}={n}" for p, n in m["faces"]["frames_with_face"].items()) if "faces" in m else None),
+        "frames_with_body": ("; ".join(f"{p}={n}" for p, n in m["pose"]["frames_with_body"].items()) if "pose" in m else None),
         "audio": audio.get("attribution", "none"), "audio_channels": audio.get("channels"),
         "vocalising_s": "; ".join(f"{p}={v}" for p, v in audio.get("vocalising_s", {}).items()),
         "baseline_f0_hz": "; ".join(f"{p}={v}" for p, v in audio.get("baseline_f0_hz", {}).items()),
@@ -99,6 +100,7 @@ def video(
     counts: Annotated[bool, typer.Option("--counts", help="Write motion energy as counts of changed pixels (as MEA files hold) instead of their share of the region.")] = False,
     faces: Annotated[bool, typer.Option("--faces", help="Also find each partner's face in every analysed frame (MediaPipe; pip install 'attunement[faces]'): presence, head yaw/pitch/roll, gaze, smile, mouth and eye opening, and, for two faces tracked in one picture, facing the partner, head distance and approach. With --region, each partner's face is looked for in their box; otherwise faces are tracked and ordered as the --layout slots (left, right).")] = False,
     hands: Annotated[bool, typer.Option("--hands", help="With --faces: also find hands (MediaPipe Hands): a hand at each partner's mouth (self-comfort), and a hand from one partner's side at the other's face. Not checked on real hands: see docs/video.md.")] = False,
+    pose: Annotated[bool, typer.Option("--pose", help="Also find each partner's body in their region (MediaPipe Pose, the faces extra): lean of the torso and of the head over the shoulders, and body orientation; for the left-right layout without --region, how much of each goes toward the partner. About halves the frames per second: see docs/video.md.")] = False,
     no_audio: Annotated[bool, typer.Option("--no-audio", help="Leave the sound out (by default a file's audio stream gives each partner's voice activity, pitch and intensity).")] = False,
     channel: Annotated[Optional[list[str]], typer.Option("--channel", metavar="N=PARTNER", help="Each partner has their own microphone on channel N (from 1), e.g. --channel 1=caregiver --channel 2=infant. Without it the channels are mixed and voices are told apart by pitch (not reliable: see docs/video.md).")] = None,
     voices: Annotated[str, typer.Option("--voices", metavar="HIGH,LOW", help="Without --channel: the partner with the higher voice, then the one with the lower.")] = "infant,caregiver",
@@ -127,7 +129,7 @@ def video(
     sessions = []
     try:
         require_av()
-        if faces:
+        if faces or pose:
             require_faces()
         regions = [parse_region(text) for text in region or ()]
         partners = _parse_partners(partner)
@@ -155,6 +157,7 @@ def video(
                             session = video_session(
                                 path, regions=regions or None, layout=layout, partners=partners, stride=stride,
                                 threshold=threshold, unit="count" if counts else "share", faces=faces, hands=hands,
+                                pose=pose,
                                 on_open=lambda info, task=task: progress.update(task, total=info.expected_frames),
                                 on_frames=lambda n, task=task: progress.advance(task, n))
                         if has_audio and not no_audio:
