@@ -69,6 +69,12 @@ def _streams(path: Path) -> tuple[bool, bool]:
         return False, False
 
 
+def _mouths(session) -> dict | None:
+    """Each partner's ``mouth_open`` from the video's faces (for attribution by mouth), or None without faces."""
+    found = {p: signal for (p, name), signal in (session.signals.items() if session else ()) if name == "mouth_open"}
+    return found or None
+
+
 def _summary(s) -> dict:
     """One row of videos.csv: the video's and the sound's facts and notes."""
     m = s.metadata
@@ -103,7 +109,7 @@ def video(
     pose: Annotated[bool, typer.Option("--pose", help="Also find each partner's body in their region (MediaPipe Pose, the faces extra): lean of the torso and of the head over the shoulders, and body orientation; for the left-right layout without --region, how much of each goes toward the partner. About halves the frames per second: see docs/video.md.")] = False,
     no_audio: Annotated[bool, typer.Option("--no-audio", help="Leave the sound out (by default a file's audio stream gives each partner's voice activity, pitch and intensity).")] = False,
     channel: Annotated[Optional[list[str]], typer.Option("--channel", metavar="N=PARTNER", help="Each partner has their own microphone on channel N (from 1), e.g. --channel 1=caregiver --channel 2=infant. Without it the channels are mixed and voices are told apart by pitch (not reliable: see docs/video.md).")] = None,
-    voices: Annotated[str, typer.Option("--voices", metavar="HIGH,LOW", help="Without --channel: the partner with the higher voice, then the one with the lower.")] = "infant,caregiver",
+    voices: Annotated[str, typer.Option("--voices", metavar="HIGH,LOW", help="Without --channel: the partner with the higher voice, then the one with the lower. With --faces, a segment goes instead to the partner whose mouth clearly moves more during it (name the same partners with --partner).")] = "infant,caregiver",
     vad_aggressiveness: Annotated[int, typer.Option("--vad-aggressiveness", min=0, max=3, help="webrtcvad's aggressiveness, 0 (keeps the most) to 3 (rejects the most non-speech).")] = 2,
 ) -> None:
     """Each partner's motion energy (frame differencing per region) and voice (activity, pitch, intensity), as signals that `attune sync` reads.
@@ -163,7 +169,7 @@ def video(
                         if has_audio and not no_audio:
                             from ..audio import add_audio, audio_session
                             try:
-                                voice = audio_session(path, **audio_options)
+                                voice = audio_session(path, **audio_options, mouth=_mouths(session))
                             except AttunementError as error:  # keep the picture's signals; say why sound is missing
                                 if session is None:
                                     raise
