@@ -92,9 +92,9 @@ def test_hidden_shoulders_leave_every_measure_missing():
 
 def test_attune_video_pose_gives_each_partner_lean_and_orientation_toward_the_other(tmp_path):
     """A 6-frame dyad: the player on the left, his mirror image on the right (so, facing each other, both turned
-    toward the other). Truths: the mirror gives both partners the same values toward each other (±4°; measured within 3.1°); frame 3 has
-    the left man painted over (no body); in frames 4–5 he is rotated 10° clockwise, toward his partner, which adds
-    10° (±4°) to his lean toward the partner."""
+    toward the other). Truths: the mirror gives both partners the same values toward each other (±4°; measured
+    within 3.1°); frame 3 has the left man painted over (no body); in frames 4–5 he is rotated 10° clockwise,
+    toward his partner, which adds 10° (±4°) to his lean toward the partner."""
     pytest.importorskip("av")
     import pandas as pd
     from typer.testing import CliRunner
@@ -129,3 +129,23 @@ def test_attune_video_pose_gives_each_partner_lean_and_orientation_toward_the_ot
     assert v["infant", "lean_toward_partner_deg"][4:] == pytest.approx([upright + 10] * 2, abs=4)
     assert v["infant", "lean_deg"][0] == pytest.approx(-v["caregiver", "lean_deg"][0], abs=3)
     assert pd.read_csv(out / "videos.csv").loc[0, "frames_with_body"] == "infant=5; caregiver=6"
+
+
+def test_a_partner_whose_body_is_never_found_keeps_presence_only_and_a_note():
+    """Truth: a flat grey region holds no body; the player's holds one, but its hips are visible, so no hip note."""
+    from attunement.video.pose import PoseSignals
+    from attunement.video.regions import Region
+
+    picture = np.concatenate([np.full((480, 320, 3), 100, np.uint8), basketball_player()], axis=1)
+    meter = PoseSignals({"infant": Region("left", 0, 0, 320, 480), "caregiver": Region("right", 320, 0, 320, 480)})
+    try:
+        for _ in range(2):
+            meter.update(picture)
+    finally:
+        meter.close()
+    series, notes = meter.finish()
+    assert set(series) == {("infant", "pose_present"), ("caregiver", "pose_present"), ("caregiver", "lean_deg"),
+                           ("caregiver", "head_lean_deg"), ("caregiver", "body_yaw_deg")}
+    np.testing.assert_array_equal(series["infant", "pose_present"], [0, 0])
+    assert notes == ["no body found for infant in its region 0,0,320,480 in 2 analysed frame(s): lean and body "
+                     "orientation are left out (MediaPipe Pose needs the head and shoulders in the region)"]

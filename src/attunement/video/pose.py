@@ -191,9 +191,10 @@ class PoseSignals:
             columns = {k: np.frombuffer(v) if len(v) else np.zeros(0) for k, v in rows.items()}
             out[partner, "pose_present"] = columns["pose_present"]
             if not np.any(columns["pose_present"] == 1):
-                notes.append(f"no body found for {partner} in its region {self.regions[partner].text().split('=', 1)[1]}"
-                             f" in {self.frames} analysed frame(s): lean and body orientation are left out (MediaPipe "
-                             f"Pose needs the head and shoulders in the region)")
+                box = self.regions[partner].text().split("=", 1)[1]
+                notes.append(f"no body found for {partner} in its region {box} in {self.frames} analysed frame(s): "
+                             f"lean and body orientation are left out (MediaPipe Pose needs the head and shoulders "
+                             f"in the region)")
                 continue
             for key in _GEOMETRY:
                 out[partner, key] = columns[key]
