@@ -116,6 +116,7 @@ def test_attune_video_pose_gives_each_partner_lean_and_orientation_toward_the_ot
     result = CliRunner().invoke(app, [str(a) for a in ("video", clip, "--pose", "-p", "left=infant", "-p",
                                                        "right=caregiver", "--out", out)])
     assert result.exit_code == 0, result.output
+    assert "Measured motion energy and bodies of 1 video(s)" in result.output
     session = read(out / "signals.csv")[0]
     v = {key: signal.values for key, signal in session.signals.items()}
     np.testing.assert_array_equal(v["infant", "pose_present"], [1, 1, 1, 0, 1, 1])

@@ -106,7 +106,7 @@ def video(
     counts: Annotated[bool, typer.Option("--counts", help="Write motion energy as counts of changed pixels (as MEA files hold) instead of their share of the region.")] = False,
     faces: Annotated[bool, typer.Option("--faces", help="Also find each partner's face in every analysed frame (MediaPipe; pip install 'attunement[faces]'): presence, head yaw/pitch/roll, gaze, smile, mouth and eye opening, and, for two faces tracked in one picture, facing the partner, head distance and approach. With --region, each partner's face is looked for in their box; otherwise faces are tracked and ordered as the --layout slots (left, right).")] = False,
     hands: Annotated[bool, typer.Option("--hands", help="With --faces: also find hands (MediaPipe Hands): a hand at each partner's mouth (self-comfort), and a hand from one partner's side at the other's face. Checked on a real hand photograph placed at real faces, not on real dyads: see docs/video.md.")] = False,
-    pose: Annotated[bool, typer.Option("--pose", help="Also find each partner's body in their region (MediaPipe Pose, the faces extra): lean of the torso and of the head over the shoulders, and body orientation; for the left-right layout without --region, how much of each goes toward the partner. About halves the frames per second: see docs/video.md.")] = False,
+    pose: Annotated[bool, typer.Option("--pose", help="Also find each partner's body in their region (MediaPipe Pose, the faces extra): lean of the torso and of the head over the shoulders, and body orientation; for the left-right layout without --region, how much of each goes toward the partner. Costly: with --faces about 9-14 analysed frames/s at 640x480 on two shared cores, so use --stride 3 for real time at 25 fps (docs/video.md).")] = False,
     no_audio: Annotated[bool, typer.Option("--no-audio", help="Leave the sound out (by default a file's audio stream gives each partner's voice activity, pitch and intensity).")] = False,
     channel: Annotated[Optional[list[str]], typer.Option("--channel", metavar="N=PARTNER", help="Each partner has their own microphone on channel N (from 1), e.g. --channel 1=caregiver --channel 2=infant. Without it the channels are mixed and voices are told apart by pitch (not reliable: see docs/video.md).")] = None,
     voices: Annotated[str, typer.Option("--voices", metavar="HIGH,LOW", help="Without --channel: the partner with the higher voice, then the one with the lower. With --faces, a segment goes instead to the partner whose mouth clearly moves more during it (name the same partners with --partner).")] = "infant,caregiver",
@@ -207,7 +207,7 @@ def video(
     _report_failures(failures)
     frames = sum(s.metadata.get("frames", 0) for s in sessions)
     voiced = sum("audio" in s.metadata for s in sessions)
-    console.print(esc(f"Measured motion energy{' and faces' if faces else ''} of "
+    console.print(esc(f"Measured motion energy{' and faces' if faces else ''}{' and bodies' if pose else ''} of "
                       f"{len(sessions) - sum('video' not in s.metadata for s in sessions)} "
                       f"video(s) ({frames:,} frames) and voice in {voiced} recording(s); signals in "
                       f"{out / 'signals.csv'} (attune sync {out / 'signals.csv'} compares the partners)."),
