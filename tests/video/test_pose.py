@@ -150,3 +150,22 @@ def test_a_partner_whose_body_is_never_found_keeps_presence_only_and_a_note():
     np.testing.assert_array_equal(series["infant", "pose_present"], [0, 0])
     assert notes == ["no body found for infant in its region 0,0,320,480 in 2 analysed frame(s): lean and body "
                      "orientation are left out (MediaPipe Pose needs the head and shoulders in the region)"]
+
+
+def test_hips_never_seen_say_what_remains():
+    """Grace Hopper's portrait (hips below the picture) as a one-partner region: lean_deg all missing, with a note
+    naming head_lean_deg as what remains; head_lean_deg itself is measured."""
+    from attunement.video.pose import PoseSignals
+    from attunement.video.regions import Region
+
+    portrait = grace_hopper()
+    height, width = portrait.shape[:2]
+    meter = PoseSignals({"caregiver": Region("whole", 0, 0, width, height)})
+    try:
+        meter.update(portrait)
+    finally:
+        meter.close()
+    series, notes = meter.finish()
+    assert np.isnan(series["caregiver", "lean_deg"]).all() and np.isfinite(series["caregiver", "head_lean_deg"]).all()
+    assert notes == ["caregiver: hips never visible, so lean_deg is missing throughout; head_lean_deg (the head over "
+                     "the shoulders) is what remains"]
