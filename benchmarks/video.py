@@ -37,7 +37,12 @@ texture), and the modes are, each over the frames the stride keeps:
 - ``faces``: the whole pipeline, :func:`attunement.video.video_session` with
   ``faces=True`` (decoding with colour, motion energy, faces, tracking,
   signals placed on the grid);
-- ``all``: the same with ``hands=True`` (hands at the partners' faces).
+- ``all``: the same with ``hands=True`` (hands at the partners' faces);
+- ``body``: :func:`attunement.video.video_session` with ``pose=True`` alone
+  (MediaPipe Pose tracking one body in each partner's half, lean and orientation);
+- ``faces+pose``: faces and pose; ``all+pose``: faces, hands and pose.
+
+``--modes`` picks some of them (e.g. ``--modes faces,faces+pose``).
 
 frames/s then counts *analysed* frames (decoded ÷ stride).
 """
@@ -156,17 +161,19 @@ def _measure(mode: str, path: Path, stride: int) -> dict:
     """One run in this process: frames (decoded, or analysed for the face modes), seconds, peak memory."""
     from attunement.video import VideoReader, video_session
 
-    if mode in ("mesh", "hands", "pose", "faces", "all"):      # import MediaPipe before the clock starts
+    if mode in ("mesh", "hands", "pose", *_SESSIONS):      # import MediaPipe before the clock starts
         from attunement.video.faces import require_faces
 
         require_faces()
+    extra = {}
     tracemalloc.start()
     start = time.perf_counter()
     if mode in ("mesh", "hands", "pose"):
         frames = _mediapipe_loop(mode, path, stride)
-    elif mode in ("faces", "all"):
-        session = video_session(path, stride=stride, faces=True, hands=mode == "all")
+    elif mode in _SESSIONS:
+        session = video_session(path, stride=stride, **_SESSIONS[mode])
         frames = session.metadata["samples"]
+        extra = {"frames_with_body": session.metadata.get("pose", {}).get("frames_with_body")}
     elif mode == "decode":
         with VideoReader(path, stride=stride) as reader:
             for _ in reader:
@@ -189,7 +196,12 @@ def _measure(mode: str, path: Path, stride: int) -> dict:
     tracemalloc.stop()
     return {"mode": mode, "frames": frames, "seconds": seconds, "fps": frames / seconds,
             "traced_peak_mib": traced_peak / 2**20,
-            "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}
+
+
+#: The whole-pipeline modes and their options to video_session.
+_SESSIONS = {"faces": {"faces": True}, "all": {"faces": True, "hands": True}, "body": {"pose": True},
+             "faces+pose": {"faces": True, "pose": True}, "all+pose": {"faces": True, "hands": True, "pose": True}}
 
 
 def _child(mode: str, path: Path, stride: int) -> dict:
@@ -209,6 +221,7 @@ def main() -> None:
     parser.add_argument("--faces", action="store_true",
                         help="two real faces; measure the face mesh, hands, pose and the whole pipeline")
     parser.add_argument("--lengths", default="1,4", help="clip lengths as multiples of --seconds (default 1,4)")
+    parser.add_argument("--modes", help="comma-separated modes to run (default: all of the chosen set)")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -217,7 +230,9 @@ def main() -> None:
     width, height = (int(v) for v in args.size.lower().split("x"))
     factors = [float(v) for v in args.lengths.split(",")]
     labels = ["short", "long", "longer"][:len(factors)]
-    modes = ("decode", "mesh", "hands", "pose", "faces", "all") if args.faces else ("pyav", "decode", "motion")
+    modes = (("decode", "mesh", "hands", "pose", *_SESSIONS) if args.faces else ("pyav", "decode", "motion"))
+    if args.modes:
+        modes = tuple(m.strip() for m in args.modes.split(","))
     print(f"load average at the start: {' '.join(f'{v:.2f}' for v in os.getloadavg())} ({os.cpu_count()} CPUs)")
     with tempfile.TemporaryDirectory() as tmp:
         clips = {}
@@ -231,7 +246,7 @@ def main() -> None:
                   f"{clips[label].stat().st_size / 2**20:.1f} MiB ({time.perf_counter() - start:.1f} s)")
         print(f"stride {args.stride}; {args.repeat} runs each, each in its own process; frames/s as the median and "
               f"the best run{' (face modes: analysed frames)' if args.faces else ''}")
-        print(f"{'clip':6} {'mode':7} {'frames':>7} {'median/s':>9} {'best/s':>8} {'traced peak':>12} {'max RSS':>9}")
+        print(f"{'clip':6} {'mode':10} {'frames':>7} {'median/s':>9} {'best/s':>8} {'traced peak':>12} {'max RSS':>9}")
         results = {}
         for label, path in clips.items():
             for mode in modes:
@@ -241,9 +256,11 @@ def main() -> None:
                 best["maxrss_mib"] = max(r["maxrss_mib"] for r in runs)
                 best["traced_peak_mib"] = max(r["traced_peak_mib"] for r in runs)
                 results[label, mode] = best
-                print(f"{label:6} {mode:7} {best['frames']:7d} {best['median_fps']:9.1f} {best['fps']:8.1f} "
-                      f"{best['traced_peak_mib']:9.2f} MiB {best['maxrss_mib']:6.0f} MiB")
-        if args.faces:
+                bodies = best.get("frames_with_body")
+                print(f"{label:6} {mode:10} {best['frames']:7d} {best['median_fps']:9.1f} {best['fps']:8.1f} "
+                      f"{best['traced_peak_mib']:9.2f} MiB {best['maxrss_mib']:6.0f} MiB"
+                      + (f"  frames with a body: {bodies}" if bodies else ""))
+        if args.faces and {"faces", "all", "mesh"} <= set(modes):
             for label in clips:
                 fps = results[label, "faces"]["median_fps"]
                 need = args.rate / args.stride
@@ -251,6 +268,11 @@ def main() -> None:
                       f"stride {args.stride} needs {need:g} ({fps / need:.2f} × real time); with hands "
                       f"{results[label, 'all']['median_fps']:.1f}/s; face mesh alone "
                       f"{results[label, 'mesh']['median_fps']:.1f}/s")
+        if args.faces:
+            need = args.rate / args.stride
+            for label in clips:
+                print(f"{label}: × real time at stride {args.stride} (analysed frames/s over {need:g}, medians): "
+                      + ", ".join(f"{m} {results[label, m]['median_fps'] / need:.2f}" for m in modes if m in _SESSIONS))
         else:
             for label in clips:
                 ratio = results[label, "motion"]["fps"] / results[label, "decode"]["fps"]

@@ -30,7 +30,7 @@ from ..errors import MappingError
 from ..session import Session, Signal, Tier
 from .decode import RATE_HZ, AudioReader
 from .prosody import PITCH_RANGES, Prosody, pitch_range, semitones_above
-from .speakers import BOUNDARY_HZ, CROSSTALK_DB, by_channel, by_pitch
+from .speakers import BOUNDARY_HZ, CROSSTALK_DB, by_channel, by_mouth, by_pitch
 from .vad import FRAME_S, VoiceActivity, segments, smooth
 
 __all__ = ["SIGNALS", "TIER", "audio_session", "vocalising_tier", "add_audio"]
@@ -81,7 +81,8 @@ def audio_session(path: str | Path, *, channels: Mapping[int, str] | None = None
                   voices: tuple[str, str] = ("infant", "caregiver"), boundary_hz: float = BOUNDARY_HZ,
                   pitch_ranges: Mapping[str, tuple[float, float]] | None = None, aggressiveness: int = 2,
                   frame_ms: int = 30, hangover_s: float = 0.2, min_duration_s: float = 0.1,
-                  crosstalk_db: float = CROSSTALK_DB, session_id: str | None = None) -> Session:
+                  crosstalk_db: float = CROSSTALK_DB, mouth: Mapping[str, Signal] | None = None,
+                  session_id: str | None = None) -> Session:
     """Read a recording's first audio stream into a Session of voice signals and ``vocalising`` tiers per partner.
 
     Parameters
@@ -105,6 +106,11 @@ def audio_session(path: str | Path, *, channels: Mapping[int, str] | None = None
     crosstalk_db : float
         For channel attribution: how far below the loudest channel a channel may be and still count as its
         partner's own voice rather than the other's voice leaking into the microphone.
+    mouth : mapping of str to Signal, optional
+        Each partner's ``mouth_open`` from the same recording's video (:func:`attunement.video.video_session` with
+        ``faces=True``, on the same timeline). Without ``channels``, when both voices have one, each segment goes
+        to the partner whose mouth clearly moves more during it (:func:`~.speakers.by_mouth`); the pitch decides
+        the others. With ``channels`` it is not used (one microphone each is the more reliable evidence).
     session_id : str, optional
         Default: the file's stem.
 
@@ -113,7 +119,8 @@ def audio_session(path: str | Path, *, channels: Mapping[int, str] | None = None
     Session
         ``signals[(partner, name)]`` for each name in :data:`SIGNALS`, ``tiers[(partner, "vocalising")]``;
         ``metadata`` holds ``source``, ``audio`` (channels, layout, source rate, codec, declared duration,
-        attribution, pitch ranges, baseline F0 per partner, the detector's settings) and ``warnings``.
+        attribution — ``channel``, ``pitch`` or ``mouth`` —, ``by_mouth`` counts, pitch ranges, baseline F0 per
+        partner, the detector's settings) and ``warnings``.
 
     Raises
     ------
@@ -145,7 +152,7 @@ def audio_session(path: str | Path, *, channels: Mapping[int, str] | None = None
         active = by_channel(speech, db, crosstalk_db=crosstalk_db)
         active = np.array([smooth(a, hangover_s=hangover_s, min_duration_s=min_duration_s) for a in active])
         partner_f0, partner_db = f0, db
-        attribution = "channel"
+        attribution, mouth_counts = "channel", None
         used = {p: list(r) for p, r in zip(partners, tracks)}
     else:
         high, low = voices
@@ -158,12 +165,27 @@ def audio_session(path: str | Path, *, channels: Mapping[int, str] | None = None
         attributed, unknown = by_pitch(voiced, f0[0], boundary_hz=boundary_hz)
         partners = [high, low]
         active = attributed
+        attribution = "pitch"
+        mouth_counts = None
+        if mouth:
+            missing = [p for p in partners if p not in mouth]
+            if missing:
+                notes.append(f"the video's mouths were not used: no face signals for {', '.join(missing)} (the "
+                             f"video's partners are {', '.join(sorted(mouth))}); name the same partners with "
+                             f"--partner and --voices")
+            else:
+                active, counts = by_mouth(active, tuple((mouth[p].values, mouth[p].times) for p in partners),
+                                          start_s=info.start_s)
+                attribution, mouth_counts = "mouth", counts
+                notes.append(f"the mouths' movement decided {counts['by_mouth']} of {counts['segments']} vocalising "
+                             f"segment(s) ({counts['changed']} given to the other partner than the pitch said); the "
+                             f"pitch decided the other {counts['segments'] - counts['by_mouth']} (neither mouth "
+                             f"clearly moved more, or a face was missing)")
         if unknown:
             notes.append(f"{unknown} vocalising segment(s) had no voiced frame (whispers, noise, clicks) and were "
                          f"given to neither partner")
         partner_f0 = np.repeat(f0, 2, axis=0)
         partner_db = np.repeat(db, 2, axis=0)
-        attribution = "pitch"
         used = {"mixed": list(mixed)}
     start = info.start_s
     signals: dict[tuple[str, str], Signal] = {}
@@ -188,7 +210,8 @@ def audio_session(path: str | Path, *, channels: Mapping[int, str] | None = None
                   "codec": info.codec, "duration_s": info.duration_s, "decoded_s": samples / RATE_HZ,
                   "attribution": attribution,
                   "channels_to_partners": {str(c + 1): p for c, p in sorted((channels or {}).items())},
-                  "pitch_ranges_hz": used, "boundary_hz": boundary_hz if attribution == "pitch" else None,
+                  "pitch_ranges_hz": used, "boundary_hz": boundary_hz if attribution != "channel" else None,
+                  "by_mouth": mouth_counts,
                   "baseline_f0_hz": baselines, "vad_aggressiveness": aggressiveness, "vad_frame_ms": frame_ms,
                   "hangover_s": hangover_s, "min_duration_s": min_duration_s,
                   "vocalising_s": {p: round(float(active[k].sum()) * FRAME_S, 2) for k, p in enumerate(partners)},

@@ -69,10 +69,11 @@ def video(
     threshold: Annotated[int, typer.Option("--threshold", min=0, max=254, help="Grey levels (of 255) a pixel must change by to count as motion.")] = 10,
     counts: Annotated[bool, typer.Option("--counts", help="Write motion energy as counts of changed pixels (as MEA files hold) instead of their share of the region.")] = False,
     faces: Annotated[bool, typer.Option("--faces", help="Also find each partner's face in every analysed frame (MediaPipe; pip install 'attunement[faces]'): presence, head yaw/pitch/roll, gaze, smile, mouth and eye opening, and, for two faces tracked in one picture, facing the partner, head distance and approach. With --region, each partner's face is looked for in their box; otherwise faces are tracked and ordered as the --layout slots (left, right).")] = False,
-    hands: Annotated[bool, typer.Option("--hands", help="With --faces: also find hands (MediaPipe Hands): a hand at each partner's mouth (self-comfort), and a hand from one partner's side at the other's face. Not checked on real hands: see docs/video.md.")] = False,
+    hands: Annotated[bool, typer.Option("--hands", help="With --faces: also find hands (MediaPipe Hands): a hand at each partner's mouth (self-comfort), and a hand from one partner's side at the other's face. Checked on a real hand photograph placed at real faces, not on real dyads: see docs/video.md.")] = False,
+    pose: Annotated[bool, typer.Option("--pose", help="Also find each partner's body in their region (MediaPipe Pose, the faces extra): lean of the torso and of the head over the shoulders, and body orientation; for the left-right layout without --region, how much of each goes toward the partner. Costly: with --faces about 9-15 analysed frames/s at 640x480 on two shared cores, so use --stride 3 for real time at 25 fps (docs/video.md).")] = False,
     no_audio: Annotated[bool, typer.Option("--no-audio", help="Leave the sound out (by default a file's audio stream gives each partner's voice activity, pitch and intensity).")] = False,
     channel: Annotated[Optional[list[str]], typer.Option("--channel", metavar="N=PARTNER", help="Each partner has their own microphone on channel N (from 1), e.g. --channel 1=caregiver --channel 2=infant. Without it the channels are mixed and voices are told apart by pitch (not reliable: see docs/video.md).")] = None,
-    voices: Annotated[str, typer.Option("--voices", metavar="HIGH,LOW", help="Without --channel: the partner with the higher voice, then the one with the lower.")] = "infant,caregiver",
+    voices: Annotated[str, typer.Option("--voices", metavar="HIGH,LOW", help="Without --channel: the partner with the higher voice, then the one with the lower. With --faces, a segment goes instead to the partner whose mouth clearly moves more during it (name the same partners with --partner).")] = "infant,caregiver",
     vad_aggressiveness: Annotated[int, typer.Option("--vad-aggressiveness", min=0, max=3, help="webrtcvad's aggressiveness, 0 (keeps the most) to 3 (rejects the most non-speech).")] = 2,
     eaf: Annotated[bool, typer.Option("--eaf", help="Also write one ELAN file per video (<video>.eaf), linked to the video, holding the automatic tiers (gaze, smile, self_comfort, approach, vocalising) for coders to correct.")] = False,
 ) -> None:
@@ -97,7 +98,6 @@ def video(
     from ..io.tidy import write as write_codes
     from ..io.eaf_writer import write_eaf
     from ..video import parse_region
-    from ..video.codes import derive_codes
     from ..video.decode import require_av
     from ..video.faces import require_faces
     from ..video.media import media_session, media_summary
@@ -106,7 +106,7 @@ def video(
     sessions = []
     try:
         require_av()
-        if faces:
+        if faces or pose:
             require_faces()
         regions = [parse_region(text) for text in region or ()]
         partners = _parse_partners(partner)
@@ -131,10 +131,10 @@ def video(
                         session = media_session(
                             path, audio=not no_audio, audio_options=audio_options,
                             regions=regions or None, layout=layout, partners=partners, stride=stride,
-                            threshold=threshold, unit="count" if counts else "share", faces=faces, hands=hands,
+                            threshold=threshold, unit="count" if counts else "share", faces=faces, hands=hands, pose=pose,
                             on_open=lambda info, task=task: progress.update(task, total=info.expected_frames),
                             on_frames=lambda n, task=task: progress.advance(task, n))
-                        sessions.append(derive_codes(session))
+                        sessions.append(session)
                     except AttunementError as error:
                         failures.append(Failure(str(path), str(error)))
                     progress.remove_task(task)
@@ -164,7 +164,7 @@ def video(
     _report_failures(failures)
     frames = sum(s.metadata.get("frames", 0) for s in sessions)
     voiced = sum("audio" in s.metadata for s in sessions)
-    console.print(esc(f"Measured motion energy{' and faces' if faces else ''} of "
+    console.print(esc(f"Measured motion energy{' and faces' if faces else ''}{' and bodies' if pose else ''} of "
                       f"{len(sessions) - sum('video' not in s.metadata for s in sessions)} "
                       f"video(s) ({frames:,} frames) and voice in {voiced} recording(s); signals in "
                       f"{out / 'signals.csv'} (attune sync {out / 'signals.csv'} compares the partners)."),

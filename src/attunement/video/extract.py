@@ -70,7 +70,8 @@ def place_on_grid(times: np.ndarray, values: np.ndarray, rate: float) -> tuple[n
 
 def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, layout: str = "left-right",
                   partners: Mapping[str, str] | None = None, stride: int = 1, threshold: int = DEFAULT_THRESHOLD,
-                  unit: str = "share", faces: bool = False, hands: bool = False, session_id: str | None = None,
+                  unit: str = "share", faces: bool = False, hands: bool = False, pose: bool = False,
+                  session_id: str | None = None,
                   on_open: Callable[[VideoInfo], None] | None = None,
                   on_frames: Callable[[int], None] | None = None) -> Session:
     """Read a video into a Session holding each partner's ``motion_energy`` signal.
@@ -97,6 +98,10 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
     hands : bool
         With ``faces``: also find hands and say which are at each partner's mouth or reach the other's face
         (:mod:`.hands`).
+    pose : bool
+        Also find each partner's body in their region (MediaPipe Pose, the ``faces`` extra; :mod:`.pose`):
+        lean and body orientation, and for the ``left-right`` layout without ``regions`` how much of each goes
+        toward the partner.
     session_id : str, optional
         Default: the file's stem.
     on_open : callable, optional
@@ -128,12 +133,12 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
     path = Path(path)
     if hands and not faces:
         raise AttunementError("hands are measured at the partners' faces: give --hands together with --faces.")
-    face_meter = None
-    if faces:
+    face_meter = pose_meter = None
+    if faces or pose:
         from .faces import require_faces
 
         require_faces()
-    with VideoReader(path, stride=stride, rgb=faces) as reader:
+    with VideoReader(path, stride=stride, rgb=faces or pose) as reader:
         info = reader.info
         if on_open is not None:
             on_open(info)
@@ -147,6 +152,11 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
             face_meter = (FaceSignals(info.width, info.height, regions=by_partner, hands=hands) if regions else
                           FaceSignals(info.width, info.height, slots={r.name: p for p, r in by_partner.items()},
                                       axis="x" if layout == "left-right" else "y", hands=hands))
+        if pose:
+            from .pose import PoseSignals
+
+            beside = not regions and layout == "left-right" and len(by_partner) == 2
+            pose_meter = PoseSignals(by_partner, sides=dict(zip(by_partner, (1.0, -1.0))) if beside else None)
         times = array("d")
         values = array("d")
         reported = 0
@@ -156,12 +166,16 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
                 values.extend(meter.update(frame.image).tolist())
                 if face_meter is not None:
                     face_meter.update(frame.rgb)
+                if pose_meter is not None:
+                    pose_meter.update(frame.rgb)
                 if on_frames is not None and reader.decoded - reported >= 16:
                     on_frames(reader.decoded - reported)
                     reported = reader.decoded
         finally:
             if face_meter is not None:
                 face_meter.close()
+            if pose_meter is not None:
+                pose_meter.close()
         if on_frames is not None and reader.decoded > reported:
             on_frames(reader.decoded - reported)
         notes = list(reader.notes)
@@ -186,6 +200,14 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
         face_metadata = {"mode": "regions" if regions else "tracked",
                          "frames_with_face": {p: int(np.sum(series[p, "face_present"] == 1))
                                               for p in face_meter.partners}}
+    if pose_meter is not None:
+        series, pose_notes = pose_meter.finish()
+        notes += pose_notes
+        keys = list(series)
+        on_grid, _ = place_on_grid(np.frombuffer(times), np.column_stack([series[k] for k in keys]), rate)
+        signals.update({key: Signal(on_grid[:, k], rate, float(times[0])) for k, key in enumerate(keys)})
+        pose_metadata = {"frames_with_body": {p: int(np.sum(series[p, "pose_present"] == 1))
+                                              for p in pose_meter.partners}}
     metadata = {
         "source": str(path), "rate_hz": rate, "frames": int(decoded), "samples": int(len(gridded)),
         "video": {"width": info.width, "height": info.height, "rotation": info.rotation, "codec": info.codec,
@@ -195,6 +217,8 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
     }
     if face_metadata is not None:
         metadata["faces"] = face_metadata
+    if pose_meter is not None:
+        metadata["pose"] = pose_metadata
     if notes:
         metadata["warnings"] = notes
     return Session(id=session_id or path.stem, signals=signals, metadata=metadata)

@@ -28,8 +28,8 @@ except ``face_present``):
 
 With ``hands=True`` (:mod:`.hands`): ``hand_at_mouth`` (a hand, anyone's, at
 the partner's mouth) and, for two tracked faces, ``hand_to_partner_face`` (a
-hand from the partner's side at the other's face); judgements not checked on
-real hands.
+hand from the partner's side at the other's face); judgements, checked on one
+real hand photograph placed at real faces, not on real dyads.
 
 Tracked faces in one picture (``left-right`` layout) add, for frames with both faces:
 

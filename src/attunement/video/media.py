@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import AttunementError
 from ..session import Session
+from .codes import derive_codes
 
 __all__ = ["streams", "media_session", "media_summary"]
 
@@ -35,6 +36,12 @@ def streams(path: str | Path) -> tuple[bool, bool]:
 
 def _noted(session: Session, note: str) -> Session:
     return session.replace(metadata={**session.metadata, "warnings": [*session.metadata.get("warnings", []), note]})
+
+
+def _mouths(session: Session | None) -> dict | None:
+    """Each partner's ``mouth_open`` from the video's faces (for attribution by mouth), or None without faces."""
+    found = {p: signal for (p, name), signal in (session.signals.items() if session else ()) if name == "mouth_open"}
+    return found or None
 
 
 def media_session(path: str | Path, *, audio: bool = True, audio_options: Mapping[str, Any] | None = None,
@@ -60,7 +67,8 @@ def media_session(path: str | Path, *, audio: bool = True, audio_options: Mappin
         With a picture: :func:`~attunement.video.video_session`'s, the voices added
         (:func:`~attunement.audio.add_audio`); a note in ``metadata["warnings"]`` says
         when the sound was left out and why (no audio stream, or one that could not
-        be analysed). Without a picture: :func:`~attunement.audio.audio_session`'s.
+        be analysed). Without a picture: :func:`~attunement.audio.audio_session`'s. The interval
+        codes derived from the signals (:func:`~attunement.video.codes.derive_codes`) are added as tiers.
 
     Raises
     ------
@@ -77,15 +85,15 @@ def media_session(path: str | Path, *, audio: bool = True, audio_options: Mappin
         from ..audio import add_audio, audio_session
 
         try:
-            voice = audio_session(path, **dict(audio_options or {}))
+            voice = audio_session(path, **dict(audio_options or {}), mouth=_mouths(session))
         except AttunementError as error:  # keep the picture's signals; say why the sound is missing
             if session is None:
                 raise
-            return _noted(session, f"audio left out: {error}")
-        return voice if session is None else add_audio(session, voice)
+            return derive_codes(_noted(session, f"audio left out: {error}"))
+        return derive_codes(voice if session is None else add_audio(session, voice))
     if session is not None and audio:
-        return _noted(session, "no audio stream: voice signals left out")
-    return session
+        return derive_codes(_noted(session, "no audio stream: voice signals left out"))
+    return derive_codes(session)
 
 
 def media_summary(session: Session) -> dict[str, Any]:
@@ -100,6 +108,8 @@ def media_summary(session: Session) -> dict[str, Any]:
         "threshold": m.get("threshold"), "unit": m.get("unit"),
         "frames_with_face": ("; ".join(f"{p}={n}" for p, n in m["faces"]["frames_with_face"].items())
                              if "faces" in m else None),
+        "frames_with_body": ("; ".join(f"{p}={n}" for p, n in m["pose"]["frames_with_body"].items())
+                             if "pose" in m else None),
         "audio": sound.get("attribution", "none"), "audio_channels": sound.get("channels"),
         "vocalising_s": "; ".join(f"{p}={v}" for p, v in sound.get("vocalising_s", {}).items()),
         "baseline_f0_hz": "; ".join(f"{p}={v}" for p, v in sound.get("baseline_f0_hz", {}).items()),
