@@ -4,7 +4,7 @@ Data flows one way: read → Session → scheme → measures → tables → repo
 
 >>> import attunement
 >>> sorted(attunement.builtin_schemes())
-['icep-r', 'icep-r-gaze', 'monadic-phases', 'mutual-gaze']
+['icep-r', 'icep-r-gaze', 'monadic-phases', 'mutual-gaze', 'video-gaze']
 """
 
 from .errors import AttunementError, FileFormatError, MappingError, SchemeError, SessionError
