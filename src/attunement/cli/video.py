@@ -131,7 +131,8 @@ def video(
                         session = media_session(
                             path, audio=not no_audio, audio_options=audio_options,
                             regions=regions or None, layout=layout, partners=partners, stride=stride,
-                            threshold=threshold, unit="count" if counts else "share", faces=faces, hands=hands, pose=pose,
+                            threshold=threshold, unit="count" if counts else "share", faces=faces, hands=hands,
+                            pose=pose,
                             on_open=lambda info, task=task: progress.update(task, total=info.expected_frames),
                             on_frames=lambda n, task=task: progress.advance(task, n))
                         sessions.append(session)

@@ -75,6 +75,11 @@ def media_session(path: str | Path, *, audio: bool = True, audio_options: Mappin
     AttunementError
         The file cannot be read (neither stream usable), with the file and the fix.
     """
+    return derive_codes(_signals(path, audio=audio, audio_options=audio_options, **video_options))
+
+
+def _signals(path, *, audio, audio_options, **video_options) -> Session:
+    """:func:`media_session` before the codes are derived: the picture's signals and the voices."""
     has_video, has_audio = streams(path)
     session = None
     if has_video or not (has_audio and audio):
@@ -89,11 +94,11 @@ def media_session(path: str | Path, *, audio: bool = True, audio_options: Mappin
         except AttunementError as error:  # keep the picture's signals; say why the sound is missing
             if session is None:
                 raise
-            return derive_codes(_noted(session, f"audio left out: {error}"))
-        return derive_codes(voice if session is None else add_audio(session, voice))
+            return _noted(session, f"audio left out: {error}")
+        return voice if session is None else add_audio(session, voice)
     if session is not None and audio:
-        return derive_codes(_noted(session, "no audio stream: voice signals left out"))
-    return derive_codes(session)
+        return _noted(session, "no audio stream: voice signals left out")
+    return session
 
 
 def media_summary(session: Session) -> dict[str, Any]:
