@@ -412,7 +412,8 @@ def _video_units(manifest: Manifest, options: Mapping[str, Any]) -> list[tuple[s
 
 def _video(unit: Unit) -> dict[str, pd.DataFrame]:
     """As ``attune video`` reads one file (:func:`attunement.video.media.media_session`): the signals, the
-    codes (``vocalising`` from the sound; gaze, smile, approach … with faces), and the file's row of ``videos.csv``."""
+    codes (``vocalising`` from the sound; gaze, smile, approach … with faces), and the file's row of
+    ``videos.csv``."""
     from ..io.signals_csv import signals_frame
     from ..io.tidy import to_frame
     from ..video import parse_region
