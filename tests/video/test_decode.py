@@ -113,3 +113,81 @@ def test_memory_does_not_hold_decoded_frames(tmp_path):
             pass
     gc.collect()
     assert ref() is None
+
+
+# ---------------------------------------------------------------- reading ahead on a background thread
+@pytest.mark.parametrize("ahead", [1, 3, 8])
+def test_reading_ahead_gives_the_same_frames_times_and_notes(tmp_path, ahead):
+    """With frames decoded on a thread (``ahead``), every frame, time, picture and note is the one read in line."""
+    full = write_clip(tmp_path / "full.mkv", frames=60, width=160, height=120)
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size * 2 // 3])
+    for clip in (full, cut):
+        with VideoReader(clip, stride=2) as reader:
+            plain = [(f.index, f.time_s, f.image.copy()) for f in reader]
+            plain_notes = list(reader.notes)
+        with VideoReader(clip, stride=2, ahead=ahead) as reader:
+            threaded = [(f.index, f.time_s, f.image.copy()) for f in reader]
+            assert reader.notes == plain_notes
+        assert [(i, t) for i, t, _ in threaded] == [(i, t) for i, t, _ in plain]
+        assert all(np.array_equal(a, b) for (_, _, a), (_, _, b) in zip(threaded, plain))
+    assert plain_notes and "cut off" in plain_notes[0]  # the cut file's note travels from the thread
+
+
+def test_stopping_early_ends_the_reading_thread(tmp_path):
+    """Leaving the loop after two frames stops the thread and closes the file (no thread is left running)."""
+    import threading
+
+    clip = write_clip(tmp_path / "c.mkv", frames=80)
+    with VideoReader(clip, ahead=4) as reader:
+        for frame in reader:
+            if frame.index == 1:
+                break
+    assert not any(t.name == "attunement-video-reader" for t in threading.enumerate())
+    assert reader._container is None
+
+
+def test_an_error_on_the_reading_thread_is_raised_in_the_caller(tmp_path, monkeypatch):
+    """An exception while decoding ahead reaches the caller after the frames decoded before it."""
+    clip = write_clip(tmp_path / "c.mkv", frames=10)
+    reader = VideoReader(clip, ahead=4)
+    frames = reader._frames
+
+    def failing():
+        yield from (next(frames) for _ in range(5))
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(reader, "_frames", failing())
+    seen = []
+    with pytest.raises(RuntimeError, match="disk gone"):
+        for frame in reader:
+            seen.append(frame.index)
+    assert seen == [0, 1, 2, 3, 4, 5]  # the first frame, read when the file was opened, then five more
+
+
+# ---------------------------------------------------------------- timestamps: FFmpeg's best-effort choice
+MEGAMIND = "/usr/share/doc/opencv-doc/examples/data/Megamind.avi"
+
+
+def test_packed_b_frames_in_a_real_avi_keep_their_frames_in_time_order():
+    """opencv-doc's Megamind.avi (MPEG-4 part 2 in AVI, 270 frames at 2997/125 fps, packed B-frames).
+
+    Its presentation times arrive in decoding order (1, 2, 3, 5, 4, 6, 8, 7 …, read with PyAV directly), which
+    once dropped every B-frame as "not after the frame before" (182 of 270 kept). With FFmpeg's rule the decoding
+    times take over after the first fault: all but the two frames at the switch are kept, one frame apart.
+    """
+    from pathlib import Path
+
+    if not Path(MEGAMIND).exists():
+        pytest.skip(f"{MEGAMIND} is absent (apt-get install opencv-doc)")
+    with av.open(MEGAMIND) as container:
+        raw = [(f.pts, f.dts) for f in container.decode(video=0)]
+    assert len(raw) == 270 and [p for p, _ in raw[:8]] == [1, 2, 3, 5, 4, 6, 8, 7]
+    with VideoReader(MEGAMIND) as reader:
+        times = np.array([f.time_s for f in reader])
+        notes = reader.notes
+    assert len(times) >= 266
+    steps = np.diff(times) * 2997 / 125          # in frame intervals
+    assert np.all(steps > 0) and np.median(steps) == pytest.approx(1.0)
+    assert np.sum(np.abs(steps - 1) > 1e-6) <= 270 - len(times)    # a gap only where a frame was left out
+    assert any("decoding times are used, as FFmpeg does" in n for n in notes)

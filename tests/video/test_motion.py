@@ -66,3 +66,14 @@ def test_bad_parameters():
         MotionEnergy([Region("a", 0, 0, 1, 1)], unit="pixels")
     with pytest.raises(ValueError, match="threshold must be a whole number of grey levels from 0 to 254, got 300"):
         MotionEnergy([Region("a", 0, 0, 1, 1)], threshold=300)
+
+
+def test_keeping_the_callers_image_gives_the_same_energy():
+    """``keep=True`` (no copy of the previous frame) changes nothing for fresh images."""
+    rng = np.random.default_rng(4)
+    images = [rng.integers(0, 256, (30, 40), dtype=np.uint8) for _ in range(6)]
+    regions = [Region("a", 0, 0, 20, 30), Region("b", 20, 5, 20, 25)]
+    copied = MotionEnergy(regions, threshold=12)
+    kept = MotionEnergy(regions, threshold=12, keep=True)
+    for image in images:
+        assert np.array_equal(copied.update(image), kept.update(image), equal_nan=True)

@@ -4,7 +4,13 @@ Definitions
 -----------
 - **Time of a frame** = ``pts × time_base`` of its stream, in seconds (never the
   frame's position times a nominal rate), so a variable frame rate, a dropped
-  frame or a stream that starts late is carried through as it is.
+  frame or a stream that starts late is carried through as it is. Where the
+  presentation times are out of order more often than the decoding times, the
+  decoding time (``dts``) is used instead: FFmpeg's own rule for its
+  "best effort timestamp" (libavcodec's ``guess_correct_pts``). Old AVI files
+  with packed B-frames (DivX, Xvid) carry each frame's decoding time as its
+  presentation time, so the frames, which the decoder gives in the order they
+  are shown, arrive with times such as 1, 2, 3, 5, 4, 6, 8, 7.
 - **Rotation**: phones store portrait video as landscape pixels plus a display
   matrix (the MP4 ``tkhd`` matrix, FFmpeg's ``DISPLAYMATRIX`` side data). PyAV's
   ``VideoFrame.rotation`` is the angle the matrix turns the picture
@@ -15,6 +21,11 @@ Definitions
   conversion.
 - **Stride** ``s``: every frame is decoded (inter-coded video cannot be decoded
   otherwise), and frames ``0, s, 2s, …`` are yielded.
+- **Reading ahead** (``ahead=n``): a background thread decodes (and converts to
+  colour) up to ``n`` frames ahead of the one being analysed, so decoding and
+  the analysis of the frames (motion energy, faces) run on two cores at once;
+  FFmpeg and numpy release Python's lock while they work. The frames, their
+  order and their times are the same as without it.
 
 Memory does not grow with the video's length: :class:`VideoReader` is an
 iterator that holds the frame being yielded and FFmpeg's decoder buffers, never
@@ -31,6 +42,8 @@ fix.
 from __future__ import annotations
 
 import itertools
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +53,7 @@ import numpy as np
 from .._media import duration_s, open_stream
 from ..errors import FileFormatError
 
-__all__ = ["Frame", "VideoInfo", "VideoReader", "require_av"]
+__all__ = ["Frame", "FrameClock", "VideoInfo", "VideoReader", "require_av"]
 
 #: Pixel formats whose first plane is the luma, read as the grey picture without conversion.
 _LUMA_FIRST = frozenset({"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "nv21",
@@ -150,6 +163,10 @@ class VideoReader:
     rgb : bool
         Also give each yielded frame's colour picture (:attr:`Frame.rgb`; FFmpeg's
         ``rgb24`` conversion, done for the yielded frames only).
+    ahead : int
+        Frames decoded ahead on a background thread while the caller works on the
+        current one (0: decode in the caller's thread). Memory holds at most this many
+        frames more.
 
     Attributes
     ----------
@@ -178,9 +195,13 @@ class VideoReader:
     [0.0, 0.08, 0.16]
     """
 
-    def __init__(self, path: str | Path, *, stride: int = 1, threads: bool = True, rgb: bool = False) -> None:
+    def __init__(self, path: str | Path, *, stride: int = 1, threads: bool = True, rgb: bool = False,
+                 ahead: int = 0) -> None:
         if int(stride) != stride or stride < 1:
             raise FileFormatError(f"--stride must be a whole number of frames, 1 or more; got {stride!r}.")
+        if int(ahead) != ahead or ahead < 0:
+            raise ValueError(f"ahead must be a whole number of frames, 0 or more; got {ahead!r}")
+        self.ahead = int(ahead)
         self.path = Path(path)
         self.stride = int(stride)
         self.rgb = bool(rgb)
@@ -229,6 +250,7 @@ class VideoReader:
     def _decode(self) -> Iterator[tuple[float, object, np.ndarray]]:
         av, stream, name = self._av, self._stream, self.path.name
         packets = self._container.demux(stream)
+        clock = FrameClock()
         while True:
             try:
                 packet = next(packets)
@@ -243,14 +265,26 @@ class VideoReader:
                                   f"cut off there; the frames before it are kept")
                 return
             for frame in frames:
-                if frame.pts is None:
+                stamp = clock.choose(frame.pts, frame.dts)
+                if stamp is None:
                     continue
-                time_s = float(frame.pts * frame.time_base)
+                if clock.from_dts == 1:
+                    self.notes.append("the frames' presentation times are out of order (an AVI file with packed "
+                                      "B-frames, for instance): their decoding times are used, as FFmpeg does")
+                time_s = float(stamp * frame.time_base)
                 turns = _turns(frame.rotation) if frame.rotation else 0
                 image = _grey(frame)
                 yield time_s, frame, (np.rot90(image, turns) if turns else image)
 
     def __iter__(self) -> Iterator[Frame]:
+        frames = self._in_order()
+        try:
+            yield from (_read_ahead(frames, self.ahead) if self.ahead else frames)
+        finally:
+            frames.close()
+            self.close()
+
+    def _in_order(self) -> Iterator[Frame]:
         step = self.stride
         try:
             pending = [self._first] if self._first is not None else []
@@ -271,7 +305,7 @@ class VideoReader:
                                   f"left out")
             self._check_complete()
         finally:
-            self.close()
+            self._frames.close()
 
     def _check_complete(self) -> None:
         info = self.info
@@ -294,3 +328,101 @@ class VideoReader:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class FrameClock:
+    """Choose each decoded frame's timestamp: its presentation time, or its decoding time when that is more reliable.
+
+    FFmpeg's rule (libavcodec's ``guess_correct_pts``, behind ``best_effort_timestamp``): count the frames whose
+    presentation time (pts) did not increase, and those whose decoding time (dts) did not; use the pts while it has
+    no more such faults than the dts (or there is no dts), else the dts.
+
+    Examples
+    --------
+    An AVI with packed B-frames: the presentation times arrive in decoding order, the decoding times in order.
+
+    >>> clock = FrameClock()
+    >>> [clock.choose(pts, dts) for pts, dts in [(1, 1), (2, 2), (3, 3), (5, 4), (4, 5), (6, 6)]]
+    [1, 2, 3, 5, 5, 6]
+    >>> clock.from_dts
+    2
+    """
+
+    def __init__(self) -> None:
+        self.faulty_pts = self.faulty_dts = 0
+        self.from_dts = 0
+        self._last_pts: int | None = None
+        self._last_dts: int | None = None
+
+    def choose(self, pts: int | None, dts: int | None) -> int | None:
+        """The frame's timestamp in its stream's time base; None when it has neither."""
+        if dts is not None:
+            self.faulty_dts += self._last_dts is not None and dts <= self._last_dts
+            self._last_dts = dts
+        if pts is not None:
+            self.faulty_pts += self._last_pts is not None and pts <= self._last_pts
+            self._last_pts = pts
+        if pts is not None and (self.faulty_pts <= self.faulty_dts or dts is None):
+            return pts
+        if dts is not None:
+            self.from_dts += 1
+        return dts
+
+
+_END = object()
+
+
+class _Failure:
+    """An exception raised on the reading thread, carried to the caller's."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def _read_ahead(frames: Iterator[Frame], size: int) -> Iterator[Frame]:
+    """Yield ``frames`` as they are, produced on a background thread up to ``size`` ahead of the caller.
+
+    Frames travel in batches of up to four (one lock round per batch, not per frame); an exception on the
+    reading thread is raised in the caller's; when the caller stops early the thread stops at its next frame.
+    """
+    batch = max(1, min(4, size))
+    lane: queue.Queue = queue.Queue(maxsize=max(1, size // batch))
+    stop = threading.Event()
+
+    def send(item) -> bool:
+        while not stop.is_set():
+            try:
+                lane.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        pending: list[Frame] = []
+        try:
+            for frame in frames:
+                pending.append(frame)
+                if len(pending) == batch:
+                    if not send(pending):
+                        return
+                    pending = []
+            outcome = _END
+        except BaseException as error:  # carried to the caller, raised there
+            outcome = _Failure(error)
+        if not pending or send(pending):
+            send(outcome)
+
+    worker = threading.Thread(target=produce, name="attunement-video-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = lane.get()
+            if item is _END:
+                return
+            if isinstance(item, _Failure):
+                raise item.error
+            yield from item
+    finally:
+        stop.set()
+        worker.join()

@@ -33,6 +33,8 @@ __all__ = ["SIGNAL", "video_session", "place_on_grid"]
 
 #: The name of the motion-energy signal (as the MEA reader names it, so both meet in ``attune sync``).
 SIGNAL = "motion_energy"
+#: Frames decoded ahead on a background thread while the caller analyses the current one (:class:`.decode.VideoReader`).
+READ_AHEAD = 8
 
 
 def place_on_grid(times: np.ndarray, values: np.ndarray, rate: float) -> tuple[np.ndarray, dict[str, int]]:
@@ -138,14 +140,14 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
         from .faces import require_faces
 
         require_faces()
-    with VideoReader(path, stride=stride, rgb=faces or pose) as reader:
+    with VideoReader(path, stride=stride, rgb=faces or pose, ahead=READ_AHEAD) as reader:
         info = reader.info
         if on_open is not None:
             on_open(info)
         chosen = list(regions) if regions else list(layout_regions(layout, info.width, info.height))
         check_regions(chosen, info.width, info.height, name=path.name)
         by_partner = partner_regions(chosen, partners)
-        meter = MotionEnergy(list(by_partner.values()), threshold=threshold, unit=unit)
+        meter = MotionEnergy(list(by_partner.values()), threshold=threshold, unit=unit, keep=True)
         if faces:
             from .face_signals import FaceSignals
 
