@@ -77,3 +77,16 @@ def test_bad_options_are_one_clear_line(tmp_path):
     result = _run("video", clip, "--hands", "--out", tmp_path / "o")
     assert result.exit_code == 1
     assert "give --hands together with --faces" in result.output
+
+
+def test_videos_with_the_same_name_in_two_folders_stay_two_sessions(tmp_path):
+    """day1/dyad.mkv and day2/dyad.mkv once became one session "dyad"; now day1-dyad and day2-dyad."""
+    for day, frames in (("day1", 30), ("day2", 40)):
+        (tmp_path / day).mkdir()
+        write_clip(tmp_path / day / "dyad.mkv", frames=frames, rate=10, pictures=_dyad)
+    out = tmp_path / "out"
+    result = _run("video", tmp_path / "day1" / "dyad.mkv", tmp_path / "day2", "--out", out)
+    assert result.exit_code == 0, result.output
+    videos = pd.read_csv(out / "videos.csv")
+    assert videos[["session", "frames"]].values.tolist() == [["day1-dyad", 30], ["day2-dyad", 40]]
+    assert {s.id for s in read(out / "signals.csv")} == {"day1-dyad", "day2-dyad"}

@@ -45,6 +45,30 @@ def _video_inputs(inputs: list[Path]) -> list[Path]:
     return files
 
 
+def _session_ids(files: list[Path]) -> list[str]:
+    """Each video's session id: its file name's stem, prefixed by as many of its folders as make it distinct.
+
+    ``day1/cam.mp4`` and ``day2/cam.mp4`` → ``day1-cam`` and ``day2-cam`` (two sessions, two ELAN files), where
+    the stems alone would make one session of both; a file given twice is numbered.
+
+    >>> _session_ids([Path("day1/cam.mp4"), Path("day2/cam.mp4"), Path("other.mkv"), Path("other.mkv")])
+    ['day1-cam', 'day2-cam', 'other', 'other-2']
+    """
+    names = [[*(part for part in path.parent.parts if part != path.anchor), path.stem] for path in files]
+    ids = [parts[-1] for parts in names]
+    for depth in range(2, 1 + max((len(parts) for parts in names), default=1)):
+        clashing = {i for i in ids if ids.count(i) > 1}
+        if not clashing:
+            break
+        ids = ["-".join(parts[-depth:]) if i in clashing else i for i, parts in zip(ids, names)]
+    seen: dict[str, int] = {}
+    for k, name in enumerate(ids):
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            ids[k] = f"{name}-{seen[name]}"
+    return ids
+
+
 def _parse_channels(items: list[str] | None) -> dict[int, str]:
     """``--channel 1=caregiver`` → ``{0: "caregiver"}`` (channels are numbered from 1 on the command line)."""
     mapping: dict[int, str] = {}
@@ -117,6 +141,7 @@ def video(
         audio_options = dict(channels=channels or None, voices=(high.strip(), low.strip()),
                              aggressiveness=vad_aggressiveness)
         files = _video_inputs(list(inputs))
+        ids = _session_ids(files)
         if not files:
             raise AttunementError(f"no video files among the inputs ({', '.join(str(p) for p in inputs)}); give "
                                   f"video files or folders holding {', '.join(VIDEO_SUFFIXES[:5])} ….")
@@ -125,7 +150,7 @@ def video(
                                 _FramesPerSecond(), TimeRemainingColumn(), console=console, transient=True,
                                 disable=not console.is_terminal)
             with progress:
-                for path in files:
+                for path, session_id in zip(files, ids):
                     task = progress.add_task(esc(path.name), total=None)
                     try:
                         session = media_session(
@@ -135,7 +160,7 @@ def video(
                             pose=pose,
                             on_open=lambda info, task=task: progress.update(task, total=info.expected_frames),
                             on_frames=lambda n, task=task: progress.advance(task, n))
-                        sessions.append(session)
+                        sessions.append(session if session.id == session_id else session.replace(id=session_id))
                     except AttunementError as error:
                         failures.append(Failure(str(path), str(error)))
                     progress.remove_task(task)
