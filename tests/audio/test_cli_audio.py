@@ -64,3 +64,28 @@ def test_bad_channel_option_is_one_clear_line(tmp_path):
     result = _run("video", mics, "--channel", "0=infant", "--out", tmp_path / "o")
     assert result.exit_code == 1
     assert "--channel '0=infant': write it as N=PARTNER with N counted from 1" in result.output
+
+
+def test_start_and_end_analyse_a_part_of_the_recording_on_its_own_clock(tmp_path):
+    """--start 2 --end 0:04 on a 6 s film: the picture's and the sound's signals cover 2–4 s, and the tone at
+    2.5–3.5 s is found at its place in the whole recording, not at 0.5 s."""
+    tones = place([(0.5, harmonic_tone(180, 1.0)), (2.5, harmonic_tone(450, 1.0)), (4.5, harmonic_tone(200, 1.0))],
+                  6.0)
+    film = write_audio(tmp_path / "dyad.mkv", tones, video_rate=10)
+    out = tmp_path / "part"
+    result = _run("video", film, "-p", "left=infant", "-p", "right=caregiver", "--start", "2", "--end", "0:04",
+                  "--out", out)
+    assert result.exit_code == 0, result.output
+    session = read(out / "signals.csv")[0]
+    motion, voice = session.signals[("infant", "motion_energy")], session.signals[("infant", "voice_activity")]
+    assert motion.start == pytest.approx(2.0) and motion.times[-1] == pytest.approx(3.9)
+    assert voice.start == pytest.approx(2.0) and voice.times[-1] < 4.0
+    spoken = pd.read_csv(out / "codes.csv").query("code == 'vocalising'")
+    assert spoken[["partner"]].values.ravel().tolist() == ["infant"]
+    assert spoken.onset.iloc[0] == pytest.approx(2.5, abs=0.1) and spoken.offset.iloc[0] == pytest.approx(3.5, abs=0.15)
+    assert pd.read_csv(out / "videos.csv").loc[0, "frames"] == 20
+
+    bad = _run("video", film, "--start", "1:75", "--out", tmp_path / "bad")
+    assert bad.exit_code == 1 and "--start '1:75': give seconds (90, 12.5) or minutes and seconds" in bad.output
+    late = _run("video", film, "--start", "9", "--out", tmp_path / "late")
+    assert "dyad.mkv: no frame from 9 s (the video lasts" in late.output

@@ -75,3 +75,19 @@ def test_memory_stays_flat_in_blocks(tmp_path):
     with AudioReader(wav) as reader:
         largest = max(block.samples.shape[1] for block in reader)
     assert largest <= 16000 and reader.samples == 16000 * 60
+
+
+def test_a_part_of_the_sound_is_exactly_those_samples_of_the_whole(tmp_path):
+    """AudioReader(start_s, end_s) yields the whole decoding's samples from ceil(start·16 kHz) to end, timed so."""
+    from attunement.audio.decode import RATE_HZ, AudioReader
+    from attunement.audio.testing import harmonic_tone, write_audio
+
+    wav = write_audio(tmp_path / "t.wav", harmonic_tone(220, 3.0, rate=48000), rate=48000)
+    with AudioReader(wav) as reader:
+        whole = np.concatenate([b.samples for b in reader], axis=1)
+    with AudioReader(wav, start_s=1.25, end_s=2.0) as reader:
+        blocks = list(reader)
+        assert reader.info.start_s == 1.25 and reader.notes == []
+    assert blocks[0].start_s == 1.25
+    np.testing.assert_array_equal(np.concatenate([b.samples for b in blocks], axis=1),
+                                  whole[:, int(1.25 * RATE_HZ):int(2.0 * RATE_HZ)])

@@ -191,3 +191,31 @@ def test_packed_b_frames_in_a_real_avi_keep_their_frames_in_time_order():
     assert np.all(steps > 0) and np.median(steps) == pytest.approx(1.0)
     assert np.sum(np.abs(steps - 1) > 1e-6) <= 270 - len(times)    # a gap only where a frame was left out
     assert any("decoding times are used, as FFmpeg does" in n for n in notes)
+
+
+# ---------------------------------------------------------------- a part of the video (seeking)
+def test_a_part_is_sought_and_gives_the_whole_decodings_frames(tmp_path):
+    """H.264 with a key frame every 25 frames: the frames in [2.3, 3.1) s, read by seeking, are those (times and
+    pictures) of decoding the whole file, and fewer frames are decoded than from the beginning."""
+    clip = write_clip(tmp_path / "c.mp4", frames=150, rate=25, codec="libx264", width=96, height=64,
+                      pictures=lambda k: moving_square(k, width=96, height=64),
+                      options={"preset": "ultrafast", "qp": "10", "g": "25"})
+    with VideoReader(clip) as reader:
+        whole = [(f.time_s, f.image.copy()) for f in reader if 2.3 <= f.time_s < 3.1]
+    with VideoReader(clip, start_s=2.3, end_s=3.1) as reader:
+        part = [(f.time_s, f.image.copy()) for f in reader]
+        assert reader.info.start_s == pytest.approx(2.32) and reader.notes == []
+    assert [t for t, _ in part] == [t for t, _ in whole] and len(part) == 20
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(part, whole))
+    with VideoReader(clip, start_s=5.0, stride=4) as reader:     # to the end, every 4th frame
+        assert [round(f.time_s, 2) for f in reader] == [5.0, 5.16, 5.32, 5.48, 5.64, 5.8, 5.96]
+        assert reader.notes == []                                 # reaching the end is not "cut off"
+
+
+def test_a_part_outside_the_video_is_refused_with_its_length(tmp_path):
+    clip = write_clip(tmp_path / "c.mkv", frames=20, rate=10)
+    with pytest.raises(FileFormatError, match=r"c\.mkv: no frame from 5 s to 6 s \(the video lasts 2\.000 s\)\. "
+                                              r"Give --start and --end within the video\."):
+        VideoReader(clip, start_s=5, end_s=6)
+    with pytest.raises(FileFormatError, match=r"must come after its start"):
+        VideoReader(clip, start_s=1, end_s=1)

@@ -105,6 +105,10 @@ class AudioReader:
     path : str or Path
     channels : {"mono", "each"}
         Mix every channel into one, or keep each channel (row) apart.
+    start_s, end_s : float, optional
+        Yield only the samples from ``start_s`` (seconds of the file's own clock) up to but not including
+        ``end_s``; the audio before ``start_s`` is decoded and passed over (decoding is cheap next to the
+        analysis), so the samples are exactly those of the whole file's decoding.
 
     Attributes
     ----------
@@ -132,12 +136,19 @@ class AudioReader:
     ({2}, 16000)
     """
 
-    def __init__(self, path: str | Path, *, channels: str = "mono") -> None:
+    def __init__(self, path: str | Path, *, channels: str = "mono", start_s: float | None = None,
+                 end_s: float | None = None) -> None:
         if channels not in ("mono", "each"):
             raise FileFormatError(f"Invalid value for channels: {channels!r}. Allowed values are 'mono' and 'each'.")
+        if end_s is not None and not end_s > (start_s or 0.0):
+            raise FileFormatError(f"the end of the part to read ({end_s!r} s) must come after its start "
+                                  f"({start_s or 0.0!r} s).")
         self.path = Path(path)
         self.notes: list[str] = []
         self.samples = 0
+        self._decoded = 0       # samples decoded, before the part asked for was cut out
+        self._part = (start_s, end_s)
+        self._ended = False      # stopped at end_s, not cut off
         self._container = None
         av = require_audio()
         self._av = av
@@ -156,19 +167,25 @@ class AudioReader:
         self._resampler = av.AudioResampler(format="s16p", layout="mono" if channels == "mono" else context.layout,
                                             rate=RATE_HZ)
         duration = duration_s(stream, self._container)
-        self._blocks = self._decode()
+        origin = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+        self._origin = origin
+        self._blocks = self._cut(self._decode())
         try:
             first = next(self._blocks)
         except StopIteration:
             self.close()
+            if start_s is not None or end_s is not None:
+                raise FileFormatError(
+                    f"{name}: no audio from {start_s or 0:g} s" + (f" to {end_s:g} s" if end_s is not None else "")
+                    + (f" (the sound lasts {duration:.3f} s)" if duration else "") + ". Give --start and --end "
+                    f"within the recording.") from None
             raise FileFormatError(
                 f"{name}: no audio could be decoded ({'; '.join(self.notes) or 'the audio stream is empty'}). "
                 f"The file is corrupt or cut off; repair or re-export it, or leave it out.") from None
         self._first = first
-        start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
         self.info = AudioInfo(path=self.path, channels=int(count), layout=str(layout),
                               source_rate_hz=int(context.sample_rate or 0), codec=context.name,
-                              duration_s=duration, start_s=start)
+                              duration_s=duration, start_s=origin + self._skipped / RATE_HZ)
 
     def _decode(self) -> Iterator[np.ndarray]:
         av, stream = self._av, self._stream
@@ -195,6 +212,21 @@ class AudioReader:
         except av.error.FFmpegError:  # nothing buffered
             pass
 
+    def _cut(self, blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+        """The decoded blocks trimmed to the part asked for: sample k is at ``origin + k / RATE_HZ``."""
+        start_s, end_s = self._part
+        first = 0 if start_s is None else max(0, int(np.ceil(round((start_s - self._origin) * RATE_HZ, 6))))
+        stop = None if end_s is None else max(0, int(np.ceil(round((end_s - self._origin) * RATE_HZ, 6))))
+        self._skipped = first
+        for block in blocks:
+            at, self._decoded = self._decoded, self._decoded + block.shape[-1]
+            lo, hi = max(first - at, 0), block.shape[-1] if stop is None else min(stop - at, block.shape[-1])
+            if hi > lo:
+                yield block[..., lo:hi]
+            if stop is not None and self._decoded >= stop:
+                self._ended = True
+                return
+
     def __iter__(self) -> Iterator[AudioBlock]:
         try:
             first, self._first = self._first, None
@@ -214,9 +246,9 @@ class AudioReader:
 
     def _check_complete(self) -> None:
         declared = self.info.duration_s
-        if declared is None or any("decoding stopped" in n for n in self.notes):
+        if declared is None or self._ended or any("decoding stopped" in n for n in self.notes):
             return
-        got = self.samples / RATE_HZ
+        got = self._decoded / RATE_HZ
         if declared - got > _TRUNCATION_S:
             self.notes.append(f"the audio ends at {got:.3f} s but declares {declared:.3f} s: the file is cut off; "
                               f"the audio before the cut is kept")

@@ -59,8 +59,8 @@ def vocalising_tier(active: np.ndarray, *, start_s: float = 0.0) -> Tier:
 
 
 def _analyse(path: Path, *, mode: str, tracks: Sequence[tuple[float, float]], rows: Sequence[int],
-             aggressiveness: int, frame_ms: int):
-    with AudioReader(path, channels=mode) as reader:
+             aggressiveness: int, frame_ms: int, part: tuple[float | None, float | None] = (None, None)):
+    with AudioReader(path, channels=mode, start_s=part[0], end_s=part[1]) as reader:
         info = reader.info
         vads = [VoiceActivity(aggressiveness=aggressiveness, frame_ms=frame_ms) for _ in tracks]
         prosody = [Prosody(floor_hz=lo, ceiling_hz=hi) for lo, hi in tracks]
@@ -82,6 +82,7 @@ def audio_session(path: str | Path, *, channels: Mapping[int, str] | None = None
                   pitch_ranges: Mapping[str, tuple[float, float]] | None = None, aggressiveness: int = 2,
                   frame_ms: int = 30, hangover_s: float = 0.2, min_duration_s: float = 0.1,
                   crosstalk_db: float = CROSSTALK_DB, mouth: Mapping[str, Signal] | None = None,
+                  start_s: float | None = None, end_s: float | None = None,
                   session_id: str | None = None) -> Session:
     """Read a recording's first audio stream into a Session of voice signals and ``vocalising`` tiers per partner.
 
@@ -111,6 +112,8 @@ def audio_session(path: str | Path, *, channels: Mapping[int, str] | None = None
         ``faces=True``, on the same timeline). Without ``channels``, when both voices have one, each segment goes
         to the partner whose mouth clearly moves more during it (:func:`~.speakers.by_mouth`); the pitch decides
         the others. With ``channels`` it is not used (one microphone each is the more reliable evidence).
+    start_s, end_s : float, optional
+        Analyse only this part of the recording (seconds of its own clock; :class:`~.decode.AudioReader`).
     session_id : str, optional
         Default: the file's stem.
 
@@ -147,7 +150,8 @@ def audio_session(path: str | Path, *, channels: Mapping[int, str] | None = None
         order = sorted(channels)
         tracks = [ranges.get(channels[c], pitch_range(channels[c])) for c in order]
         info, notes, samples, speech, f0, db = _analyse(path, mode="each", tracks=tracks, rows=order,
-                                                       aggressiveness=aggressiveness, frame_ms=frame_ms)
+                                                       aggressiveness=aggressiveness, frame_ms=frame_ms,
+                                                       part=(start_s, end_s))
         partners = [channels[c] for c in order]
         active = by_channel(speech, db, crosstalk_db=crosstalk_db)
         active = np.array([smooth(a, hangover_s=hangover_s, min_duration_s=min_duration_s) for a in active])
@@ -160,7 +164,8 @@ def audio_session(path: str | Path, *, channels: Mapping[int, str] | None = None
             raise MappingError(f"{name}: the higher and the lower voice are both {high!r}; name two partners.")
         mixed = ranges.get("mixed", PITCH_RANGES["mixed"])
         info, notes, samples, speech, f0, db = _analyse(path, mode="mono", tracks=[mixed], rows=[0],
-                                                       aggressiveness=aggressiveness, frame_ms=frame_ms)
+                                                       aggressiveness=aggressiveness, frame_ms=frame_ms,
+                                                       part=(start_s, end_s))
         voiced = smooth(speech[0], hangover_s=hangover_s, min_duration_s=min_duration_s)
         attributed, unknown = by_pitch(voiced, f0[0], boundary_hz=boundary_hz)
         partners = [high, low]

@@ -69,6 +69,40 @@ def _session_ids(files: list[Path]) -> list[str]:
     return ids
 
 
+def _parse_clock(text: str | None, option: str) -> float | None:
+    """``--start 90``, ``--start 1:30`` or ``--start 0:01:30.5`` → seconds (None when not given).
+
+    >>> _parse_clock("1:30", "--start"), _parse_clock("0:01:30.5", "--end"), _parse_clock("12.25", "--start")
+    (90.0, 90.5, 12.25)
+    """
+    if text is None:
+        return None
+    parts = text.strip().split(":")
+    try:
+        if len(parts) > 3 or any(not p.strip() for p in parts):
+            raise ValueError
+        values = [float(p) for p in parts]
+        if any(v < 0 for v in values) or any(v >= 60 for v in values[1:]):
+            raise ValueError
+    except ValueError:
+        raise AttunementError(f"{option} {text!r}: give seconds (90, 12.5) or minutes and seconds (1:30, "
+                              f"0:01:30.5) from the video's beginning.") from None
+    seconds = 0.0
+    for value in values:
+        seconds = seconds * 60 + value
+    return seconds
+
+
+def _frames_in(info, start_s: float | None, end_s: float | None) -> int | None:
+    """The frames a progress bar expects: the whole video's, or those of the part asked for."""
+    total = info.expected_frames
+    if total is None or (start_s is None and end_s is None):
+        return total
+    length = total / info.rate_hz
+    span = min(end_s if end_s is not None else length, length) - min(start_s or 0.0, length)
+    return max(0, int(round(span * info.rate_hz)))
+
+
 def _parse_channels(items: list[str] | None) -> dict[int, str]:
     """``--channel 1=caregiver`` → ``{0: "caregiver"}`` (channels are numbered from 1 on the command line)."""
     mapping: dict[int, str] = {}
@@ -99,6 +133,8 @@ def video(
     channel: Annotated[Optional[list[str]], typer.Option("--channel", metavar="N=PARTNER", help="Each partner has their own microphone on channel N (from 1), e.g. --channel 1=caregiver --channel 2=infant. Without it the channels are mixed and voices are told apart by pitch (not reliable: see docs/video.md).")] = None,
     voices: Annotated[str, typer.Option("--voices", metavar="HIGH,LOW", help="Without --channel: the partner with the higher voice, then the one with the lower. With --faces, a segment goes instead to the partner whose mouth clearly moves more during it (name the same partners with --partner).")] = "infant,caregiver",
     vad_aggressiveness: Annotated[int, typer.Option("--vad-aggressiveness", min=0, max=3, help="webrtcvad's aggressiveness, 0 (keeps the most) to 3 (rejects the most non-speech).")] = 2,
+    start: Annotated[Optional[str], typer.Option("--start", metavar="TIME", help="Analyse from this time on (seconds, or m:ss / h:mm:ss from the recording's beginning; the video is sought, not decoded from its start). Times in the outputs stay the recording's own.")] = None,
+    end: Annotated[Optional[str], typer.Option("--end", metavar="TIME", help="Analyse up to this time (as --start).")] = None,
     eaf: Annotated[bool, typer.Option("--eaf", help="Also write one ELAN file per video (<video>.eaf), linked to the video, holding the automatic tiers (gaze, smile, self_comfort, approach, vocalising) for coders to correct.")] = False,
 ) -> None:
     """Each partner's motion energy (frame differencing per region) and voice (activity, pitch, intensity), as signals that `attune sync` reads.
@@ -138,6 +174,9 @@ def video(
         high, _, low = voices.partition(",")
         if not (high.strip() and low.strip()):
             raise AttunementError(f"--voices {voices!r}: write it as HIGH,LOW, e.g. --voices infant,caregiver.")
+        start_s, end_s = _parse_clock(start, "--start"), _parse_clock(end, "--end")
+        if start_s is not None and end_s is not None and end_s <= start_s:
+            raise AttunementError(f"--end {end} comes before --start {start}: give an end after the start.")
         audio_options = dict(channels=channels or None, voices=(high.strip(), low.strip()),
                              aggressiveness=vad_aggressiveness)
         files = _video_inputs(list(inputs))
@@ -157,8 +196,9 @@ def video(
                             path, audio=not no_audio, audio_options=audio_options,
                             regions=regions or None, layout=layout, partners=partners, stride=stride,
                             threshold=threshold, unit="count" if counts else "share", faces=faces, hands=hands,
-                            pose=pose,
-                            on_open=lambda info, task=task: progress.update(task, total=info.expected_frames),
+                            pose=pose, start_s=start_s, end_s=end_s,
+                            on_open=lambda info, task=task: progress.update(
+                                task, total=_frames_in(info, start_s, end_s)),
                             on_frames=lambda n, task=task: progress.advance(task, n))
                         sessions.append(session if session.id == session_id else session.replace(id=session_id))
                     except AttunementError as error:

@@ -19,6 +19,11 @@ Definitions
 - **Grey level** = the luma plane (Y′) as coded, read without conversion for the
   planar YUV formats; other pixel formats go through FFmpeg's ``gray``
   conversion.
+- **A part of the video** (``start_s``, ``end_s``): the reader seeks to the key
+  frame at or before ``start_s`` and decodes from there, yielding the frames
+  whose time is in ``[start_s, end_s)``; times stay those of the whole video, so
+  the signals line up with the video in ELAN. A file that cannot seek is decoded
+  from its beginning (with a note).
 - **Stride** ``s``: every frame is decoded (inter-coded video cannot be decoded
   otherwise), and frames ``0, s, 2s, …`` are yielded.
 - **Reading ahead** (``ahead=n``): a background thread decodes (and converts to
@@ -163,6 +168,9 @@ class VideoReader:
     rgb : bool
         Also give each yielded frame's colour picture (:attr:`Frame.rgb`; FFmpeg's
         ``rgb24`` conversion, done for the yielded frames only).
+    start_s, end_s : float, optional
+        Read only the frames from ``start_s`` (seconds of the video's own clock) up to
+        but not including ``end_s``.
     ahead : int
         Frames decoded ahead on a background thread while the caller works on the
         current one (0: decode in the caller's thread). Memory holds at most this many
@@ -196,12 +204,19 @@ class VideoReader:
     """
 
     def __init__(self, path: str | Path, *, stride: int = 1, threads: bool = True, rgb: bool = False,
-                 ahead: int = 0) -> None:
+                 ahead: int = 0, start_s: float | None = None, end_s: float | None = None) -> None:
         if int(stride) != stride or stride < 1:
             raise FileFormatError(f"--stride must be a whole number of frames, 1 or more; got {stride!r}.")
         if int(ahead) != ahead or ahead < 0:
             raise ValueError(f"ahead must be a whole number of frames, 0 or more; got {ahead!r}")
         self.ahead = int(ahead)
+        if start_s is not None and not start_s >= 0:
+            raise FileFormatError(f"the start of the part to read must be 0 s or later; got {start_s!r}.")
+        if end_s is not None and not end_s > (start_s or 0.0):
+            raise FileFormatError(f"the end of the part to read ({end_s!r} s) must come after its start "
+                                  f"({start_s or 0.0!r} s).")
+        self.start_s, self.end_s = start_s, end_s
+        self._ended = False
         self.path = Path(path)
         self.stride = int(stride)
         self.rgb = bool(rgb)
@@ -221,11 +236,19 @@ class VideoReader:
         if threads:
             stream.thread_type = "AUTO"
         self._stream = stream
+        if start_s:
+            self._seek(start_s)
         self._frames = self._decode()
         try:
             first = next(self._frames)
         except StopIteration:
+            length = duration_s(stream, self._container)
             self.close()
+            if start_s is not None or end_s is not None:
+                raise FileFormatError(
+                    f"{name}: no frame from {start_s or 0:g} s" + (f" to {end_s:g} s" if end_s is not None else "")
+                    + (f" (the video lasts {length:.3f} s)" if length else "") + ". Give --start and --end within "
+                    f"the video.") from None
             raise FileFormatError(
                 f"{name}: no frame could be decoded ({'; '.join(self.notes) or 'the video stream is empty'}). "
                 f"The file is corrupt or cut off; repair or re-export it, or leave it out.") from None
@@ -247,6 +270,15 @@ class VideoReader:
                               f"the picture as shown, {width}×{height}")
 
     # ------------------------------------------------------------------ decoding
+    def _seek(self, start_s: float) -> None:
+        """Go to the key frame at or before ``start_s``; on a file that cannot seek, stay at its beginning."""
+        stream = self._stream
+        try:
+            self._container.seek(int(start_s / stream.time_base), stream=stream, backward=True, any_frame=False)
+        except (self._av.error.FFmpegError, OSError) as error:
+            self.notes.append(f"the file cannot seek ({error}): it was decoded from its beginning up to "
+                              f"{start_s:g} s")
+
     def _decode(self) -> Iterator[tuple[float, object, np.ndarray]]:
         av, stream, name = self._av, self._stream, self.path.name
         packets = self._container.demux(stream)
@@ -272,6 +304,11 @@ class VideoReader:
                     self.notes.append("the frames' presentation times are out of order (an AVI file with packed "
                                       "B-frames, for instance): their decoding times are used, as FFmpeg does")
                 time_s = float(stamp * frame.time_base)
+                if self.start_s is not None and time_s < self.start_s:
+                    continue
+                if self.end_s is not None and time_s >= self.end_s:
+                    self._ended = True
+                    return
                 turns = _turns(frame.rotation) if frame.rotation else 0
                 image = _grey(frame)
                 yield time_s, frame, (np.rot90(image, turns) if turns else image)
@@ -309,7 +346,7 @@ class VideoReader:
 
     def _check_complete(self) -> None:
         info = self.info
-        if info.duration_s is None or self._last_time is None:
+        if info.duration_s is None or self._last_time is None or self._ended:
             return
         end = self._last_time + 1.0 / info.rate_hz
         if info.duration_s - end > _TRUNCATION_FRAMES / info.rate_hz and not any("decoding stopped" in n

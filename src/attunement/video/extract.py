@@ -73,7 +73,7 @@ def place_on_grid(times: np.ndarray, values: np.ndarray, rate: float) -> tuple[n
 def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, layout: str = "left-right",
                   partners: Mapping[str, str] | None = None, stride: int = 1, threshold: int = DEFAULT_THRESHOLD,
                   unit: str = "share", faces: bool = False, hands: bool = False, pose: bool = False,
-                  session_id: str | None = None,
+                  start_s: float | None = None, end_s: float | None = None, session_id: str | None = None,
                   on_open: Callable[[VideoInfo], None] | None = None,
                   on_frames: Callable[[int], None] | None = None) -> Session:
     """Read a video into a Session holding each partner's ``motion_energy`` signal.
@@ -104,6 +104,9 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
         Also find each partner's body in their region (MediaPipe Pose, the ``faces`` extra; :mod:`.pose`):
         lean and body orientation, and for the ``left-right`` layout without ``regions`` how much of each goes
         toward the partner.
+    start_s, end_s : float, optional
+        Read only this part of the video (seconds of its own clock; the reader seeks to it,
+        :class:`~.decode.VideoReader`); the signals keep the video's times.
     session_id : str, optional
         Default: the file's stem.
     on_open : callable, optional
@@ -140,7 +143,8 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
         from .faces import require_faces
 
         require_faces()
-    with VideoReader(path, stride=stride, rgb=faces or pose, ahead=READ_AHEAD) as reader:
+    with VideoReader(path, stride=stride, rgb=faces or pose, ahead=READ_AHEAD, start_s=start_s,
+                     end_s=end_s) as reader:
         info = reader.info
         if on_open is not None:
             on_open(info)
@@ -217,6 +221,8 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
         "regions": {p: f"{r.x},{r.y},{r.width},{r.height}" for p, r in by_partner.items()},
         "threshold": int(threshold), "unit": unit, "stride": int(stride),
     }
+    if start_s is not None or end_s is not None:
+        metadata["part_s"] = [start_s, end_s]
     if face_metadata is not None:
         metadata["faces"] = face_metadata
     if pose_meter is not None:

@@ -45,7 +45,7 @@ def _mouths(session: Session | None) -> dict | None:
 
 
 def media_session(path: str | Path, *, audio: bool = True, audio_options: Mapping[str, Any] | None = None,
-                  **video_options: Any) -> Session:
+                  start_s: float | None = None, end_s: float | None = None, **video_options: Any) -> Session:
     """A recording's Session: the picture's signals and, with ``audio``, each partner's voice.
 
     Parameters
@@ -57,6 +57,9 @@ def media_session(path: str | Path, *, audio: bool = True, audio_options: Mappin
     audio_options : mapping, optional
         Keyword arguments of :func:`~attunement.audio.audio_session` (``channels``, ``voices``,
         ``aggressiveness`` …).
+    start_s, end_s : float, optional
+        Analyse only this part of the recording, picture and sound alike (seconds of its own clock; the
+        signals and codes keep the recording's times, so they line up with it in ELAN).
     **video_options
         Keyword arguments of :func:`~attunement.video.video_session` (``regions``, ``layout``, ``partners``,
         ``stride``, ``threshold``, ``unit``, ``faces``, ``hands``, ``on_open``, ``on_frames`` …).
@@ -75,7 +78,9 @@ def media_session(path: str | Path, *, audio: bool = True, audio_options: Mappin
     AttunementError
         The file cannot be read (neither stream usable), with the file and the fix.
     """
-    return derive_codes(_signals(path, audio=audio, audio_options=audio_options, **video_options))
+    part = {"start_s": start_s, "end_s": end_s}
+    return derive_codes(_signals(path, audio=audio, audio_options={**(audio_options or {}), **part},
+                                 **video_options, **part))
 
 
 def _signals(path, *, audio, audio_options, **video_options) -> Session:
