@@ -43,6 +43,22 @@ def test_gaze_codes_follow_the_thresholds_and_a_missing_face_is_a_gap_not_away()
                               ("at-partner", 1.0, 1.2)]
 
 
+def test_facing_the_camera_codes_the_angle_off_the_camera_either_way():
+    """facing="camera" (one camera per partner): off-camera angle = |yaw + asin(gaze_x · 15 / 12)|, at-partner
+    ≤ 30°, far-away ≥ 60°. By hand: yaw 10, gaze 0 → 10° (at); yaw −20, gaze −0.4 → |−20 − 30| = 50° (away);
+    yaw 20, gaze −0.4 → |20 − 30| = 10° (at: the eyes come back to the camera); yaw −70 → 70° (far-away);
+    yaw 45 → 45° (away). Two samples each, 0.2 s; the face's partner-side signals are not needed."""
+    yaw = np.repeat([10.0, -20, 20, -70, 45], 2)
+    gaze = np.repeat([0.0, -0.4, -0.4, 0.0, 0.0], 2)
+    s = _session(**{"infant__head_yaw_deg": yaw, "infant__gaze_x": gaze, "infant__face_present": np.ones(10)})
+    tier = derive_codes(s, facing="camera").tier("infant", "gaze")
+    assert _records(tier) == [("at-partner", 0.0, 0.2), ("away", 0.2, 0.4), ("at-partner", 0.4, 0.6),
+                              ("far-away", 0.6, 0.8), ("away", 0.8, 1.0)]
+    assert derive_codes(s).tiers == {}          # one camera filming both needs head_toward_partner_deg
+    with pytest.raises(ValueError, match="Allowed values are 'each-other', 'camera'"):
+        derive_codes(s, facing="behind")
+
+
 def test_a_glitch_shorter_than_the_minimum_bout_joins_the_run_before_it():
     """One mislocated frame (−20° amid 40°) at 10 Hz is shorter than the 0.2 s minimum gaze bout (2 samples): it
     takes the code before it. With the minimum at one sample it stays. A run shorter than the minimum at the start

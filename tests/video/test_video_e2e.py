@@ -130,3 +130,36 @@ def test_agreement_between_the_automatic_codes_and_a_coders_elan_file(video_out,
     assert units.kappa == pytest.approx(12 / 13, abs=1e-9)
     assert table.loc["event", "n_agree"] == 3                    # onsets 0, 2.0/2.2 and 4.0 within ±2 s
     assert (tmp_path / "agreement" / "agreement.html").is_file()
+
+
+def test_a_split_screen_of_two_cameras_codes_gaze_toward_each_camera(tmp_path):
+    """--facing camera: each half is one camera filming one partner from where the other sits.
+
+    A 640×480 split screen at 10 fps, 3 s. Left half (infant): the astronaut's frontal face throughout (head yaw
+    −0.7°, eyes ≈ 0°: looking into the camera, at the partner). Right half (caregiver): messi's head turned about
+    25° with the eyes a further 8° (measured: yaw 24.8°, gaze_x 0.11, so 33° off the camera) for 1.5 s, then the
+    astronaut's frontal face. With ``--code-threshold gaze_at_deg=15`` (at-partner within 15° of the camera, far-away
+    from 45°): infant at-partner 0–3 s; caregiver away 0–1.5 s, at-partner 1.5–3 s. No distance or approach is
+    measured between faces on two cameras.
+    """
+    from ._faces import astronaut_face, canvas
+
+    frontal, turned = astronaut_face(160), messi_head(160)
+
+    def picture(k):
+        return canvas((frontal, 80, 160), (turned if k < 15 else frontal, 400, 160))
+
+    clip = write_clip(tmp_path / "split.mkv", frames=30, rate=10, pictures=picture, width=640, height=480)
+    out = tmp_path / "out"
+    _run("video", clip, "--faces", "--facing", "camera", "--code-threshold", "gaze_at_deg=15",
+         "-p", "left=infant", "-p", "right=caregiver", "--no-audio", "--out", out)
+    _close(_intervals(out / "codes.csv", "infant", "gaze"), [("at-partner", 0.0, 3.0)])
+    _close(_intervals(out / "codes.csv", "caregiver", "gaze"), [("away", 0.0, 1.5), ("at-partner", 1.5, 3.0)])
+    signals = set(pd.read_csv(out / "signals.csv").signal)
+    assert "head_yaw_deg" in signals and not {"head_distance_iod", "approach_iod_per_s"} & signals
+    assert pd.read_csv(out / "videos.csv").loc[0, "frames_with_face"] == "infant=30; caregiver=30"
+
+    refused = runner.invoke(app, ["video", str(clip), "--facing", "behind", "--out", str(tmp_path / "x")])
+    assert refused.exit_code == 1 and "--facing 'behind': give each-other" in refused.output
+    refused = runner.invoke(app, ["video", str(clip), "--code-threshold", "gaze_deg=15", "--out", str(tmp_path / "x")])
+    assert refused.exit_code == 1 and "NAME one of gaze_at_deg, gaze_far_deg" in " ".join(refused.output.split())

@@ -103,6 +103,41 @@ def _frames_in(info, start_s: float | None, end_s: float | None) -> int | None:
     return max(0, int(round(span * info.rate_hz)))
 
 
+def _parse_thresholds(items: list[str] | None):
+    """``--code-threshold gaze_at_deg=25`` → :class:`~attunement.video.codes.CodeThresholds` with that changed.
+
+    >>> _parse_thresholds(["gaze_at_deg=25", "gaze_eyes=no"]).gaze_at_deg, _parse_thresholds(["gaze_eyes=no"]).gaze_eyes
+    (25.0, False)
+    """
+    import dataclasses
+
+    from ..video.codes import CodeThresholds
+
+    fields = {f.name: f for f in dataclasses.fields(CodeThresholds)}
+    changes: dict[str, float | bool] = {}
+    for item in items or ():
+        name, sep, text = (part.strip() for part in item.partition("="))
+        if not sep or name not in fields:
+            raise AttunementError(f"--code-threshold {item!r}: write it as NAME=VALUE with NAME one of "
+                                  f"{', '.join(fields)} (docs/video.md, \"Codes\").")
+        if fields[name].type in (bool, "bool"):
+            if text.lower() not in ("yes", "no", "true", "false", "1", "0"):
+                raise AttunementError(f"--code-threshold {item!r}: {name} is yes or no.")
+            changes[name] = text.lower() in ("yes", "true", "1")
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not (value >= 0 and value < float("inf")):
+            raise AttunementError(f"--code-threshold {item!r}: {name} takes a number, 0 or more.")
+        changes[name] = value
+    try:
+        return CodeThresholds(**changes)
+    except ValueError as error:
+        raise AttunementError(f"--code-threshold: {error}") from None
+
+
 def _parse_channels(items: list[str] | None) -> dict[int, str]:
     """``--channel 1=caregiver`` → ``{0: "caregiver"}`` (channels are numbered from 1 on the command line)."""
     mapping: dict[int, str] = {}
@@ -133,6 +168,8 @@ def video(
     channel: Annotated[Optional[list[str]], typer.Option("--channel", metavar="N=PARTNER", help="Each partner has their own microphone on channel N (from 1), e.g. --channel 1=caregiver --channel 2=infant. Without it the channels are mixed and voices are told apart by pitch (not reliable: see docs/video.md).")] = None,
     voices: Annotated[str, typer.Option("--voices", metavar="HIGH,LOW", help="Without --channel: the partner with the higher voice, then the one with the lower. With --faces, a segment goes instead to the partner whose mouth clearly moves more during it (name the same partners with --partner).")] = "infant,caregiver",
     vad_aggressiveness: Annotated[int, typer.Option("--vad-aggressiveness", min=0, max=3, help="webrtcvad's aggressiveness, 0 (keeps the most) to 3 (rejects the most non-speech).")] = 2,
+    facing: Annotated[str, typer.Option("--facing", help="Where each partner's partner is, for faces and gaze codes: each-other (one camera films both, side by side: faces are tracked across the picture, and gaze at-partner means turned toward the other face) or camera (a split screen of two cameras, each filming one partner from where the other sits: faces are looked for in each partner's half or --region box, and gaze at-partner means toward the camera; no distance or approach between the faces).")] = "each-other",
+    code_threshold: Annotated[Optional[list[str]], typer.Option("--code-threshold", metavar="NAME=VALUE", help="Change a cut-off of the derived codes, e.g. --code-threshold gaze_at_deg=25 --code-threshold smile_on_z=1.5 (names, defaults and sources: docs/video.md, \"Codes\").")] = None,
     start: Annotated[Optional[str], typer.Option("--start", metavar="TIME", help="Analyse from this time on (seconds, or m:ss / h:mm:ss from the recording's beginning; the video is sought, not decoded from its start). Times in the outputs stay the recording's own.")] = None,
     end: Annotated[Optional[str], typer.Option("--end", metavar="TIME", help="Analyse up to this time (as --start).")] = None,
     eaf: Annotated[bool, typer.Option("--eaf", help="Also write one ELAN file per video (<video>.eaf), linked to the video, holding the automatic tiers (gaze, smile, self_comfort, approach, vocalising) for coders to correct.")] = False,
@@ -175,6 +212,10 @@ def video(
         if not (high.strip() and low.strip()):
             raise AttunementError(f"--voices {voices!r}: write it as HIGH,LOW, e.g. --voices infant,caregiver.")
         start_s, end_s = _parse_clock(start, "--start"), _parse_clock(end, "--end")
+        if facing not in ("each-other", "camera"):
+            raise AttunementError(f"--facing {facing!r}: give each-other (one camera filming both) or camera (one "
+                                  f"camera per partner, a split screen).")
+        thresholds = _parse_thresholds(code_threshold)
         if start_s is not None and end_s is not None and end_s <= start_s:
             raise AttunementError(f"--end {end} comes before --start {start}: give an end after the start.")
         audio_options = dict(channels=channels or None, voices=(high.strip(), low.strip()),
@@ -196,7 +237,7 @@ def video(
                             path, audio=not no_audio, audio_options=audio_options,
                             regions=regions or None, layout=layout, partners=partners, stride=stride,
                             threshold=threshold, unit="count" if counts else "share", faces=faces, hands=hands,
-                            pose=pose, start_s=start_s, end_s=end_s,
+                            pose=pose, start_s=start_s, end_s=end_s, facing=facing, thresholds=thresholds,
                             on_open=lambda info, task=task: progress.update(
                                 task, total=_frames_in(info, start_s, end_s)),
                             on_frames=lambda n, task=task: progress.advance(task, n))

@@ -26,9 +26,19 @@ Tiers (per partner, only when the signals they need are present):
     ``gaze_at_deg`` (30°, the cut-off of ``facing_partner``), ``far-away`` when
     it is at most ``-gaze_far_deg`` (the face and eyes point to the side away
     from the partner by 30° or more), else ``away``. It needs two faces tracked
-    in one picture (``head_toward_partner_deg``); with ``--region`` there is no
-    gaze tier. Minimum bout 0.2 s: about one fixation (fixations last about
-    0.2–0.3 s; Rayner 1998, Psychological Bulletin 124:372–422).
+    in one picture (``head_toward_partner_deg``). Minimum bout 0.2 s: about one
+    fixation (fixations last about 0.2–0.3 s; Rayner 1998, Psychological
+    Bulletin 124:372–422).
+
+    That is ``facing="each-other"``: one camera films both partners side by
+    side, so each sees the other across the picture. With ``facing="camera"``
+    each partner is filmed from where the other sits (a split screen of two
+    cameras, the still-face set-up, or ``--region`` boxes of such a picture):
+    the partner is straight ahead, and the angle off the camera is
+    ``|head_yaw_deg + eyes|``; ``at-partner`` within ``gaze_at_deg`` (30°) of
+    it, ``far-away`` at ``gaze_at_deg + gaze_far_deg`` (60°) or more, else
+    ``away`` (the face mesh loses accuracy past about 45° of yaw and the face
+    is lost near profile, which gives a gap, not ``far-away``).
 ``smile``: ``smile`` / ``no-smile``
     The ``smile`` signal is already standardised per person (robust z of the
     mouth's width relative to the eyes). Hysteresis: a smile starts when it
@@ -71,7 +81,7 @@ import numpy as np
 
 from ..session import Session, Signal, Tier
 
-__all__ = ["CodeThresholds", "TIERS", "derive_codes", "gaze_direction", "hysteresis", "runs_to_tier",
+__all__ = ["CodeThresholds", "FACING", "TIERS", "derive_codes", "gaze_direction", "hysteresis", "runs_to_tier",
            "merge_short_runs"]
 
 #: The tiers :func:`derive_codes` may add, per partner.
@@ -247,7 +257,12 @@ def _labels(values: np.ndarray, ok: np.ndarray, bands: list[tuple[np.ndarray, in
     return labels
 
 
-def derive_codes(session: Session, *, thresholds: CodeThresholds = CodeThresholds()) -> Session:
+#: Where each partner's partner is, as seen in the picture: across it (one camera) or behind the camera.
+FACING = ("each-other", "camera")
+
+
+def derive_codes(session: Session, *, thresholds: CodeThresholds = CodeThresholds(),
+                 facing: str = "each-other") -> Session:
     """The session with a tier per partner for each behaviour whose signals it holds (:data:`TIERS`).
 
     Parameters
@@ -256,6 +271,10 @@ def derive_codes(session: Session, *, thresholds: CodeThresholds = CodeThreshold
         A session from :func:`~attunement.video.video_session` (``faces=True``; ``hands=True`` for
         ``self_comfort``), or any session holding those signals.
     thresholds : CodeThresholds
+    facing : {"each-other", "camera"}
+        Where each partner's partner is for the ``gaze`` tier (module docstring): across the picture
+        (one camera filming both; needs ``head_toward_partner_deg``), or behind the camera (one camera
+        per partner; needs ``head_yaw_deg``).
 
     Returns
     -------
@@ -265,6 +284,8 @@ def derive_codes(session: Session, *, thresholds: CodeThresholds = CodeThreshold
         names), each only where its signals exist; ``metadata["codes"]`` records the thresholds.
         Samples without a face have no code (a gap).
     """
+    if facing not in FACING:
+        raise ValueError(f"Invalid value for facing: {facing!r}. Allowed values are 'each-other', 'camera'.")
     t = thresholds
     tiers = dict(session.tiers)
     made = []
@@ -272,7 +293,20 @@ def derive_codes(session: Session, *, thresholds: CodeThresholds = CodeThreshold
     for partner in partners:
         get = session.signals.get
         toward = get((partner, "head_toward_partner_deg"))
-        if toward is not None:
+        yaw = get((partner, "head_yaw_deg"))
+        if facing == "camera" and yaw is not None:
+            gaze_x = get((partner, "gaze_x"))
+            off = np.abs(gaze_direction(yaw.values, gaze_x.values if (t.gaze_eyes and gaze_x is not None) else None,
+                                        1.0))
+            ok = _visible(session, partner, yaw)
+            far = t.gaze_at_deg + t.gaze_far_deg
+            labels = _labels(off, ok, [(off <= t.gaze_at_deg, 0), (off >= far, 2),
+                                       ((off > t.gaze_at_deg) & (off < far), 1)])
+            labels = merge_short_runs(labels, _samples(t.gaze_min_s, yaw.rate))
+            tiers[partner, "gaze"] = runs_to_tier(labels, ("at-partner", "away", "far-away"), rate=yaw.rate,
+                                                  start=yaw.start)
+            made.append("gaze")
+        elif facing == "each-other" and toward is not None:
             yaw, gaze_x = get((partner, "head_yaw_deg")), get((partner, "gaze_x"))
             side = 1.0
             if yaw is not None:
@@ -318,5 +352,6 @@ def derive_codes(session: Session, *, thresholds: CodeThresholds = CodeThreshold
             made.append("approach")
     if not made:
         return session
-    metadata = {**session.metadata, "codes": {"tiers": sorted(set(made)), "thresholds": asdict(t)}}
+    metadata = {**session.metadata, "codes": {"tiers": sorted(set(made)), "thresholds": asdict(t),
+                                              "facing": facing}}
     return session.replace(tiers=tiers, metadata=metadata)

@@ -73,7 +73,8 @@ def place_on_grid(times: np.ndarray, values: np.ndarray, rate: float) -> tuple[n
 def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, layout: str = "left-right",
                   partners: Mapping[str, str] | None = None, stride: int = 1, threshold: int = DEFAULT_THRESHOLD,
                   unit: str = "share", faces: bool = False, hands: bool = False, pose: bool = False,
-                  start_s: float | None = None, end_s: float | None = None, session_id: str | None = None,
+                  facing: str = "each-other", start_s: float | None = None, end_s: float | None = None,
+                  session_id: str | None = None,
                   on_open: Callable[[VideoInfo], None] | None = None,
                   on_frames: Callable[[int], None] | None = None) -> Session:
     """Read a video into a Session holding each partner's ``motion_energy`` signal.
@@ -104,6 +105,12 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
         Also find each partner's body in their region (MediaPipe Pose, the ``faces`` extra; :mod:`.pose`):
         lean and body orientation, and for the ``left-right`` layout without ``regions`` how much of each goes
         toward the partner.
+    facing : {"each-other", "camera"}
+        ``"each-other"``: one camera films both partners, whose faces are tracked across the picture
+        (distance, approach and turning toward each other are measured between them). ``"camera"``: each
+        partner is filmed by their own camera from where the other sits (a split screen): faces are looked
+        for in each partner's region (the layout's halves when ``regions`` is not given), as with ``regions``,
+        and each face's head pose and gaze are measured against its region's own camera.
     start_s, end_s : float, optional
         Read only this part of the video (seconds of its own clock; the reader seeks to it,
         :class:`~.decode.VideoReader`); the signals keep the video's times.
@@ -152,16 +159,18 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
         check_regions(chosen, info.width, info.height, name=path.name)
         by_partner = partner_regions(chosen, partners)
         meter = MotionEnergy(list(by_partner.values()), threshold=threshold, unit=unit, keep=True)
+        apart = bool(regions) or facing == "camera"     # each face in its own region, not tracked across
         if faces:
             from .face_signals import FaceSignals
 
-            face_meter = (FaceSignals(info.width, info.height, regions=by_partner, hands=hands) if regions else
+            face_meter = (FaceSignals(info.width, info.height, regions=by_partner, hands=hands,
+                                      own_cameras=facing == "camera") if apart else
                           FaceSignals(info.width, info.height, slots={r.name: p for p, r in by_partner.items()},
                                       axis="x" if layout == "left-right" else "y", hands=hands))
         if pose:
             from .pose import PoseSignals
 
-            beside = not regions and layout == "left-right" and len(by_partner) == 2
+            beside = not apart and layout == "left-right" and len(by_partner) == 2
             pose_meter = PoseSignals(by_partner, sides=dict(zip(by_partner, (1.0, -1.0))) if beside else None)
         times = array("d")
         values = array("d")
@@ -203,7 +212,7 @@ def video_session(path: str | Path, *, regions: Sequence[Region] | None = None, 
             keys = list(series)
             on_grid, _ = place_on_grid(np.frombuffer(times), np.column_stack([series[k] for k in keys]), rate)
             signals.update({key: Signal(on_grid[:, k], rate, float(times[0])) for k, key in enumerate(keys)})
-        face_metadata = {"mode": "regions" if regions else "tracked",
+        face_metadata = {"mode": "regions" if apart else "tracked",
                          "frames_with_face": {p: int(np.sum(series[p, "face_present"] == 1))
                                               for p in face_meter.partners}}
     if pose_meter is not None:

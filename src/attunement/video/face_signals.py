@@ -94,6 +94,12 @@ class FaceSignals:
         Default: a new one (MediaPipe's models).
     hands : bool
         Also find hands (:mod:`.hands`) and say which are at each partner's mouth or reach the other's face.
+    own_cameras : bool
+        With regions: each region is the picture of its own camera (a split screen of two cameras), so a
+        face's head pose and gaze are measured against that camera (focal length the region's width, centred
+        on the region), not against one camera for the whole picture. Without it a frontal face in the
+        middle of the right half of a 640-pixel split screen reads as turned 14° (the ray to it), which
+        ``--facing camera`` would code as looking away from the partner.
 
     Raises
     ------
@@ -103,9 +109,10 @@ class FaceSignals:
 
     def __init__(self, width: int, height: int, *, regions: Mapping[str, Region] | None = None,
                  slots: Mapping[str, str] | None = None, axis: str = "x", finder: FaceFinder | None = None,
-                 hands: bool = False) -> None:
+                 hands: bool = False, own_cameras: bool = False) -> None:
         self.width, self.height = int(width), int(height)
         self.regions = dict(regions) if regions else None
+        self.own_cameras = bool(own_cameras and self.regions)
         if self.regions is None and not slots:
             raise ValueError("FaceSignals needs regions or slots")
         self.slots = dict(slots) if slots else {}
@@ -142,9 +149,7 @@ class FaceSignals:
                      for s, f in by_slot.items()}
             self.unassigned = self.tracker.unassigned
         self.frames += 1
-        measured = {partner: (face_geometry(face.landmarks, self.width, self.height)
-                              if face is not None and face.landmarks is not None else None)
-                    for partner, face in found.items()}
+        measured = {partner: self._measure(partner, face) for partner, face in found.items()}
         at_faces = {}
         if self.hands is not None:
             from .hands import hands_at_faces
@@ -160,6 +165,21 @@ class FaceSignals:
             hand = at_faces.get(partner, (np.nan, np.nan))
             row["hand_at_mouth"].append(hand[0])
             row["hand_to_partner_face"].append(hand[1])
+
+    def _measure(self, partner: str, face) -> dict[str, float] | None:
+        """The face's geometry against the whole picture's camera, or its region's own (positions in the picture)."""
+        if face is None or face.landmarks is None:
+            return None
+        if not self.own_cameras:
+            return face_geometry(face.landmarks, self.width, self.height)
+        region = self.regions[partner]
+        local = np.array(face.landmarks, dtype=np.float64)
+        local[:, 0] -= region.x
+        local[:, 1] -= region.y
+        geometry = face_geometry(local, region.width, region.height)
+        for key, shift in (("x", region.x), ("mouth_x", region.x), ("y", region.y), ("mouth_y", region.y)):
+            geometry[key] += shift
+        return geometry
 
     def finish(self, times: np.ndarray) -> tuple[dict[tuple[str, str], np.ndarray], list[str]]:
         """Each partner's signals, one value per analysed frame (at ``times``, seconds), and notes.

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import AttunementError
 from ..session import Session
-from .codes import derive_codes
+from .codes import CodeThresholds, derive_codes
 
 __all__ = ["streams", "media_session", "media_summary"]
 
@@ -45,7 +45,8 @@ def _mouths(session: Session | None) -> dict | None:
 
 
 def media_session(path: str | Path, *, audio: bool = True, audio_options: Mapping[str, Any] | None = None,
-                  start_s: float | None = None, end_s: float | None = None, **video_options: Any) -> Session:
+                  start_s: float | None = None, end_s: float | None = None, facing: str = "each-other",
+                  thresholds: CodeThresholds | None = None, **video_options: Any) -> Session:
     """A recording's Session: the picture's signals and, with ``audio``, each partner's voice.
 
     Parameters
@@ -60,6 +61,12 @@ def media_session(path: str | Path, *, audio: bool = True, audio_options: Mappin
     start_s, end_s : float, optional
         Analyse only this part of the recording, picture and sound alike (seconds of its own clock; the
         signals and codes keep the recording's times, so they line up with it in ELAN).
+    facing : {"each-other", "camera"}
+        One camera filming both partners, or one camera per partner (a split screen): how faces are looked
+        for (:func:`~attunement.video.video_session`) and where the partner is for the gaze codes
+        (:func:`~attunement.video.codes.derive_codes`).
+    thresholds : CodeThresholds, optional
+        The derived codes' cut-offs (default :class:`~attunement.video.codes.CodeThresholds`).
     **video_options
         Keyword arguments of :func:`~attunement.video.video_session` (``regions``, ``layout``, ``partners``,
         ``stride``, ``threshold``, ``unit``, ``faces``, ``hands``, ``on_open``, ``on_frames`` …).
@@ -79,8 +86,9 @@ def media_session(path: str | Path, *, audio: bool = True, audio_options: Mappin
         The file cannot be read (neither stream usable), with the file and the fix.
     """
     part = {"start_s": start_s, "end_s": end_s}
-    return derive_codes(_signals(path, audio=audio, audio_options={**(audio_options or {}), **part},
-                                 **video_options, **part))
+    session = _signals(path, audio=audio, audio_options={**(audio_options or {}), **part}, facing=facing,
+                       **video_options, **part)
+    return derive_codes(session, thresholds=thresholds or CodeThresholds(), facing=facing)
 
 
 def _signals(path, *, audio, audio_options, **video_options) -> Session:
