@@ -290,7 +290,7 @@ def main() -> None:
                 typical = results[label, "motion"]["median_fps"] / results[label, "decode"]["median_fps"]
                 print(f"{label}: motion energy at {ratio:.2f} × decode-only throughput (best runs), {typical:.2f} × "
                       f"(medians); target ≥ 0.90")
-        if len(clips) > 1:
+        if len(clips) > 1 and not args.video:
             first, last = labels[0], labels[len(clips) - 1]
             for mode in modes:
                 a, b = results[first, mode], results[last, mode]
