@@ -19,6 +19,7 @@ dyad B  infant     play  Ipos 0–3, Ineu 3–6, Inon 6–10
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -154,6 +155,16 @@ def test_within_still_face_trends(stats):
     assert value(stats, "sf_trend_positive") == pytest.approx(0.0)
 
 
+def _mean_r_over_orders(logs):
+    """Mean lag-1 Pearson r of ``logs`` over all their orders (those with spread in both halves of the pairs)."""
+    rs = []
+    for order in itertools.permutations(logs):
+        x, y = np.array(order[:-1], float), np.array(order[1:], float)
+        if x.std() > 0 and y.std() > 0:
+            rs.append(np.corrcoef(x, y)[0, 1])
+    return float(np.mean(rs))
+
+
 def test_r7_successive_durations():
     # One session without episodes (one play window), no caregiver tier:
     #   Ineu 0–2, Inon 2–3, Ineu 3–4, Inon 4–6, Ineu 6–8, Inon 8–12, Ineu 12–13, Inon 13–21
@@ -161,9 +172,12 @@ def test_r7_successive_durations():
     #   gazes 2, 1, 2, 1 s → log2 pairs (1,0), (0,1), (1,0): r = −1.
     s = session("R7", [("Ineu", 0, 2), ("Inon", 2, 3), ("Ineu", 3, 4), ("Inon", 4, 6),
                        ("Ineu", 6, 8), ("Inon", 8, 12), ("Ineu", 12, 13), ("Inon", 13, 21)], episodes=())
+    #   The statistic subtracts the mean r over every order of the same durations (4! = 24 orders; those
+    #   whose pairs have no spread give no r), enumerated here by the definition.
     stats = {row.name: row.value for row in summaries([s]).itertuples()}
-    assert stats["r7_away_lag1_r"] == pytest.approx(1.0)
-    assert stats["r7_gaze_lag1_r"] == pytest.approx(-1.0)
+    assert stats["r7_away_lag1_r"] == pytest.approx(1.0 - _mean_r_over_orders([0, 1, 2, 3]))
+    assert stats["r7_gaze_lag1_r"] == pytest.approx(-1.0 - _mean_r_over_orders([1, 0, 1, 0]))
+    assert _mean_r_over_orders([0, 1, 2, 3]) < -0.3       # no order at all, yet r averages −0.31: the bias
     assert math.isnan(stats["r4_away_after_smile_ratio"])  # no look-away follows a smile
     assert math.isnan(stats["sf_d_gaze"])  # no still-face episode
 
