@@ -102,6 +102,9 @@ def test_video_units_with_sound_store_the_signals_codes_and_summary_of_attune_vi
     ({"voices": ["infant"]}, "'analyses.video.voices': name the partner with the higher voice"),
     ({"hands": True}, "'analyses.video.hands': hands are found beside the faces; add faces: true"),
     ({"vad_aggressiveness": 4}, "'analyses.video.vad_aggressiveness': give 0 (keeps the most) to 3"),
+    ({"facing": "behind"}, "'analyses.video.facing': give each-other (one camera filming both) or camera"),
+    ({"code_thresholds": {"gaze_deg": 20}}, "'analyses.video.code_thresholds': 'gaze_deg' is not a cut-off"),
+    ({"code_thresholds": {"smile_on_z": "high"}}, "'analyses.video.code_thresholds': smile_on_z takes a number"),
 ])
 def test_bad_sound_and_face_options_name_the_key_and_the_fix(tmp_path, option, expected):
     write_clip(tmp_path / "a.mkv", frames=2)
@@ -129,3 +132,27 @@ def test_video_units_with_faces_store_what_attune_video_faces_writes(tmp_path):
     pd.testing.assert_frame_equal(stored, expected)
     assert {"head_yaw_deg", "smile", "facing_partner"} <= set(stored.signal)
     assert _stored(manifest, "video", "videos/dyad.mkv", "videos").frames_with_face[0] == "infant=5; caregiver=5"
+
+
+def test_video_units_take_the_split_screen_setting_and_the_code_cut_offs(tmp_path):
+    """facing: camera and code_thresholds in a manifest give the units what `attune video --facing camera
+    --code-threshold …` writes (signals and codes)."""
+    pytest.importorskip("mediapipe", reason="the faces extra is not installed (pip install 'attunement[faces]')")
+    from ..video._faces import astronaut_face, canvas
+
+    face = astronaut_face(160)
+    (tmp_path / "videos").mkdir()
+    write_clip(tmp_path / "videos" / "split.mkv", frames=6, rate=10, width=640, height=480,
+               pictures=lambda k: canvas((face, 80, 160), (face, 400, 160)))
+    manifest = _study(tmp_path, {"inputs": "videos/*.mkv", "partners": PARTNERS, "faces": True, "audio": False,
+                                 "facing": "camera", "code_thresholds": {"gaze_at_deg": 15}})
+    report = run_study(load_manifest(manifest))
+    assert not report.failures, report.failures
+    out = tmp_path / "cli"
+    _cli("video", tmp_path / "videos" / "split.mkv", "--faces", "--no-audio", "--facing", "camera",
+         "--code-threshold", "gaze_at_deg=15", "-p", "left=infant", "-p", "right=caregiver", "--out", out)
+    expected = pd.read_parquet(out / "signals.parquet").astype({c: str for c in ("session", "partner", "signal")})
+    pd.testing.assert_frame_equal(_stored(manifest, "video", "videos/split.mkv", "signals"), expected)
+    codes = _stored(manifest, "video", "videos/split.mkv", "codes")
+    assert set(codes[codes.tier == "gaze"].code) == {"at-partner"}
+    assert "head_distance_iod" not in set(expected.signal)

@@ -162,4 +162,6 @@ def test_a_split_screen_of_two_cameras_codes_gaze_toward_each_camera(tmp_path):
     refused = runner.invoke(app, ["video", str(clip), "--facing", "behind", "--out", str(tmp_path / "x")])
     assert refused.exit_code == 1 and "--facing 'behind': give each-other" in refused.output
     refused = runner.invoke(app, ["video", str(clip), "--code-threshold", "gaze_deg=15", "--out", str(tmp_path / "x")])
-    assert refused.exit_code == 1 and "NAME one of gaze_at_deg, gaze_far_deg" in " ".join(refused.output.split())
+    assert refused.exit_code == 1
+    assert "'gaze_deg' is not a cut-off of the codes; the names are gaze_at_deg, gaze_far_deg" in " ".join(
+        refused.output.split())

@@ -104,38 +104,20 @@ def _frames_in(info, start_s: float | None, end_s: float | None) -> int | None:
 
 
 def _parse_thresholds(items: list[str] | None):
-    """``--code-threshold gaze_at_deg=25`` → :class:`~attunement.video.codes.CodeThresholds` with that changed.
+    """``--code-threshold gaze_at_deg=25`` → :class:`~attunement.video.codes.CodeThresholds` with that changed."""
+    from ..video.codes import code_thresholds
 
-    >>> _parse_thresholds(["gaze_at_deg=25", "gaze_eyes=no"]).gaze_at_deg, _parse_thresholds(["gaze_eyes=no"]).gaze_eyes
-    (25.0, False)
-    """
-    import dataclasses
-
-    from ..video.codes import CodeThresholds
-
-    fields = {f.name: f for f in dataclasses.fields(CodeThresholds)}
-    changes: dict[str, float | bool] = {}
+    changes = {}
     for item in items or ():
-        name, sep, text = (part.strip() for part in item.partition("="))
-        if not sep or name not in fields:
-            raise AttunementError(f"--code-threshold {item!r}: write it as NAME=VALUE with NAME one of "
-                                  f"{', '.join(fields)} (docs/video.md, \"Codes\").")
-        if fields[name].type in (bool, "bool"):
-            if text.lower() not in ("yes", "no", "true", "false", "1", "0"):
-                raise AttunementError(f"--code-threshold {item!r}: {name} is yes or no.")
-            changes[name] = text.lower() in ("yes", "true", "1")
-            continue
-        try:
-            value = float(text)
-        except ValueError:
-            value = float("nan")
-        if not (value >= 0 and value < float("inf")):
-            raise AttunementError(f"--code-threshold {item!r}: {name} takes a number, 0 or more.")
+        name, sep, value = (part.strip() for part in item.partition("="))
+        if not sep:
+            raise AttunementError(f"--code-threshold {item!r}: write it as NAME=VALUE, e.g. --code-threshold "
+                                  f"gaze_at_deg=25.")
         changes[name] = value
     try:
-        return CodeThresholds(**changes)
+        return code_thresholds(changes)
     except ValueError as error:
-        raise AttunementError(f"--code-threshold: {error}") from None
+        raise AttunementError(f"--code-threshold: {error} (docs/video.md, \"Codes\").") from None
 
 
 def _parse_channels(items: list[str] | None) -> dict[int, str]:

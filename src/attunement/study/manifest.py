@@ -59,7 +59,8 @@ ANALYSIS_OPTIONS: dict[str, dict[str, Any]] = {
             "arousal": None},
     "video": {"inputs": ..., "layout": "left-right", "partners": None, "regions": None, "stride": 1,
               "threshold": 10, "unit": "share", "audio": True, "channels": None, "voices": ["infant", "caregiver"],
-              "vad_aggressiveness": 2, "faces": False, "hands": False},
+              "vad_aggressiveness": 2, "faces": False, "hands": False, "facing": "each-other",
+              "code_thresholds": None},
     "sweep": {"preset": "typical", "protocol": "still-face", "seconds": 60.0, "dyads": 10, "dt": 0.25,
               "coder_noise": 0.0, "grid": ..., "seeds": 1, "scheme": "icep-r", "k": 2.0},
 }
@@ -226,6 +227,19 @@ def _check_video(path: Path, video: dict[str, Any]) -> None:
     if level not in (0, 1, 2, 3) or isinstance(level, bool):
         raise ManifestError(f"{_where(path, 'analyses.video.vad_aggressiveness')}: give 0 (keeps the most) to 3 "
                             f"(rejects the most non-speech), not {level!r}.")
+    from ..video.codes import FACING, code_thresholds
+
+    if video["facing"] not in FACING:
+        raise ManifestError(f"{_where(path, 'analyses.video.facing')}: give each-other (one camera filming both) "
+                            f"or camera (one camera per partner, a split screen), not {video['facing']!r}.")
+    cuts = video["code_thresholds"]
+    try:
+        if cuts is not None:
+            if not isinstance(cuts, dict):
+                raise ValueError("give the cut-offs as a mapping, e.g. code_thresholds: {gaze_at_deg: 25}")
+            code_thresholds(cuts)
+    except ValueError as error:
+        raise ManifestError(f"{_where(path, 'analyses.video.code_thresholds')}: {error}.") from None
 
 
 def _metadata_columns(path: Path) -> list[str]:

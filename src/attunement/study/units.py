@@ -429,9 +429,12 @@ def _video(unit: Unit) -> dict[str, pd.DataFrame]:
     channels = {int(number) - 1: str(partner) for number, partner in (o["channels"] or {}).items()}
     audio_options = {"channels": channels or None, "voices": tuple(o["voices"]),
                      "aggressiveness": o["vad_aggressiveness"]}
+    from ..video.codes import code_thresholds
+
     session = media_session(path, audio=o["audio"], audio_options=audio_options, regions=regions or None,
                             layout=o["layout"], partners=o["partners"] or None, stride=o["stride"],
-                            threshold=o["threshold"], unit=o["unit"], faces=o["faces"], hands=o["hands"])
+                            threshold=o["threshold"], unit=o["unit"], faces=o["faces"], hands=o["hands"],
+                            facing=o["facing"], thresholds=code_thresholds(o["code_thresholds"] or {}))
     row = media_summary(session)
     del row["path"]  # where the file was: the unit's name says it relative to the manifest
     rate, samples = session.metadata.get("rate_hz"), session.metadata.get("samples")

@@ -75,13 +75,14 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
 from ..session import Session, Signal, Tier
 
-__all__ = ["CodeThresholds", "FACING", "TIERS", "derive_codes", "gaze_direction", "hysteresis", "runs_to_tier",
+__all__ = ["CodeThresholds", "FACING", "TIERS", "code_thresholds", "derive_codes", "gaze_direction", "hysteresis", "runs_to_tier",
            "merge_short_runs"]
 
 #: The tiers :func:`derive_codes` may add, per partner.
@@ -129,6 +130,39 @@ class CodeThresholds:
     approach_iod_per_s: float = 1.0
     approach_window_s: float = 0.5
     approach_min_s: float = 0.5
+
+
+def code_thresholds(changes: Mapping[str, object]) -> CodeThresholds:
+    """:class:`CodeThresholds` with some cut-offs changed: ``{"gaze_at_deg": 25}``; ``gaze_eyes`` takes yes/no.
+
+    Raises
+    ------
+    ValueError
+        An unknown name (the message lists the names), or a value that is not a number ≥ 0 (yes or no for
+        ``gaze_eyes``).
+
+    >>> code_thresholds({"gaze_at_deg": "25", "gaze_eyes": "no"})
+    CodeThresholds(gaze_at_deg=25.0, gaze_far_deg=30.0, gaze_eyes=False, gaze_min_s=0.2, smile_on_z=2.0, smile_off_z=1.0, smile_min_s=0.5, comfort_min_s=0.5, approach_iod_per_s=1.0, approach_window_s=0.5, approach_min_s=0.5)
+    """
+    names = [f.name for f in fields(CodeThresholds)]
+    out: dict[str, float | bool] = {}
+    for name, value in changes.items():
+        if name not in names:
+            raise ValueError(f"{name!r} is not a cut-off of the codes; the names are {', '.join(names)}")
+        if name == "gaze_eyes":
+            text = str(value).strip().lower()
+            if text not in ("yes", "no", "true", "false", "1", "0"):
+                raise ValueError(f"gaze_eyes is yes or no, not {value!r}")
+            out[name] = text in ("yes", "true", "1")
+            continue
+        try:
+            number = float(value) if not isinstance(value, bool) else float("nan")
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not 0 <= number < float("inf"):
+            raise ValueError(f"{name} takes a number, 0 or more, not {value!r}")
+        out[name] = number
+    return CodeThresholds(**out)
 
 
 def gaze_direction(head_toward_deg: np.ndarray, gaze_x: np.ndarray | None, side: float) -> np.ndarray:
