@@ -11,7 +11,8 @@ With ``--sbc N`` it also runs a frequentist simulation-based calibration of the
 population estimates (Talts et al. 2018, in its frequentist form): N simulated
 populations of ``--sbc-dyads`` dyads, each fitted; for each population mean,
 the share of the N 90 % intervals that hold the mean of the values drawn, and
-the z-scores' mean and SD (calibrated: about 0.9, 0 and 1).
+the z-scores' mean and SD (calibrated: about 0.9, 0 and 1), beside the SD the z-scores would have with
+the SE that treats the shared parameters as known (the formula used before the joint SE).
 
 Usage::
 
@@ -64,12 +65,18 @@ def sbc(replicates: int, dyads: int, seconds: float) -> None:
                 continue
             est, se, lo, hi = pop.loc[(name, "mean"), ["estimate", "se", "lower", "upper"]]
             true = sim.dyads[name].mean()
-            rows.append((name, (est - true) / se, lo <= true <= hi))
+            # the former SE, as if the shared parameters were known: √((τ² + mean posterior variance) / n)
+            posterior = result.dyads[result.dyads.parameter == name].sd
+            known = np.sqrt((result.sd[name] ** 2 + np.mean(posterior ** 2)) / dyads)
+            rows.append((name, (est - true) / se, lo <= true <= hi, (est - true) / known, se / known))
         print(f"  population {r + 1}/{replicates} fitted", flush=True)
     import pandas as pd
-    table = pd.DataFrame(rows, columns=["parameter", "z", "covered"])
-    print(table.groupby("parameter").agg(coverage=("covered", "mean"), z_mean=("z", "mean"), z_sd=("z", "std"))
+    table = pd.DataFrame(rows, columns=["parameter", "z", "covered", "z_known", "se_ratio"])
+    print(table.groupby("parameter").agg(coverage=("covered", "mean"), z_mean=("z", "mean"), z_sd=("z", "std"),
+                                         z_sd_phi_known=("z_known", "std"), se_ratio=("se_ratio", "median"))
           .round(2).to_string())
+    print("z: (estimate − mean of the drawn values) / SE; z_sd_phi_known: the same with the SE that treats the "
+          "shared parameters as known; se_ratio: median SE ÷ that SE")
 
 
 def main() -> None:

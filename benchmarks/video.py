@@ -254,7 +254,8 @@ def main() -> None:
                   f"{'two faces' if args.faces else f'grain ±{args.grain}'}, "
                   f"{clips[label].stat().st_size / 2**20:.1f} MiB ({time.perf_counter() - start:.1f} s)")
         print(f"stride {args.stride}; {args.repeat} runs each, each in its own process; frames/s as the median and "
-              f"the best run, then one run with tracemalloc for the traced peak{' (face modes: analysed frames)' if args.faces else ''}")
+              f"the best run, then one run with tracemalloc for the traced peak"
+              f"{' (face modes: analysed frames)' if args.faces else ''}")
         print(f"{'clip':6} {'mode':10} {'frames':>7} {'median/s':>9} {'best/s':>8} {'traced peak':>12} {'max RSS':>9}")
         results = {}
         for label, path in clips.items():

@@ -45,7 +45,8 @@ def test_gaze_codes_follow_the_thresholds_and_a_missing_face_is_a_gap_not_away()
 
 def test_facing_the_camera_codes_the_angle_off_the_camera_either_way():
     """facing="camera" (one camera per partner): off-camera angle = |yaw + asin(gaze_x · 15 / 12)|, at-partner
-    ≤ 30°, far-away ≥ 60°. By hand: yaw 10, gaze 0 → 10° (at); yaw −20, gaze −0.4 → |−20 − 30| = 50° (away);
+    ≤ 30°, far-away ≥ 60°. By hand: yaw 10, gaze 0 → 10° (at); yaw −20, gaze −0.4 → |−20 − 30| = 50°
+    (away);
     yaw 20, gaze −0.4 → |20 − 30| = 10° (at: the eyes come back to the camera); yaw −70 → 70° (far-away);
     yaw 45 → 45° (away). Two samples each, 0.2 s; the face's partner-side signals are not needed."""
     yaw = np.repeat([10.0, -20, 20, -70, 45], 2)

@@ -365,9 +365,8 @@ def _fit(data, scheme, *, dt, agreement, roles, level, max_em, profile, arousal,
         "parameter": np.tile(np.array(dyad_names, dtype=object), n),
         "estimate": theta.ravel(), "sd": sd.ravel(), "lower": (theta - z * sd).ravel(),
         "upper": (theta + z * sd).ravel()})
-    # standard errors of the shared parameters from the curvature of the objective in φ (θ held)
-    se_phi = _shared_se(exact, x, tau, F) if F else np.zeros(0)
-    se_mu = np.where(centred, 0.0, np.sqrt((tau ** 2 + np.mean(sd ** 2, axis=0)) / n))
+    # standard errors of the shared parameters and the population means together, every dyad's θ profiled out
+    se_phi, se_mu = _population_se(exact, x, tau, h, F=F, centred=centred)
     rows = [("shared", shared_names, phi, se_phi), ("mean", dyad_names, mu, se_mu)]
     population = pd.concat([pd.DataFrame({"parameter": names, "kind": kind, "estimate": est, "se": se})
                             for kind, names, est, se in rows], ignore_index=True)
@@ -394,20 +393,40 @@ def _fit(data, scheme, *, dt, agreement, roles, level, max_em, profile, arousal,
                agreement=agreement, fixed=fixed)
 
 
-def _shared_se(objective: _Objective, x, tau, F: int) -> np.ndarray:
-    """Standard errors of the shared parameters: the inverse curvature, by central differences of the gradient."""
-    h = np.zeros((F, F))
+def _population_se(objective: _Objective, x, tau, h, *, F: int, centred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Standard errors of the shared parameters φ and the population means μ, jointly, with θ profiled out.
+
+    The curvature of the objective in p = (φ, μ) once every dyad's θ is at its optimum is the Schur
+    complement H_pp − Σ_i H_pθᵢ H_θᵢθᵢ⁻¹ H_θᵢp (θᵢ's blocks ``h`` from :meth:`_Objective.covariances`;
+    the columns H_·p by central differences of the gradient); its inverse is p's covariance. With φ
+    known it reduces to Var μ_d ≈ (τ_d² + mean_i V_i,dd) / n; unlike that formula it carries the
+    trade-off between a mean and the shared parameters estimated with it (a base rate and the shape of
+    the hazard in time in state).
+    Centred means are 0 by definition (SE 0).
+    """
+    D = len(centred)
+    n = (len(x) - F - D) // D
+    free = [k for k in range(F)] + [F + d for d in range(D) if not centred[d]]
+    cols = np.zeros((len(x), len(free)))
     eps = 1e-2
-    for k in range(F):
+    for j, k in enumerate(free):
         up, down = x.copy(), x.copy()
         up[k] += eps
         down[k] -= eps
-        h[:, k] = (objective(up, tau)[1][:F] - objective(down, tau)[1][:F]) / (2 * eps)
-    h = 0.5 * (h + h.T)
+        cols[:, j] = (objective(up, tau)[1] - objective(down, tau)[1]) / (2 * eps)
+    h_pp = cols[free]
+    h_pp = 0.5 * (h_pp + h_pp.T)
+    h_tp = cols[F + D:].reshape(n, D, len(free))
+    effective = h_pp - np.einsum("idp,ide,ieq->pq", h_tp, np.linalg.inv(h), h_tp)
+    se_phi, se_mu = np.full(F, np.nan), np.zeros(D)
     try:
-        return np.sqrt(np.clip(np.diag(np.linalg.inv(h)), 0, None))
+        se = np.sqrt(np.clip(np.diag(np.linalg.inv(0.5 * (effective + effective.T))), 0, None))
     except np.linalg.LinAlgError:
-        return np.full(F, np.nan)
+        se_mu[~centred] = np.nan
+        return se_phi, se_mu
+    se_phi = se[:F]
+    se_mu[~centred] = se[F:]
+    return se_phi, se_mu
 
 
 def _profiles(objective, x, tau, F, dyad_names, se_mu, *, on_progress, done, total) -> list[tuple[str, str, bool]]:

@@ -82,8 +82,8 @@ import numpy as np
 
 from ..session import Session, Signal, Tier
 
-__all__ = ["CodeThresholds", "FACING", "TIERS", "code_thresholds", "derive_codes", "gaze_direction", "hysteresis", "runs_to_tier",
-           "merge_short_runs"]
+__all__ = ["CodeThresholds", "FACING", "TIERS", "code_thresholds", "derive_codes", "gaze_direction", "hysteresis",
+           "runs_to_tier", "merge_short_runs"]
 
 #: The tiers :func:`derive_codes` may add, per partner.
 TIERS = ("gaze", "smile", "self_comfort", "approach")
@@ -141,8 +141,9 @@ def code_thresholds(changes: Mapping[str, object]) -> CodeThresholds:
         An unknown name (the message lists the names), or a value that is not a number ≥ 0 (yes or no for
         ``gaze_eyes``).
 
-    >>> code_thresholds({"gaze_at_deg": "25", "gaze_eyes": "no"})
-    CodeThresholds(gaze_at_deg=25.0, gaze_far_deg=30.0, gaze_eyes=False, gaze_min_s=0.2, smile_on_z=2.0, smile_off_z=1.0, smile_min_s=0.5, comfort_min_s=0.5, approach_iod_per_s=1.0, approach_window_s=0.5, approach_min_s=0.5)
+    >>> cuts = code_thresholds({"gaze_at_deg": "25", "gaze_eyes": "no"})
+    >>> cuts.gaze_at_deg, cuts.gaze_eyes, cuts.gaze_far_deg
+    (25.0, False, 30.0)
     """
     names = [f.name for f in fields(CodeThresholds)]
     out: dict[str, float | bool] = {}
