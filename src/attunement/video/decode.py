@@ -300,7 +300,8 @@ class VideoReader:
                 stamp = clock.choose(frame.pts, frame.dts)
                 if stamp is None:
                     continue
-                if clock.from_dts == 1:
+                if clock.from_dts and not clock.noted:
+                    clock.noted = True
                     self.notes.append("the frames' presentation times are out of order (an AVI file with packed "
                                       "B-frames, for instance): their decoding times are used, as FFmpeg does")
                 time_s = float(stamp * frame.time_base)
@@ -388,6 +389,7 @@ class FrameClock:
     def __init__(self) -> None:
         self.faulty_pts = self.faulty_dts = 0
         self.from_dts = 0
+        self.noted = False      # the reader's note that decoding times are in use was written
         self._last_pts: int | None = None
         self._last_dts: int | None = None
 
