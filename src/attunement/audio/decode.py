@@ -174,7 +174,7 @@ class AudioReader:
             first = next(self._blocks)
         except StopIteration:
             self.close()
-            if start_s is not None or end_s is not None:
+            if (start_s is not None or end_s is not None) and self._decoded:
                 raise FileFormatError(
                     f"{name}: no audio from {start_s or 0:g} s" + (f" to {end_s:g} s" if end_s is not None else "")
                     + (f" (the sound lasts {duration:.3f} s)" if duration else "") + ". Give --start and --end "

@@ -214,7 +214,7 @@ class FaceSignals:
             out.update(_dyad(columns, self.partners, times))
         elif self.regions is not None and all(seen.values()):
             notes.append("facing the partner and approach need both faces tracked in one picture: left out with "
-                         "--region")
+                         + ("--facing camera (one camera per partner)" if self.own_cameras else "--region"))
         if self.unassigned:
             notes.append(f"{self.unassigned} face(s) found beyond the partners' two (or not placeable) were left out")
         return out, notes
