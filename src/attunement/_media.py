@@ -8,6 +8,15 @@ from pathlib import Path
 from .errors import FileFormatError
 
 
+def check_part(start_s: float | None, end_s: float | None) -> None:
+    """Refuse a part of a recording that starts before 0 s or ends before it starts (both readers' rule)."""
+    if start_s is not None and not start_s >= 0:
+        raise FileFormatError(f"the start of the part to read must be 0 s or later; got {start_s!r}.")
+    if end_s is not None and not end_s > (start_s or 0.0):
+        raise FileFormatError(f"the end of the part to read ({end_s!r} s) must come after its start "
+                              f"({start_s or 0.0!r} s).")
+
+
 def open_stream(av, path: Path, kind: str, *, noun: str, unreadable: str, absent: str):
     """Open ``path`` and return ``(container, its first stream of kind)`` (``"video"`` or ``"audio"``).
 

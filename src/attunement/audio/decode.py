@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._media import duration_s, open_stream
+from .._media import check_part, duration_s, open_stream
 from ..errors import FileFormatError
 
 __all__ = ["RATE_HZ", "AudioInfo", "AudioBlock", "AudioReader", "require_audio", "has_audio"]
@@ -97,6 +97,11 @@ class AudioBlock:
     samples: np.ndarray
 
 
+def _sample(seconds: float) -> int:
+    """The first sample at or after ``seconds`` from the stream's start (rounded to a µs against float noise)."""
+    return max(0, int(np.ceil(round(seconds * RATE_HZ, 6))))
+
+
 class AudioReader:
     """Iterate over the first audio stream of a file as blocks of 16-bit samples at 16 kHz.
 
@@ -140,14 +145,11 @@ class AudioReader:
                  end_s: float | None = None) -> None:
         if channels not in ("mono", "each"):
             raise FileFormatError(f"Invalid value for channels: {channels!r}. Allowed values are 'mono' and 'each'.")
-        if end_s is not None and not end_s > (start_s or 0.0):
-            raise FileFormatError(f"the end of the part to read ({end_s!r} s) must come after its start "
-                                  f"({start_s or 0.0!r} s).")
+        check_part(start_s, end_s)
         self.path = Path(path)
         self.notes: list[str] = []
         self.samples = 0
         self._decoded = 0       # samples decoded, before the part asked for was cut out
-        self._part = (start_s, end_s)
         self._ended = False      # stopped at end_s, not cut off
         self._container = None
         av = require_audio()
@@ -168,7 +170,9 @@ class AudioReader:
                                             rate=RATE_HZ)
         duration = duration_s(stream, self._container)
         origin = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
-        self._origin = origin
+        # the part asked for, in samples of the whole decoding: sample k is at origin + k / RATE_HZ
+        self._from = 0 if start_s is None else _sample(start_s - origin)
+        self._to = None if end_s is None else _sample(end_s - origin)
         self._blocks = self._cut(self._decode())
         try:
             first = next(self._blocks)
@@ -185,7 +189,7 @@ class AudioReader:
         self._first = first
         self.info = AudioInfo(path=self.path, channels=int(count), layout=str(layout),
                               source_rate_hz=int(context.sample_rate or 0), codec=context.name,
-                              duration_s=duration, start_s=origin + self._skipped / RATE_HZ)
+                              duration_s=duration, start_s=origin + self._from / RATE_HZ)
 
     def _decode(self) -> Iterator[np.ndarray]:
         av, stream = self._av, self._stream
@@ -213,11 +217,8 @@ class AudioReader:
             pass
 
     def _cut(self, blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-        """The decoded blocks trimmed to the part asked for: sample k is at ``origin + k / RATE_HZ``."""
-        start_s, end_s = self._part
-        first = 0 if start_s is None else max(0, int(np.ceil(round((start_s - self._origin) * RATE_HZ, 6))))
-        stop = None if end_s is None else max(0, int(np.ceil(round((end_s - self._origin) * RATE_HZ, 6))))
-        self._skipped = first
+        """The decoded blocks trimmed to the samples ``[self._from, self._to)`` of the whole decoding."""
+        first, stop = self._from, self._to
         for block in blocks:
             at, self._decoded = self._decoded, self._decoded + block.shape[-1]
             lo, hi = max(first - at, 0), block.shape[-1] if stop is None else min(stop - at, block.shape[-1])

@@ -194,7 +194,9 @@ def video(
         if not (high.strip() and low.strip()):
             raise AttunementError(f"--voices {voices!r}: write it as HIGH,LOW, e.g. --voices infant,caregiver.")
         start_s, end_s = _parse_clock(start, "--start"), _parse_clock(end, "--end")
-        if facing not in ("each-other", "camera"):
+        from ..video.codes import FACING
+
+        if facing not in FACING:
             raise AttunementError(f"--facing {facing!r}: give each-other (one camera filming both) or camera (one "
                                   f"camera per partner, a split screen).")
         thresholds = _parse_thresholds(code_threshold)

@@ -55,7 +55,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._media import duration_s, open_stream
+from .._media import check_part, duration_s, open_stream
 from ..errors import FileFormatError
 
 __all__ = ["Frame", "FrameClock", "VideoInfo", "VideoReader", "require_av"]
@@ -210,11 +210,7 @@ class VideoReader:
         if int(ahead) != ahead or ahead < 0:
             raise ValueError(f"ahead must be a whole number of frames, 0 or more; got {ahead!r}")
         self.ahead = int(ahead)
-        if start_s is not None and not start_s >= 0:
-            raise FileFormatError(f"the start of the part to read must be 0 s or later; got {start_s!r}.")
-        if end_s is not None and not end_s > (start_s or 0.0):
-            raise FileFormatError(f"the end of the part to read ({end_s!r} s) must come after its start "
-                                  f"({start_s or 0.0!r} s).")
+        check_part(start_s, end_s)
         self.start_s, self.end_s = start_s, end_s
         self._ended = False
         self.path = Path(path)
